@@ -1,0 +1,30 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
+/**
+ * A request budget shared by every request of a run: requests start at least
+ * 60 000 / requestsPerMinute ms apart. Even spacing (rather than a fixed-window
+ * counter, which allows double the rate across a window edge) means no window of
+ * any length ever holds more than its share, which is what DX's sliding-window
+ * account limit counts.
+ */
+export class RateBudget {
+  private readonly spacingMs: number;
+  private next = 0;
+  waitedMs = 0;
+
+  constructor(readonly requestsPerMinute: number) {
+    this.spacingMs = 60_000 / requestsPerMinute;
+  }
+
+  /** Resolves when the caller may start one request. */
+  async take(): Promise<void> {
+    const now = performance.now();
+    const slot = Math.max(now, this.next);
+    this.next = slot + this.spacingMs;
+    const wait = slot - now;
+    if (wait >= 1) {
+      this.waitedMs += wait;
+      await sleep(wait);
+    }
+  }
+}

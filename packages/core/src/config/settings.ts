@@ -1,0 +1,62 @@
+import { CoderDxError } from "../errors";
+import { loadConfigFile } from "./load";
+import { type Config, defaultConfig } from "./schema";
+
+export const DEFAULT_DX_API_URL = "https://api.getdx.com";
+export const DEFAULT_DB_PATH = "./coder-dx.db";
+
+/** Everything a run needs to reach the outside world. Tokens live here and nowhere else. */
+export interface Settings {
+  config: Config;
+  configPath: string | null;
+  coderUrl: string;
+  coderToken: string;
+  dxUrl: string;
+  dxToken: string;
+  dbPath: string;
+}
+
+export interface SettingsFlags {
+  config?: string | undefined;
+  db?: string | undefined;
+}
+
+/**
+ * Precedence, per the contract: flag > config file > environment > defaults.
+ * Missing URLs and tokens are reported together so one attempt shows every gap.
+ */
+export function resolveSettings(
+  flags: SettingsFlags,
+  env: NodeJS.ProcessEnv,
+  options: { requireRemotes: boolean } = { requireRemotes: true },
+): Settings {
+  const configPath = flags.config ?? env.CODER_DX_CONFIG ?? null;
+  const config = configPath ? loadConfigFile(configPath, env) : defaultConfig();
+  const settings: Settings = {
+    config,
+    configPath,
+    coderUrl: trimSlash(config.coder.url ?? env.CODER_URL ?? ""),
+    coderToken: env.CODER_SESSION_TOKEN ?? "",
+    dxUrl: trimSlash(config.dx.url ?? env.DX_API_URL ?? DEFAULT_DX_API_URL),
+    dxToken: env.DX_API_TOKEN ?? "",
+    dbPath: flags.db ?? env.CODER_DX_DB ?? DEFAULT_DB_PATH,
+  };
+  if (options.requireRemotes) {
+    const missing = [
+      settings.coderUrl ? null : "CODER_URL (or coder.url in the config)",
+      settings.coderToken ? null : "CODER_SESSION_TOKEN",
+      settings.dxToken ? null : "DX_API_TOKEN",
+    ].filter((item) => item !== null);
+    if (missing.length > 0) {
+      throw new CoderDxError("config_invalid", `missing settings: ${missing.join(", ")}`);
+    }
+    for (const [name, url] of [["CODER_URL", settings.coderUrl], ["DX_API_URL", settings.dxUrl]] as const) {
+      if (!URL.canParse(url)) throw new CoderDxError("config_invalid", `${name}: not a valid URL: ${url}`);
+    }
+  }
+  return settings;
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, "");
+}

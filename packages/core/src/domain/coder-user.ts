@@ -1,0 +1,39 @@
+import { z } from "zod";
+
+export const CoderUserStatus = z.enum(["active", "dormant", "suspended"]);
+export type CoderUserStatus = z.infer<typeof CoderUserStatus>;
+
+/** `codersdk.User` as `GET /api/v2/users` returns it; optional fields are omitted when empty. */
+export const CoderUser = z.object({
+  id: z.string().min(1),
+  username: z.string(),
+  name: z.string().optional(),
+  email: z.string(),
+  status: CoderUserStatus,
+  login_type: z.string(),
+  is_service_account: z.boolean().optional(),
+  organization_ids: z.array(z.string()).default([]),
+  roles: z
+    .array(z.object({ name: z.string(), display_name: z.string().optional() }))
+    .default([]),
+  created_at: z.string().optional(),
+  last_seen_at: z.string().optional(),
+});
+export type CoderUser = z.infer<typeof CoderUser>;
+
+export const CoderUsersPage = z.object({ users: z.array(CoderUser), count: z.number().int() });
+
+export const CoderUserActivity = z.object({
+  report: z.object({
+    start_time: z.string(),
+    end_time: z.string(),
+    users: z.array(z.object({ user_id: z.string(), username: z.string(), seconds: z.number() })),
+  }),
+});
+
+export const CoderBuildInfo = z.object({ version: z.string() });
+
+/** Older servers omit `is_service_account`; their service accounts have no email and login type `none`. */
+export function isServiceAccount(user: CoderUser): boolean {
+  return user.is_service_account === true || (user.email === "" && user.login_type === "none");
+}

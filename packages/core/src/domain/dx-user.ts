@@ -1,0 +1,56 @@
+import { z } from "zod";
+
+/** DX documents `"ok": "true"` (a string) in one example; both spellings mean success. */
+export const DxOk = z.union([z.literal(true), z.literal("true")]);
+
+export const DxAttribute = z.object({ name: z.string(), value: z.string().nullable() });
+
+export const DxUser = z.object({
+  id: z.string().optional(),
+  email: z.string(),
+  name: z.string().nullable().optional(),
+  github_username: z.string().nullable().optional(),
+  attributes: z.array(DxAttribute).default([]),
+  deleted_at: z.string().nullable().optional(),
+});
+export type DxUser = z.infer<typeof DxUser>;
+
+export const DxUsersPage = z.object({
+  ok: DxOk,
+  users: z.array(DxUser),
+  next_page: z.number().int().nullable(),
+  total: z.number().int().optional(),
+});
+
+export const DxAttributesUpdateResponse = z.object({
+  ok: DxOk,
+  user: z.object({
+    email: z.string().optional(),
+    failures: z.array(z.unknown()).default([]),
+    attributes: z
+      .array(z.object({ name: z.string(), value: z.string().nullable(), updated: z.boolean().optional() }))
+      .default([]),
+  }),
+});
+
+export const DxUserUpdateResponse = z.object({ ok: DxOk });
+
+export const DxAttributeGroups = z.object({
+  ok: DxOk,
+  attribute_groups: z.array(
+    z.object({ id: z.string().optional(), name: z.string(), type: z.string().optional() }),
+  ),
+});
+
+export const DxErrorBody = z.object({
+  ok: z.union([z.literal(false), z.literal("false")]),
+  error: z.string(),
+  error_details: z.object({ message: z.string() }).partial().optional(),
+});
+
+/** What coder-dx reads back from DX for one user: owned groups keyed by lower-cased group name. */
+export interface DxObservedUser {
+  email: string;
+  attributes: Map<string, string | null>;
+  githubUsername?: string | null;
+}

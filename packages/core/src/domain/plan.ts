@@ -1,0 +1,251 @@
+import type { Config } from "../config/schema";
+import { type AttributeValues, isEmpty, type PropertyValues, pickValues, sameValues } from "./attributes";
+import type { DxObservedUser } from "./dx-user";
+import { formerUserAttributes, type MappedUsers, ownedGroups } from "./mapping";
+
+/** What coder-dx last saw DX confirm for one email. Changes only after DX accepted a write. */
+export interface UserState {
+  email: string;
+  coderUserId: string | null;
+  attributes: AttributeValues;
+  properties: PropertyValues;
+  updatedAt: string;
+  /** When DX last refused this email as unknown, with the attributes it was offered then. */
+  unmatchedAt: string | null;
+  unmatchedAttributes: AttributeValues | null;
+}
+
+export type PlanAction =
+  | "unchanged"
+  | "set"
+  | "change"
+  | "retire"
+  | "clear"
+  | "invalid"
+  | "excluded"
+  | "drift"
+  | "unmatched";
+
+export interface PlannedWrite {
+  before: Record<string, string | null>;
+  after: Record<string, string | null>;
+}
+
+export interface PlanEntry {
+  email: string;
+  coderUserId: string | null;
+  username: string | null;
+  action: PlanAction;
+  /** DX holds a value in an owned group that coder-dx did not push. */
+  drift: boolean;
+  /** Why, in words: the reason for invalid/excluded, a merge, an email change. */
+  note: string | null;
+  /** The owned attribute values this person should have (null for invalid/excluded). */
+  desired: AttributeValues | null;
+  attributes: PlannedWrite | null;
+  properties: PlannedWrite | null;
+}
+
+export interface PlanCounts {
+  users: number;
+  unchanged: number;
+  changed: number;
+  invalid: number;
+  excluded: number;
+  unmatched: number;
+  drift: number;
+  removals: number;
+  /** People coder-dx tracks as current Coder users (the base of the removal percentage). */
+  tracked: number;
+}
+
+export interface Plan {
+  ownedGroups: string[];
+  entries: PlanEntry[];
+  counts: PlanCounts;
+}
+
+export interface PlanInput {
+  mapped: MappedUsers;
+  /** DX's read-back by lower-cased email; null when read-back is off. */
+  observed: ReadonlyMap<string, DxObservedUser> | null;
+  state: ReadonlyMap<string, UserState>;
+  config: Config;
+  /** Limit the plan to these DX emails (`sync --email`). */
+  emails?: ReadonlySet<string> | null;
+  now: Date;
+}
+
+/** An email DX refused as unknown is offered again after this long, or at once if its values change. */
+export const UNMATCHED_RECHECK_MS = 24 * 60 * 60 * 1000;
+
+export function hasWrite(entry: PlanEntry): boolean {
+  return entry.attributes !== null || entry.properties !== null;
+}
+
+/**
+ * Desired state vs. what DX holds: DX's read-back when it lists the user, else the last state
+ * coder-dx pushed. Pure; the order of entries is by email.
+ */
+export function planSync({ mapped, observed, state, config, emails, now }: PlanInput): Plan {
+  const groups = ownedGroups(config);
+  const inScope = (email: string) => !emails || emails.has(email);
+  const entries: PlanEntry[] = [];
+
+  const observedOwned = (email: string): AttributeValues | null => {
+    const seen = observed?.get(email);
+    if (!seen) return null;
+    return Object.fromEntries(groups.map((group) => [group, seen.attributes.get(group.toLowerCase()) ?? null]));
+  };
+
+  const planAttributes = (
+    email: string,
+    desired: AttributeValues,
+    last: UserState | undefined,
+  ): { action: PlanAction; drift: boolean; write: PlannedWrite | null } => {
+    const seen = observedOwned(email);
+    const pushed = last ? pickValues(last.attributes, groups) : null;
+    const before = seen ?? pushed ?? pickValues({}, groups);
+    const drift = seen !== null && pushed !== null && !isEmpty(pushed) && !sameValues(seen, pushed);
+    if (sameValues(before, desired)) return { action: "unchanged", drift, write: null };
+    if (drift && config.drift === "respect") return { action: "drift", drift, write: null };
+    if (
+      seen === null &&
+      last?.unmatchedAt &&
+      last.unmatchedAttributes &&
+      sameValues(last.unmatchedAttributes, desired) &&
+      now.getTime() - Date.parse(last.unmatchedAt) < UNMATCHED_RECHECK_MS
+    ) {
+      return { action: "unmatched", drift, write: null };
+    }
+    return { action: isEmpty(before) ? "set" : "change", drift, write: { before, after: desired } };
+  };
+
+  const planProperties = (desired: PropertyValues, last: UserState | undefined): PlannedWrite | null => {
+    const keys = Object.keys(desired);
+    if (keys.length === 0) return null;
+    const before = pickValues(last?.properties ?? {}, keys);
+    return sameValues(before, desired) ? null : { before, after: desired };
+  };
+
+  // Current Coder users.
+  const currentEmails = new Set<string>();
+  const emailByCoderId = new Map<string, string>();
+  let users = 0;
+  for (const person of mapped.desired) {
+    currentEmails.add(person.email);
+    for (const id of person.coderUserIds) emailByCoderId.set(id, person.email);
+    if (!inScope(person.email)) continue;
+    users += person.coderUserIds.length;
+    const last = state.get(person.email);
+    const desired = pickValues(person.attributes, groups);
+    const { action, drift, write } = planAttributes(person.email, desired, last);
+    const properties = planProperties(person.properties, last);
+    entries.push({
+      email: person.email,
+      coderUserId: person.coderUserIds[0] ?? null,
+      username: person.usernames[0] ?? null,
+      action: action === "unchanged" && properties ? "change" : action,
+      drift,
+      note:
+        person.usernames.length > 1
+          ? `merged ${person.usernames.length} Coder accounts (${person.usernames.join(", ")})`
+          : null,
+      desired,
+      attributes: write,
+      properties,
+    });
+  }
+
+  // Accounts never written. Their emails also stop a "former user" retirement: they are still in Coder.
+  const skippedEmails = new Set<string>();
+  for (const [action, list] of [["invalid", mapped.invalid], ["excluded", mapped.excluded]] as const) {
+    for (const account of list) {
+      const email = account.email.trim().toLowerCase();
+      if (email) skippedEmails.add(email);
+      if (!inScope(email)) continue;
+      users += 1;
+      entries.push({
+        email: email || `(no email: ${account.username})`,
+        coderUserId: account.coderUserId,
+        username: account.username,
+        action,
+        drift: false,
+        note: account.reason,
+        desired: null,
+        attributes: null,
+        properties: null,
+      });
+    }
+  }
+
+  // People tracked earlier whose email no Coder account produces any more.
+  const former = formerUserAttributes(config);
+  const formerStatus = former[config.groups.status.name];
+  let tracked = 0;
+  let removals = 0;
+  for (const last of state.values()) {
+    if (last.coderUserId === null || isEmpty(last.attributes)) continue;
+    if (last.attributes[config.groups.status.name] !== formerStatus) tracked += 1;
+    if (currentEmails.has(last.email) || skippedEmails.has(last.email) || !inScope(last.email)) continue;
+    if (config.deprovision === "ignore") continue;
+    const target = config.deprovision === "mark" ? former : pickValues({}, groups);
+    const before = observedOwned(last.email) ?? pickValues(last.attributes, groups);
+    if (sameValues(before, target)) continue;
+    const newEmail = emailByCoderId.get(last.coderUserId);
+    removals += 1;
+    entries.push({
+      email: last.email,
+      coderUserId: last.coderUserId,
+      username: null,
+      action: config.deprovision === "mark" ? "retire" : "clear",
+      drift: false,
+      note: newEmail ? `email changed to ${newEmail}` : "no longer in Coder",
+      desired: target,
+      attributes: { before, after: target },
+      properties: null,
+    });
+  }
+
+  // DX users with no Coder account, for the users vs. non-users comparison.
+  if (config.nonUsers !== null && observed !== null) {
+    const statusGroup = config.groups.status.name;
+    const target: AttributeValues = { [statusGroup]: config.nonUsers };
+    for (const seen of observed.values()) {
+      if (currentEmails.has(seen.email) || skippedEmails.has(seen.email) || !inScope(seen.email)) continue;
+      const last = state.get(seen.email);
+      if (last && last.coderUserId !== null) continue; // a former user: handled above
+      const before = { [statusGroup]: seen.attributes.get(statusGroup.toLowerCase()) ?? null };
+      const write = sameValues(before, target) ? null : { before, after: target };
+      entries.push({
+        email: seen.email,
+        coderUserId: null,
+        username: null,
+        action: write ? (isEmpty(before) ? "set" : "change") : "unchanged",
+        drift: false,
+        note: "DX user with no Coder account",
+        desired: target,
+        attributes: write,
+        properties: null,
+      });
+    }
+  }
+
+  entries.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+  const count = (predicate: (entry: PlanEntry) => boolean) => entries.filter(predicate).length;
+  return {
+    ownedGroups: groups,
+    entries,
+    counts: {
+      users,
+      unchanged: count((e) => e.action === "unchanged"),
+      changed: count(hasWrite),
+      invalid: count((e) => e.action === "invalid"),
+      excluded: count((e) => e.action === "excluded"),
+      unmatched: count((e) => e.action === "unmatched"),
+      drift: count((e) => e.drift),
+      removals,
+      tracked,
+    },
+  };
+}

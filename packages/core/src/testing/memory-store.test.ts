@@ -1,0 +1,4 @@
+import { describeSyncStoreContract } from "./sync-store-contract";
+import { MemorySyncStore } from "./memory-store";
+
+describeSyncStoreContract("memory", () => new MemorySyncStore());

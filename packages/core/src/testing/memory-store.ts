@@ -1,0 +1,138 @@
+import type { UserState } from "../domain/plan";
+import type { ChangeQuery, ChangeReceipt, ChangeRow, FinishRun, NewChange, Page, Run, StartRun, SyncStore } from "../ports";
+
+const EMPTY_COUNTS = { users: 0, unchanged: 0, changed: 0, applied: 0, rejected: 0, invalid: 0, excluded: 0, unmatched: 0, drift: 0 };
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+/** The in-memory twin of the SQLite store; passes the same contract suite. */
+export class MemorySyncStore implements SyncStore {
+  private runs: Run[] = [];
+  private changes: ChangeRow[] = [];
+  private states = new Map<string, UserState>();
+  private lease: { holder: string; expiresAt: number } | null = null;
+
+  startRun(input: StartRun): Run {
+    const run: Run = { id: String(this.runs.length + 1), status: "running", finishedAt: null, error: null, counts: { ...EMPTY_COUNTS }, sourceCount: null, ...input };
+    this.runs.push(run);
+    return clone(run);
+  }
+
+  finishRun(id: string, result: FinishRun): Run {
+    const run = this.runs.find((r) => r.id === id);
+    if (!run) throw new Error(`no run ${id}`);
+    Object.assign(run, clone(result));
+    return clone(run);
+  }
+
+  getRun(id: string): Run | null {
+    const run = this.runs.find((r) => r.id === id);
+    return run ? clone(run) : null;
+  }
+
+  listRuns({ limit, cursor }: { limit: number; cursor?: string | undefined }): Page<Run> {
+    const newest = [...this.runs].reverse().filter((r) => cursor === undefined || Number(r.id) < Number(cursor));
+    const items = newest.slice(0, limit);
+    return { items: clone(items), nextCursor: newest.length > limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  lastSourceCount(): number | null {
+    const run = [...this.runs].reverse().find((r) => (r.status === "succeeded" || r.status === "partial") && !r.dryRun && !r.scoped);
+    return run?.sourceCount ?? null;
+  }
+
+  closeAbandonedRuns(at: string, reason: string): Run[] {
+    const closed: Run[] = [];
+    for (const run of this.runs) {
+      if (run.status !== "running") continue;
+      Object.assign(run, { status: "failed", finishedAt: at, error: { code: "internal", message: reason } });
+      for (const change of this.changes) {
+        if (change.runId === run.id && change.outcome === "pending") change.outcome = "skipped";
+      }
+      closed.push(clone(run));
+    }
+    return closed;
+  }
+
+  loadUserStates(): Map<string, UserState> {
+    return new Map([...this.states].map(([k, v]) => [k, clone(v)]));
+  }
+
+  getUserState(email: string): UserState | null {
+    const state = this.states.get(email);
+    return state ? clone(state) : null;
+  }
+
+  adoptUserStates(states: UserState[]): void {
+    for (const state of states) this.states.set(state.email, clone(state));
+  }
+
+  insertChanges(rows: NewChange[]): string[] {
+    return rows.map((row) => {
+      const id = String(this.changes.length + 1);
+      this.changes.push({ ...clone(row), id });
+      return id;
+    });
+  }
+
+  settleChanges(receipts: ChangeReceipt[]): void {
+    for (const receipt of receipts) {
+      const change = this.changes[Number(receipt.changeId) - 1];
+      if (!change) throw new Error(`no change ${receipt.changeId}`);
+      Object.assign(change, { outcome: receipt.outcome, error: receipt.error, attempts: receipt.attempts });
+      const update = receipt.state;
+      if (!update) continue;
+      const current: UserState = this.states.get(update.email) ?? {
+        email: update.email,
+        coderUserId: update.coderUserId,
+        attributes: {},
+        properties: {},
+        updatedAt: receipt.at,
+        unmatchedAt: null,
+        unmatchedAttributes: null,
+      };
+      if (update.type === "confirmed") {
+        const field = update.kind === "attributes" ? "attributes" : "properties";
+        current[field] = { ...current[field], ...update.values };
+        Object.assign(current, { coderUserId: update.coderUserId, updatedAt: receipt.at, unmatchedAt: null, unmatchedAttributes: null });
+      } else {
+        Object.assign(current, { unmatchedAt: receipt.at, unmatchedAttributes: update.attributes });
+      }
+      this.states.set(update.email, clone(current));
+    }
+  }
+
+  listChanges(query: ChangeQuery): Page<ChangeRow> {
+    const matches = this.changes
+      .filter(
+        (c) =>
+          (query.email === undefined || c.email === query.email.toLowerCase()) &&
+          (query.runId === undefined || c.runId === query.runId) &&
+          (query.outcome === undefined || c.outcome === query.outcome) &&
+          (query.since === undefined || c.at >= query.since) &&
+          (query.until === undefined || c.at < query.until) &&
+          (query.cursor === undefined || Number(c.id) < Number(query.cursor)),
+      )
+      .sort((a, b) => Number(b.id) - Number(a.id));
+    const items = matches.slice(0, query.limit);
+    return { items: clone(items), nextCursor: matches.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  acquireLease(holder: string, now: number, ttlMs: number): boolean {
+    if (this.lease && this.lease.holder !== holder && this.lease.expiresAt > now) return false;
+    this.lease = { holder, expiresAt: now + ttlMs };
+    return true;
+  }
+
+  renewLease(holder: string, now: number, ttlMs: number): boolean {
+    if (this.lease?.holder !== holder) return false;
+    this.lease.expiresAt = now + ttlMs;
+    return true;
+  }
+
+  releaseLease(holder: string): void {
+    if (this.lease?.holder === holder) this.lease = null;
+  }
+}

@@ -1,0 +1,149 @@
+import { describe, expect, it } from "vitest";
+import type { NewChange, SyncStore } from "../ports";
+
+const T0 = "2026-11-20T10:00:00.000Z";
+
+function aChange(overrides: Partial<NewChange> = {}): NewChange {
+  return {
+    runId: "1",
+    at: T0,
+    email: "alice@example.com",
+    coderUserId: "c-alice",
+    kind: "attributes",
+    action: "set",
+    before: { Coder: null },
+    after: { Coder: "Active" },
+    observed: null,
+    outcome: "pending",
+    error: null,
+    attempts: 0,
+    note: null,
+    ...overrides,
+  };
+}
+
+const finished = (sourceCount: number) => ({
+  status: "succeeded" as const,
+  finishedAt: T0,
+  error: null,
+  sourceCount,
+  counts: { users: 1, unchanged: 0, changed: 1, applied: 1, rejected: 0, invalid: 0, excluded: 0, unmatched: 0, drift: 0 },
+});
+
+/** The behaviour every SyncStore must have; run against the in-memory twin and the SQLite store. */
+export function describeSyncStoreContract(name: string, createStore: () => SyncStore) {
+  describe(`SyncStore contract: ${name}`, () => {
+    it("records a run from start to finish and lists runs newest first with a cursor", () => {
+      const store = createStore();
+      const first = store.startRun({ trigger: "cli", dryRun: false, scoped: false, startedAt: T0 });
+      expect(first.status).toBe("running");
+      const done = store.finishRun(first.id, finished(10));
+      expect(done).toMatchObject({ status: "succeeded", sourceCount: 10, counts: { applied: 1 } });
+      const second = store.startRun({ trigger: "api", dryRun: true, scoped: false, startedAt: T0 });
+      const page1 = store.listRuns({ limit: 1 });
+      expect(page1.items.map((r) => r.id)).toEqual([second.id]);
+      const page2 = store.listRuns({ limit: 1, cursor: page1.nextCursor ?? undefined });
+      expect(page2.items.map((r) => r.id)).toEqual([first.id]);
+      expect(page2.nextCursor).toBeNull();
+      expect(store.getRun("999")).toBeNull();
+    });
+
+    it("takes the last source count from complete, unscoped, real runs only", () => {
+      const store = createStore();
+      expect(store.lastSourceCount()).toBeNull();
+      store.finishRun(store.startRun({ trigger: "cli", dryRun: false, scoped: false, startedAt: T0 }).id, finished(100));
+      store.finishRun(store.startRun({ trigger: "cli", dryRun: true, scoped: false, startedAt: T0 }).id, finished(7));
+      store.finishRun(store.startRun({ trigger: "cli", dryRun: false, scoped: true, startedAt: T0 }).id, finished(3));
+      expect(store.lastSourceCount()).toBe(100);
+    });
+
+    it("changes a user's state only with an applied receipt", () => {
+      const store = createStore();
+      const [applied, rejected] = store.insertChanges([aChange(), aChange({ email: "bob@example.com", coderUserId: "c-bob" })]);
+      store.settleChanges([
+        {
+          changeId: applied as string,
+          at: T0,
+          outcome: "applied",
+          error: null,
+          attempts: 2,
+          state: { type: "confirmed", email: "alice@example.com", coderUserId: "c-alice", kind: "attributes", values: { Coder: "Active" } },
+        },
+        { changeId: rejected as string, at: T0, outcome: "rejected", error: { code: "dx_rejected", message: "no" }, attempts: 1 },
+      ]);
+      expect(store.getUserState("alice@example.com")).toMatchObject({ coderUserId: "c-alice", attributes: { Coder: "Active" } });
+      expect(store.getUserState("bob@example.com")).toBeNull();
+      const rows = store.listChanges({ limit: 10 }).items;
+      expect(rows.map((r) => [r.email, r.outcome, r.attempts])).toEqual([
+        ["bob@example.com", "rejected", 1],
+        ["alice@example.com", "applied", 2],
+      ]);
+      expect(rows[0]?.error).toEqual({ code: "dx_rejected", message: "no" });
+    });
+
+    it("remembers an unmatched email without inventing a pushed state", () => {
+      const store = createStore();
+      const [id] = store.insertChanges([aChange()]);
+      store.settleChanges([
+        {
+          changeId: id as string,
+          at: T0,
+          outcome: "unmatched",
+          error: null,
+          attempts: 1,
+          state: { type: "unmatched", email: "alice@example.com", coderUserId: "c-alice", attributes: { Coder: "Active" } },
+        },
+      ]);
+      expect(store.getUserState("alice@example.com")).toMatchObject({ attributes: {}, unmatchedAt: T0, unmatchedAttributes: { Coder: "Active" } });
+    });
+
+    it("filters changes by email, run, outcome and time, newest first, with a cursor", () => {
+      const store = createStore();
+      store.insertChanges([
+        aChange({ at: "2026-11-01T00:00:00.000Z", runId: "1" }),
+        aChange({ at: "2026-11-02T00:00:00.000Z", runId: "2", email: "bob@example.com" }),
+        aChange({ at: "2026-11-03T00:00:00.000Z", runId: "2", outcome: "planned" }),
+      ]);
+      expect(store.listChanges({ limit: 10, email: "ALICE@example.com" }).items).toHaveLength(2);
+      expect(store.listChanges({ limit: 10, runId: "2" }).items.map((r) => r.email)).toEqual(["alice@example.com", "bob@example.com"]);
+      expect(store.listChanges({ limit: 10, outcome: "planned" }).items).toHaveLength(1);
+      expect(store.listChanges({ limit: 10, since: "2026-11-02T00:00:00.000Z", until: "2026-11-03T00:00:00.000Z" }).items.map((r) => r.email)).toEqual(["bob@example.com"]);
+      const first = store.listChanges({ limit: 2 });
+      expect(first.nextCursor).not.toBeNull();
+      const rest = store.listChanges({ limit: 2, cursor: first.nextCursor ?? undefined });
+      expect(rest.items.map((r) => r.at)).toEqual(["2026-11-01T00:00:00.000Z"]);
+      expect(rest.nextCursor).toBeNull();
+    });
+
+    it("closes runs a dead process left running and skips their pending intents", () => {
+      const store = createStore();
+      const run = store.startRun({ trigger: "cli", dryRun: false, scoped: false, startedAt: T0 });
+      store.insertChanges([aChange({ runId: run.id })]);
+      const closed = store.closeAbandonedRuns(T0, "abandoned");
+      expect(closed.map((r) => r.id)).toEqual([run.id]);
+      expect(store.getRun(run.id)).toMatchObject({ status: "failed", error: { message: "abandoned" } });
+      expect(store.listChanges({ limit: 10 }).items[0]?.outcome).toBe("skipped");
+      expect(store.closeAbandonedRuns(T0, "again")).toEqual([]);
+    });
+
+    it("lets one holder hold the lease until it is released or expires", () => {
+      const store = createStore();
+      expect(store.acquireLease("a", 1000, 100)).toBe(true);
+      expect(store.acquireLease("b", 1050, 100)).toBe(false);
+      expect(store.renewLease("a", 1090, 100)).toBe(true);
+      expect(store.acquireLease("b", 1150, 100)).toBe(false);
+      expect(store.acquireLease("b", 1200, 100)).toBe(true);
+      expect(store.renewLease("a", 1201, 100)).toBe(false);
+      store.releaseLease("b");
+      expect(store.acquireLease("c", 1202, 100)).toBe(true);
+    });
+
+    it("adopts states DX already holds", () => {
+      const store = createStore();
+      store.adoptUserStates([
+        { email: "carol@example.com", coderUserId: "c-carol", attributes: { Coder: "Dormant" }, properties: {}, updatedAt: T0, unmatchedAt: null, unmatchedAttributes: null },
+      ]);
+      expect([...store.loadUserStates().keys()]).toEqual(["carol@example.com"]);
+    });
+  });
+}
