@@ -1,0 +1,268 @@
+import { randomUUID } from "node:crypto";
+import { Hono } from "hono";
+import { FaultSwitch } from "./faults";
+import { type Listening, listen } from "./listen";
+
+export type SimUserStatus = "active" | "dormant" | "suspended";
+
+/** A Coder user as the simulator stores it; serialised the way coderd does (omitempty fields). */
+export interface SimCoderUser {
+  id: string;
+  username: string;
+  name: string;
+  email: string;
+  status: SimUserStatus;
+  login_type: "password" | "github" | "oidc" | "token" | "none" | "";
+  is_service_account: boolean;
+  organization_ids: string[];
+  roles: { name: string; display_name: string }[];
+  created_at: string;
+  last_seen_at: string;
+  /** Active seconds in any usage window (the simulator does not model buckets). */
+  usageSeconds: number;
+}
+
+export interface CoderSimulatorOptions {
+  token?: string;
+  /** The simulated wall clock, for the insights window rules. */
+  now?: () => Date;
+  port?: number;
+}
+
+export const DEFAULT_ORG_ID = "7c60d51f-b44e-4682-87d6-449835ea4de6";
+const SIGNED_OUT = "You are signed out or your session has expired. Please sign in again to continue.";
+
+const byUsername = (a: SimCoderUser, b: SimCoderUser) => {
+  const x = a.username.toLowerCase();
+  const y = b.username.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+function toWire(user: SimCoderUser) {
+  return {
+    id: user.id,
+    username: user.username,
+    ...(user.name ? { name: user.name } : {}),
+    email: user.email,
+    created_at: user.created_at,
+    updated_at: user.created_at,
+    last_seen_at: user.last_seen_at,
+    status: user.status,
+    login_type: user.login_type,
+    ...(user.is_service_account ? { is_service_account: true } : {}),
+    organization_ids: user.organization_ids,
+    roles: user.roles,
+    has_ai_seat: false,
+  };
+}
+
+function invalidParams(message: string, field: string, detail: string) {
+  return { message, validations: [{ field, detail }] };
+}
+
+const INT32 = /^\d+$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+function offsetMinutes(value: string): number {
+  if (value.endsWith("Z")) return 0;
+  const sign = value.at(-6) === "-" ? -1 : 1;
+  return sign * (Number(value.slice(-5, -3)) * 60 + Number(value.slice(-2)));
+}
+
+/** Checks an insights time the way coderd's parseInsightsStartAndEndTime does. */
+function checkInsightsTime(name: string, value: string | undefined, now: Date): { time?: Date; detail?: string } {
+  if (!value || !RFC3339.test(value) || Number.isNaN(Date.parse(value))) {
+    return { detail: `Query param "${name}" must be a valid date format (2006-01-02T15:04:05Z07:00): parsing time "${value ?? ""}"` };
+  }
+  const time = new Date(value);
+  const offset = offsetMinutes(value);
+  const local = new Date(time.getTime() + offset * 60_000);
+  const clock = value.slice(11, 19);
+  if (time.getTime() > now.getTime() + 3_600_000) return { detail: `Query param "${name}" must not be in the future` };
+  const sameDay = local.toISOString().slice(0, 10) === new Date(now.getTime() + offset * 60_000).toISOString().slice(0, 10);
+  if (name === "start_time" || !sameDay) {
+    if (clock !== "00:00:00") return { detail: `Query param "${name}" must have the clock set to 00:00:00, got ${value}` };
+  } else if (!clock.endsWith(":00:00")) {
+    return { detail: `Query param "${name}" must have the clock set to ${clock.slice(0, 2)}:00:00, got ${value}` };
+  }
+  return { time };
+}
+
+/**
+ * A Coder deployment on loopback: users, `/users/me`, usage insights and buildinfo,
+ * with Coder's paging, ordering, auth and error bodies.
+ */
+export class CoderSimulator {
+  readonly users = new Map<string, SimCoderUser>();
+  readonly faults = new FaultSwitch();
+  readonly requests: string[] = [];
+  token: string;
+  tokenOwnerId: string;
+  /** The token owner's site role: readers need owner, auditor or template-admin for insights. */
+  ownerRole = "owner";
+  private listening: Listening | null = null;
+  private readonly now: () => Date;
+
+  private constructor(options: CoderSimulatorOptions) {
+    this.token = options.token ?? "AbCdEf1234-sim0coder0token0secret0";
+    this.now = options.now ?? (() => new Date());
+    const owner = this.addUser({ username: "coder-dx-bot", email: "coder-dx-bot@example.com", status: "active", login_type: "token" });
+    this.tokenOwnerId = owner.id;
+  }
+
+  static async start(options: CoderSimulatorOptions = {}): Promise<CoderSimulator> {
+    const sim = new CoderSimulator(options);
+    sim.listening = await listen(sim.app(), options.port);
+    return sim;
+  }
+
+  get url(): string {
+    if (!this.listening) throw new Error("simulator not started");
+    return this.listening.url;
+  }
+
+  async close(): Promise<void> {
+    await this.listening?.close();
+  }
+
+  addUser(input: Partial<SimCoderUser> & { username: string }): SimCoderUser {
+    const user: SimCoderUser = {
+      id: randomUUID(),
+      name: "",
+      email: `${input.username}@example.com`,
+      status: "active",
+      login_type: "oidc",
+      is_service_account: false,
+      organization_ids: [DEFAULT_ORG_ID],
+      roles: [],
+      created_at: "2025-01-15T09:00:00.123456Z",
+      last_seen_at: "2026-11-01T12:00:00.000001Z",
+      usageSeconds: 0,
+      ...input,
+    };
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  updateUser(id: string, patch: Partial<Omit<SimCoderUser, "id">>): SimCoderUser {
+    const user = this.users.get(id);
+    if (!user) throw new Error(`no simulated Coder user ${id}`);
+    Object.assign(user, patch);
+    return user;
+  }
+
+  findUser(username: string): SimCoderUser {
+    const user = [...this.users.values()].find((u) => u.username === username);
+    if (!user) throw new Error(`no simulated Coder user ${username}`);
+    return user;
+  }
+
+  removeUser(id: string): void {
+    this.users.delete(id);
+  }
+
+  private app(): Hono {
+    const app = new Hono();
+    app.use("*", async (c, next) => {
+      this.requests.push(`${c.req.method} ${c.req.path}`);
+      c.header("X-Coder-Build-Version", "v2.34.3");
+      await next();
+    });
+    app.use("*", this.faults.middleware(async () => null));
+    app.get("/api/v2/buildinfo", (c) =>
+      c.json({
+        agent_api_version: "1.0",
+        dashboard_url: this.url,
+        deployment_id: "sim",
+        external_url: "https://github.com/coder/coder/releases/tag/v2.34.3",
+        provisioner_api_version: "1.0",
+        telemetry: false,
+        upgrade_message: "",
+        version: "v2.34.3",
+        webpush_public_key: "",
+        workspace_proxy: false,
+      }),
+    );
+    app.use("/api/v2/*", async (c, next) => {
+      const token = c.req.header("Coder-Session-Token");
+      if (!token) {
+        return c.json({ message: SIGNED_OUT, detail: 'Cookie "coder_session_token" or query parameter must be provided.' }, 401);
+      }
+      if (token !== this.token) return c.json({ message: SIGNED_OUT, detail: "API key secret is invalid." }, 401);
+      return next();
+    });
+    app.get("/api/v2/users/me", (c) => {
+      const me = this.users.get(this.tokenOwnerId);
+      return me ? c.json(toWire(me)) : c.json({ message: SIGNED_OUT, detail: "API key is invalid." }, 401);
+    });
+    app.get("/api/v2/users", (c) => {
+      const query = c.req.query();
+      for (const field of ["limit", "offset"] as const) {
+        const value = query[field];
+        if (value !== undefined && value !== "" && (!INT32.test(value) || Number(value) > 2 ** 31 - 1)) {
+          return c.json(
+            invalidParams("Query parameters have invalid values.", field, `Query param "${field}" must be a valid 32-bit positive integer: strconv.ParseInt: parsing "${value}": invalid syntax`),
+            400,
+          );
+        }
+      }
+      if (query.after_id !== undefined && query.after_id !== "" && !UUID.test(query.after_id)) {
+        return c.json(invalidParams("Query parameters have invalid values.", "after_id", `Query param "after_id" must be a valid uuid: invalid UUID length: ${query.after_id.length}`), 400);
+      }
+      let matching = [...this.users.values()].sort(byUsername);
+      const q = (query.q ?? "").toLowerCase().trim();
+      for (const term of q.split(/\s+/).filter(Boolean)) {
+        const [key, value] = term.includes(":") ? term.split(":", 2) : ["search", term];
+        if (key === "status") {
+          const statuses = (value ?? "").split(",");
+          matching = matching.filter((u) => statuses.includes(u.status));
+        } else if (key === "service_account") {
+          matching = matching.filter((u) => u.is_service_account === (value === "true"));
+        } else if (key === "search") {
+          matching = matching.filter((u) => u.email.toLowerCase().includes(value ?? "") || u.username.toLowerCase().includes(value ?? ""));
+        } else {
+          return c.json(invalidParams("Invalid user search query.", key ?? "", `"${key}" is not a valid query param`), 400);
+        }
+      }
+      if (query.after_id) {
+        const cursor = this.users.get(query.after_id);
+        if (!cursor) return c.json({ users: [], count: 0 });
+        matching = matching.filter((u) => u.username.toLowerCase() > cursor.username.toLowerCase());
+      }
+      const offset = Number(query.offset ?? 0);
+      const limit = Number(query.limit ?? 0);
+      const page = matching.slice(offset, limit > 0 ? offset + limit : undefined);
+      return c.json({ users: page.map(toWire), count: page.length === 0 ? 0 : matching.length });
+    });
+    app.get("/api/v2/insights/user-activity", (c) => {
+      if (!["owner", "auditor", "template-admin"].includes(this.ownerRole)) {
+        return c.json({ message: "Resource not found or you do not have access to this resource" }, 404);
+      }
+      const query = c.req.query();
+      for (const key of Object.keys(query)) {
+        if (!["start_time", "end_time", "template_ids"].includes(key)) {
+          return c.json(invalidParams("Query parameter has invalid value.", key, `"${key}" is not a valid query param`), 400);
+        }
+      }
+      const now = this.now();
+      const start = checkInsightsTime("start_time", query.start_time, now);
+      if (start.detail) return c.json(invalidParams("Query parameter has invalid value.", "start_time", start.detail), 400);
+      const end = checkInsightsTime("end_time", query.end_time, now);
+      if (end.detail) return c.json(invalidParams("Query parameter has invalid value.", "end_time", end.detail), 400);
+      if ((end.time as Date) < (start.time as Date)) {
+        return c.json(invalidParams("Query parameter has invalid value.", "end_time", 'Query param "end_time" must be after than "start_time"'), 400);
+      }
+      const templateId = "0d286645-29aa-4eaf-9b52-cc5d2740c90b";
+      const users = [...this.users.values()]
+        .filter((u) => u.usageSeconds > 0)
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+        .map((u) => ({ user_id: u.id, username: u.username, avatar_url: "", template_ids: [templateId], seconds: Math.floor(u.usageSeconds / 60) * 60 }));
+      return c.json({
+        report: { start_time: query.start_time, end_time: query.end_time, template_ids: users.length ? [templateId] : [], users },
+      });
+    });
+    app.notFound((c) => c.json({ message: "Route not found." }, 404));
+    return app;
+  }
+}

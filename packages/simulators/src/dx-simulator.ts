@@ -1,0 +1,233 @@
+import { Hono } from "hono";
+import { FaultSwitch } from "./faults";
+import { type Listening, listen } from "./listen";
+
+export interface SimDxUser {
+  id: string;
+  email: string;
+  name: string;
+  /** By lower-cased group name: the group's spelling in DX and the value. */
+  attributes: Map<string, { group: string; value: string }>;
+  properties: Record<string, string | boolean | null>;
+  /** Real DX leaves users with no role, property, team or group out of users.list. */
+  hidden: boolean;
+  deletedAt: string | null;
+}
+
+export interface DxWrite {
+  method: "users.attributes.update" | "users.update";
+  email: string;
+  body: Record<string, unknown>;
+  at: number;
+}
+
+export interface DxSimulatorOptions {
+  token?: string;
+  port?: number;
+}
+
+const PROPERTIES = new Set([
+  "start_date",
+  "github_username",
+  "additional_github_username",
+  "gitlab_username",
+  "ai_light_adoption_date",
+  "ai_moderate_adoption_date",
+  "ai_heavy_adoption_date",
+  "sso_email",
+  "protected",
+  "exclude_from_snapshots",
+]);
+
+/**
+ * DX's Web API on loopback: users.list, users.attributes.update, users.update and
+ * attributeGroups.list, with DX's envelope, auth errors, case-insensitive group names,
+ * silent group creation and hidden users.
+ */
+export class DxSimulator {
+  readonly users = new Map<string, SimDxUser>();
+  /** By lower-cased name: the spelling DX keeps. */
+  readonly groups = new Map<string, string>();
+  readonly writes: DxWrite[] = [];
+  readonly faults = new FaultSwitch();
+  /** Every request, `METHOD /path`, in arrival order, with its arrival time (ms, monotonic). */
+  readonly requests: { key: string; at: number }[] = [];
+  /** Emails whose attribute writes come back 200 with a `failures` entry. */
+  readonly failingEmails = new Set<string>();
+  token: string;
+  private nextId = 1;
+  private listening: Listening | null = null;
+
+  private constructor(options: DxSimulatorOptions) {
+    this.token = options.token ?? "dx-sim-token-0123456789abcdef";
+  }
+
+  static async start(options: DxSimulatorOptions = {}): Promise<DxSimulator> {
+    const sim = new DxSimulator(options);
+    sim.listening = await listen(sim.app(), options.port);
+    return sim;
+  }
+
+  get url(): string {
+    if (!this.listening) throw new Error("simulator not started");
+    return this.listening.url;
+  }
+
+  async close(): Promise<void> {
+    await this.listening?.close();
+  }
+
+  addUser(input: { email: string; name?: string; attributes?: Record<string, string>; hidden?: boolean }): SimDxUser {
+    const user: SimDxUser = {
+      id: Buffer.from(String(100_000 + this.nextId++)).toString("base64url"),
+      email: input.email,
+      name: input.name ?? input.email.split("@")[0] ?? "",
+      attributes: new Map(),
+      properties: {},
+      hidden: input.hidden ?? false,
+      deletedAt: null,
+    };
+    for (const [group, value] of Object.entries(input.attributes ?? {})) this.setAttribute(user, group, value);
+    this.users.set(input.email.toLowerCase(), user);
+    return user;
+  }
+
+  /** A user's attributes as `{group: value}`, in DX's spelling of each group. */
+  attributesOf(email: string): Record<string, string> {
+    const user = this.users.get(email.toLowerCase());
+    if (!user) throw new Error(`no simulated DX user ${email}`);
+    return Object.fromEntries([...user.attributes.values()].map(({ group, value }) => [group, value]));
+  }
+
+  /** Changes an attribute behind coder-dx's back (a manual edit in DX). */
+  setAttribute(user: SimDxUser, group: string, value: string | null): void {
+    const key = group.toLowerCase();
+    if (!this.groups.has(key)) this.groups.set(key, group);
+    const spelling = this.groups.get(key) as string;
+    if (value === null) user.attributes.delete(key);
+    else user.attributes.set(key, { group: spelling, value });
+  }
+
+  writesTo(email: string): DxWrite[] {
+    return this.writes.filter((w) => w.email.toLowerCase() === email.toLowerCase());
+  }
+
+  private app(): Hono {
+    const app = new Hono();
+    app.use("*", async (c, next) => {
+      this.requests.push({ key: `${c.req.method} ${c.req.path}`, at: performance.now() });
+      await next();
+    });
+    app.use("*", async (c, next) => {
+      const header = c.req.header("authorization");
+      if (!header) return c.json({ ok: false, error: "not_authed" }, 401);
+      if (header !== `Bearer ${this.token}`) return c.json({ ok: false, error: "invalid_auth" }, 401);
+      return next();
+    });
+    app.use(
+      "*",
+      this.faults.middleware(async (c) => {
+        if (c.req.method !== "POST") return null;
+        try {
+          const body = (await c.req.raw.clone().json()) as { email?: unknown };
+          return typeof body.email === "string" ? body.email.toLowerCase() : null;
+        } catch {
+          return null;
+        }
+      }),
+    );
+
+    app.get("/users.list", (c) => {
+      const page = Number(c.req.query("page") ?? 1);
+      const pageSize = Number(c.req.query("page_size") ?? 100);
+      if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) {
+        return c.json({ ok: false, error: "invalid_payload", error_details: { message: "page must be ≥ 1 and page_size 1..100" } }, 422);
+      }
+      const listed = [...this.users.values()].filter((u) => !u.hidden);
+      const totalPages = Math.max(1, Math.ceil(listed.length / pageSize));
+      const slice = listed.slice((page - 1) * pageSize, page * pageSize);
+      return c.json({
+        ok: true,
+        users: slice.map((u) => ({
+          id: u.id,
+          name: u.name,
+          email: u.email,
+          github_username: (u.properties.github_username as string | undefined) ?? null,
+          gitlab_username: (u.properties.gitlab_username as string | undefined) ?? null,
+          attributes: [...u.attributes.values()].map(({ group, value }) => ({ name: group, value })),
+          deleted_at: u.deletedAt,
+          roles: [],
+        })),
+        next_page: page < totalPages ? page + 1 : null,
+        total: listed.length,
+        total_pages: totalPages,
+      });
+    });
+
+    app.get("/attributeGroups.list", (c) =>
+      c.json({
+        ok: true,
+        attribute_groups: [...this.groups.values()].map((name, i) => ({
+          id: Buffer.from(String(100 + i)).toString("base64url"),
+          name,
+          type: "admin_managed",
+          hidden: false,
+          position: i + 1,
+          privileged: false,
+          attributes: [],
+        })),
+      }),
+    );
+
+    app.post("/users.attributes.update", async (c) => {
+      const body = await c.req.json().catch(() => null);
+      const valid =
+        body &&
+        typeof body.email === "string" &&
+        Array.isArray(body.attributes) &&
+        body.attributes.every((a: unknown) => {
+          const attr = a as { name?: unknown; value?: unknown };
+          return typeof attr.name === "string" && attr.name.trim() !== "" && (typeof attr.value === "string" || attr.value === null);
+        });
+      if (!valid) {
+        return c.json({ ok: false, error: "invalid_payload", error_details: { message: "email and attributes[{name, value}] are required" } }, 422);
+      }
+      const user = this.users.get(body.email.toLowerCase());
+      if (!user || user.deletedAt) return c.json({ ok: false, error: "user_not_found" }, 404);
+      this.writes.push({ method: "users.attributes.update", email: user.email, body, at: performance.now() });
+      if (this.failingEmails.has(user.email.toLowerCase())) {
+        return c.json({ ok: true, user: { id: user.id, email: user.email, failures: [{ name: body.attributes[0]?.name, error: "attribute_locked" }], attributes: [] } });
+      }
+      const attributes = body.attributes as { name: string; value: string | null }[];
+      for (const { name, value } of attributes) this.setAttribute(user, name, value);
+      return c.json({
+        ok: true,
+        user: { id: user.id, email: user.email, failures: [], attributes: attributes.map((a) => ({ name: a.name, value: a.value, updated: true })) },
+      });
+    });
+
+    app.post("/users.update", async (c) => {
+      const body = await c.req.json().catch(() => null);
+      if (!body || typeof body.email !== "string") {
+        return c.json({ ok: false, error: "invalid_payload", error_details: { message: "email is required" } }, 422);
+      }
+      const unknown = Object.keys(body).filter((k) => k !== "email" && !PROPERTIES.has(k));
+      if (unknown.length > 0) {
+        return c.json({ ok: false, error: "invalid_payload", error_details: { message: `unknown field(s): ${unknown.join(", ")}` } }, 422);
+      }
+      const user = this.users.get(body.email.toLowerCase());
+      if (!user || user.deletedAt) return c.json({ ok: false, error: "user_not_found" }, 404);
+      this.writes.push({ method: "users.update", email: user.email, body, at: performance.now() });
+      for (const [key, value] of Object.entries(body)) {
+        if (key === "email") continue;
+        if (value === null) delete user.properties[key];
+        else user.properties[key] = value as string | boolean;
+      }
+      if (Object.keys(user.properties).length > 0) user.hidden = false;
+      return c.json({ ok: "true", user: { email: user.email, ...user.properties } });
+    });
+
+    app.notFound((c) => c.json({ ok: false, error: "unknown_method" }, 404));
+    return app;
+  }
+}

@@ -1,0 +1,69 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/**
+ * A fault switched on in a simulator: matching requests get it instead of (or, for `delayMs`,
+ * before) the normal answer. `times` counts down; omit it for "until cleared".
+ */
+export interface Fault {
+  /** Matched against `METHOD /path`, e.g. /users\.attributes\.update/. */
+  match?: RegExp;
+  /** Only requests whose JSON body names this email (DX writes). */
+  email?: string;
+  times?: number;
+  status?: number;
+  body?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+  delayMs?: number;
+  /** Destroy the connection without an answer. */
+  reset?: boolean;
+  /** Answer 200 with this body cut to half its length (needs `body`). */
+  truncate?: boolean;
+}
+
+export class FaultSwitch {
+  private faults: Fault[] = [];
+  /** Extra latency on every request, for benchmarks. */
+  latencyMs = 0;
+
+  add(fault: Fault): void {
+    this.faults.push({ ...fault });
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  async take(method: string, path: string, email: string | null): Promise<Fault | null> {
+    const key = `${method} ${path}`;
+    const index = this.faults.findIndex(
+      (f) => (f.match === undefined || f.match.test(key)) && (f.email === undefined || f.email === email) && (f.times === undefined || f.times > 0),
+    );
+    if (index < 0) return null;
+    const fault = this.faults[index] as Fault;
+    if (fault.times !== undefined) fault.times -= 1;
+    return fault;
+  }
+
+  middleware(emailOf: (c: Context) => Promise<string | null>): MiddlewareHandler {
+    return async (c, next) => {
+      if (this.latencyMs > 0) await sleep(this.latencyMs);
+      const fault = await this.take(c.req.method, c.req.path, await emailOf(c));
+      if (!fault) return next();
+      if (fault.delayMs) await sleep(fault.delayMs);
+      if (fault.reset) {
+        const incoming = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming;
+        incoming?.socket?.destroy();
+        return new Response(null, { status: 499 });
+      }
+      if (fault.status === undefined && fault.body === undefined) return next();
+      let body = fault.body ?? "";
+      if (fault.truncate) body = body.slice(0, Math.floor(body.length / 2));
+      return new Response(body, {
+        status: fault.status ?? 200,
+        headers: { "content-type": fault.contentType ?? "application/json", ...fault.headers },
+      });
+    };
+  }
+}

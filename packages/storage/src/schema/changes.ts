@@ -1,0 +1,34 @@
+import type { ChangeKind, ChangeOutcome, ErrorInfo, PlanAction } from "@coder-dx/core";
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/**
+ * The audit log. Rows are never deleted, and carry no foreign keys: they outlive the
+ * runs and users they describe. An intent row is written `pending` before its DX write
+ * and settled (outcome, error, attempts) in the same transaction as the state it confirms.
+ * `id` grows with `at`, so `ORDER BY id DESC` is newest first and a stable cursor.
+ */
+export const changes = sqliteTable(
+  "changes",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    runId: text("run_id").notNull(),
+    at: text("at").notNull(),
+    email: text("email").notNull(),
+    coderUserId: text("coder_user_id"),
+    kind: text("kind", { enum: ["attributes", "properties"] }).$type<ChangeKind>().notNull(),
+    action: text("action").$type<PlanAction>().notNull(),
+    before: text("before", { mode: "json" }).$type<Record<string, string | null>>(),
+    after: text("after", { mode: "json" }).$type<Record<string, string | null>>(),
+    observed: text("observed", { mode: "json" }).$type<Record<string, string | null>>(),
+    outcome: text("outcome").$type<ChangeOutcome>().notNull(),
+    error: text("error", { mode: "json" }).$type<ErrorInfo>(),
+    attempts: integer("attempts").notNull(),
+    note: text("note"),
+  },
+  (t) => [
+    index("changes_email_idx").on(t.email, t.id),
+    index("changes_run_idx").on(t.runId, t.id),
+    index("changes_outcome_idx").on(t.outcome, t.id),
+    index("changes_at_idx").on(t.at, t.id),
+  ],
+);

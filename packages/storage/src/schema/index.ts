@@ -1,0 +1,4 @@
+export * from "./changes";
+export * from "./lease";
+export * from "./runs";
+export * from "./user-state";
