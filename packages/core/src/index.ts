@@ -15,3 +15,5 @@ export * from "./domain/plan";
 export * from "./errors";
 export * from "./ports";
 export * from "./sync/run-sync";
+export * from "./domain/history";
+export * from "./sync/read-people";

@@ -53,7 +53,7 @@ export function seedOrganisation(coder: CoderSimulator, dx: DxSimulator, options
     const first = pick(FIRST);
     const last = pick(LAST);
     const username = `${first}.${last}`.toLowerCase().normalize("NFD").replace(/[^a-z.]/g, "") + i;
-    const local = `${first}.${last}${i}`.normalize("NFD").replace(/[^A-Za-z.]/g, "");
+    const local = `${first}.${last}${i}`.normalize("NFD").replace(/[^A-Za-z0-9.]/g, "");
     const mixedCase = random() < 0.15;
     const email = mixedCase ? `${local}@Example.COM` : `${local.toLowerCase()}@example.com`;
     const roll = random();

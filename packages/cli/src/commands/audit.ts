@@ -1,0 +1,83 @@
+import type { ChangeRow } from "@coder-dx/core";
+import type { Command } from "commander";
+import { stringify } from "csv-stringify/sync";
+import { z } from "zod";
+import { type Cli, loadSettings, openStore } from "../context";
+import { parseOptions } from "../options";
+import { formatChange, formatTable, formatValues } from "../output";
+
+const Timestamp = z
+  .string()
+  .refine((v) => !Number.isNaN(Date.parse(v)), "must be an ISO 8601 date or time")
+  .transform((v) => new Date(v).toISOString());
+
+export const AuditOptions = z
+  .object({
+    email: z.string().optional(),
+    run: z.string().optional(),
+    outcome: z.enum(["applied", "rejected", "unmatched", "planned", "invalid", "pending", "skipped"]).optional(),
+    since: Timestamp.optional(),
+    until: Timestamp.optional(),
+    limit: z.coerce.number().int().min(1).max(100_000).default(50),
+    json: z.boolean().default(false),
+    csv: z.boolean().default(false),
+  })
+  .refine((o) => !(o.json && o.csv), { message: "choose one of --json and --csv", path: ["json"] });
+
+const CSV_COLUMNS = ["id", "runId", "at", "email", "coderUserId", "kind", "action", "before", "after", "observed", "outcome", "error", "attempts", "note"] as const;
+
+export function changesAsCsv(rows: ChangeRow[]): string {
+  return stringify(
+    rows.map((row) => CSV_COLUMNS.map((column) => {
+      const value = row[column];
+      return value !== null && typeof value === "object" ? JSON.stringify(value) : value;
+    })),
+    { header: true, columns: [...CSV_COLUMNS] },
+  );
+}
+
+export function changesTable(rows: ChangeRow[]): string {
+  return formatTable(
+    ["ID", "AT", "RUN", "EMAIL", "KIND", "ACTION", "OUTCOME", "CHANGE", "TRIES"],
+    rows.map((r) => [
+      r.id,
+      r.at.replace("T", " ").slice(0, 19),
+      r.runId,
+      r.email,
+      r.kind,
+      r.action,
+      r.outcome + (r.error ? ` (${r.error.code})` : ""),
+      r.after ? formatChange(r.before, r.after) : r.note ?? formatValues(r.after),
+      r.attempts,
+    ]),
+  );
+}
+
+export function registerAudit(program: Command, cli: Cli): void {
+  program
+    .command("audit")
+    .description("audit rows (per-user changes), newest first")
+    .option("--email <email>", "one person's rows")
+    .option("--run <id>", "one run's rows")
+    .option("--outcome <outcome>", "applied | rejected | unmatched | planned | invalid | pending | skipped")
+    .option("--since <time>", "rows at or after this time (ISO 8601)")
+    .option("--until <time>", "rows before this time (ISO 8601)")
+    .option("--limit <n>", "how many", "50")
+    .option("--json", "print as JSON")
+    .option("--csv", "print as CSV")
+    .action((raw) => {
+      const options = parseOptions(AuditOptions, raw);
+      const page = openStore(loadSettings(cli, false)).listChanges({
+        email: options.email,
+        runId: options.run,
+        outcome: options.outcome,
+        since: options.since,
+        until: options.until,
+        limit: options.limit,
+      });
+      if (options.json) return cli.out.json({ changes: page.items, nextCursor: page.nextCursor });
+      if (options.csv) return process.stdout.write(changesAsCsv(page.items));
+      if (page.items.length === 0) return cli.out.line("No audit rows match.");
+      cli.out.line(changesTable(page.items));
+    });
+}

@@ -1,0 +1,35 @@
+import { readPeople } from "@coder-dx/core";
+import type { Command } from "commander";
+import { stringify } from "csv-stringify/sync";
+import { z } from "zod";
+import { type Cli, createClients, loadSettings } from "../context";
+import { parseOptions } from "../options";
+
+const ExportOptions = z.object({ format: z.enum(["csv", "json"]).default("csv") });
+
+export function registerExport(program: Command, cli: Cli): void {
+  program
+    .command("export")
+    .description("the people in Coder with their computed DX attributes (RFC 4180 CSV or JSON)")
+    .option("--format <format>", "csv | json", "csv")
+    .action(async (raw) => {
+      const options = parseOptions(ExportOptions, raw);
+      const settings = loadSettings(cli, true);
+      const { coder } = createClients(settings);
+      const people = await readPeople(coder, settings.config, new Date());
+      const groups = Object.keys(people.desired[0]?.attributes ?? {});
+      const rows = people.desired.map((p) => ({
+        email: p.email,
+        usernames: p.usernames.join(" "),
+        name: p.name,
+        status: p.status,
+        active_hours: Math.round(p.activeHours * 10) / 10,
+        ...p.attributes,
+      }));
+      if (options.format === "json") return cli.out.json({ users: rows });
+      process.stdout.write(
+        stringify(rows, { header: true, columns: ["email", "usernames", "name", "status", "active_hours", ...groups], record_delimiter: "windows" }),
+      );
+      cli.out.note(`${rows.length} people exported (${people.excluded.length} excluded, ${people.invalid.length} without a usable email)`);
+    });
+}

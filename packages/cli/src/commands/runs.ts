@@ -1,0 +1,56 @@
+import { CoderDxError } from "@coder-dx/core";
+import type { Command } from "commander";
+import { z } from "zod";
+import { type Cli, loadSettings, openStore } from "../context";
+import { parseOptions } from "../options";
+import { formatDuration, formatTable } from "../output";
+import { runSummary } from "../render";
+
+const Limit = z.coerce.number().int().min(1).max(1000);
+
+export function registerRuns(program: Command, cli: Cli): void {
+  const runs = program.command("runs").description("past runs");
+  runs
+    .command("list")
+    .description("recent runs, newest first")
+    .option("--limit <n>", "how many", "20")
+    .option("--json", "print as JSON")
+    .action((raw) => {
+      const options = parseOptions(z.object({ limit: Limit, json: z.boolean().default(false) }), raw);
+      const page = openStore(loadSettings(cli, false)).listRuns({ limit: options.limit });
+      if (options.json) return cli.out.json({ runs: page.items, nextCursor: page.nextCursor });
+      if (page.items.length === 0) return cli.out.line("No runs yet. Start one with: coder-dx sync");
+      cli.out.line(
+        formatTable(
+          ["ID", "STATUS", "TRIGGER", "DRY RUN", "STARTED", "TOOK", "USERS", "CHANGED", "APPLIED", "REJECTED", "UNMATCHED"],
+          page.items.map((r) => [
+            r.id,
+            r.status,
+            r.trigger,
+            r.dryRun ? "yes" : "no",
+            r.startedAt.replace("T", " ").slice(0, 19),
+            formatDuration(r.startedAt, r.finishedAt),
+            r.counts.users,
+            r.counts.changed,
+            r.counts.applied,
+            r.counts.rejected,
+            r.counts.unmatched,
+          ]),
+        ),
+      );
+    });
+  runs
+    .command("show")
+    .description("one run")
+    .argument("<id>", "run id")
+    .option("--json", "print as JSON")
+    .action((id: string, raw) => {
+      const options = parseOptions(z.object({ json: z.boolean().default(false) }), raw);
+      const run = openStore(loadSettings(cli, false)).getRun(id);
+      if (!run) throw new CoderDxError("not_found", `no run with id ${id}`);
+      if (options.json) return cli.out.json({ run });
+      cli.out.line(runSummary(run));
+      cli.out.line(`  trigger ${run.trigger} · started ${run.startedAt} · finished ${run.finishedAt ?? "-"}`);
+      cli.out.line(`  its changes: coder-dx audit --run ${run.id}`);
+    });
+}

@@ -1,0 +1,47 @@
+import { runSync } from "@coder-dx/core";
+import type { Command } from "commander";
+import { z } from "zod";
+import { type Cli, createSyncDeps, loadSettings } from "../context";
+import { exitCodeForRun } from "../exit-codes";
+import { collect, parseOptions } from "../options";
+import { planTable, runSummary } from "../render";
+
+const SyncOptions = z.object({
+  dryRun: z.boolean().default(false),
+  force: z.boolean().default(false),
+  email: z.array(z.email({ error: "must be an email address" })).default([]),
+  json: z.boolean().default(false),
+});
+
+export function registerSync(program: Command, cli: Cli): void {
+  program
+    .command("sync")
+    .description("read Coder, plan, and push what changed to DX (one run)")
+    .option("--dry-run", "plan and record, but write nothing to DX")
+    .option("--force", "apply even when a brake would halt the run")
+    .option("--email <email>", "limit the run to this person (repeatable)", collect, [])
+    .option("--json", "print the run as one JSON document")
+    .action(async (raw) => {
+      const options = parseOptions(SyncOptions, raw);
+      const settings = loadSettings(cli, true);
+      const deps = createSyncDeps(cli, settings);
+      const { run, plan } = await runSync(deps, {
+        config: settings.config,
+        trigger: "cli",
+        dryRun: options.dryRun,
+        force: options.force,
+        emails: options.email,
+        onProgress: ({ phase, done, total }) =>
+          cli.out.progress(phase === "done" ? null : phase === "apply" ? `applying ${done}/${total}` : `${phase}ing…`),
+      });
+      cli.out.progress(null);
+      if (options.json) {
+        cli.out.json({ run });
+      } else {
+        cli.out.line(runSummary(run));
+        const writes = plan?.entries.filter((e) => e.attributes || e.properties) ?? [];
+        if (writes.length > 0) cli.out.line(`\n${planTable(writes)}`);
+      }
+      process.exitCode = exitCodeForRun(run.status, run.dryRun);
+    });
+}

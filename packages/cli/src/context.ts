@@ -1,0 +1,55 @@
+import {
+  CoderClient,
+  type Config,
+  DxClient,
+  type Logger,
+  resolveSettings,
+  type Settings,
+  type SyncDeps,
+} from "@coder-dx/core";
+import { openDatabase, SqliteSyncStore } from "@coder-dx/storage";
+import { stderrLogger } from "./logger";
+import { type Output, processOutput } from "./output";
+
+export interface GlobalOptions {
+  config?: string;
+  db?: string;
+}
+
+/** What every command receives: where to write, the environment, and how to reach the world. */
+export interface Cli {
+  out: Output;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  globals(): GlobalOptions;
+}
+
+export function processCli(globals: () => GlobalOptions): Cli {
+  return { out: processOutput(), env: process.env, log: stderrLogger(), globals };
+}
+
+export function loadSettings(cli: Cli, requireRemotes: boolean): Settings {
+  return resolveSettings(cli.globals(), cli.env, { requireRemotes });
+}
+
+export function openStore(settings: Settings): SqliteSyncStore {
+  return new SqliteSyncStore(openDatabase(settings.dbPath));
+}
+
+export function createClients(settings: Settings, config: Config = settings.config) {
+  return {
+    coder: new CoderClient({ url: settings.coderUrl, token: settings.coderToken, requestsPerMinute: config.coder.requestsPerMinute }),
+    dx: new DxClient({
+      url: settings.dxUrl,
+      token: settings.dxToken,
+      requestsPerMinute: config.dx.requestsPerMinute,
+      timeoutMs: config.dx.timeoutMs,
+      maxAttempts: config.dx.maxAttempts,
+    }),
+  };
+}
+
+/** The composition root of a sync: real clients, the SQLite store, the CLI's logger. */
+export function createSyncDeps(cli: Cli, settings: Settings): SyncDeps & { store: SqliteSyncStore } {
+  return { ...createClients(settings), store: openStore(settings), log: cli.log };
+}

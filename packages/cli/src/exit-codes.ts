@@ -1,0 +1,44 @@
+import type { ErrorCode, RunStatus } from "@coder-dx/core";
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, partial: 3, halted: 4 } as const;
+
+/** The contract's exit codes for a thrown error, decided in one exhaustive switch. */
+export function exitCodeForError(code: ErrorCode): number {
+  switch (code) {
+    case "config_invalid":
+    case "usage_invalid":
+      return EXIT.usage;
+    case "halted":
+      return EXIT.halted;
+    case "coder_unavailable":
+    case "coder_unauthorized":
+    case "coder_forbidden":
+    case "coder_bad_response":
+    case "coder_rejected":
+    case "dx_unavailable":
+    case "dx_unauthorized":
+    case "dx_bad_response":
+    case "dx_rejected":
+    case "dx_unknown_user":
+    case "listing_incomplete":
+    case "run_in_progress":
+    case "plan_stale":
+    case "not_found":
+    case "internal":
+      return EXIT.failed;
+  }
+}
+
+export function exitCodeForRun(status: RunStatus, dryRun: boolean): number {
+  switch (status) {
+    case "succeeded":
+      return EXIT.ok;
+    case "partial":
+      return dryRun ? EXIT.ok : EXIT.partial;
+    case "halted":
+      return EXIT.halted;
+    case "failed":
+    case "running":
+      return EXIT.failed;
+  }
+}
