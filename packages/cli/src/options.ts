@@ -1,10 +1,18 @@
-import { CoderDxError, describeIssues } from "@coder-dx/core";
+import { CoderDxError } from "@coder-dx/core";
 import type { z } from "zod";
 
 /** Parses command options with a zod schema; a bad value is a usage error (exit 2) naming the flag. */
 export function parseOptions<T>(schema: z.ZodType<T>, options: unknown): T {
   const result = schema.safeParse(options);
-  if (!result.success) throw new CoderDxError("usage_invalid", describeIssues(result.error).replace(/^(\w+)/, "--$1"));
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const [flag, index] = issue.path;
+      const name = typeof flag === "string" ? `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : "option";
+      const raw = typeof index === "number" ? (options as Record<string, unknown[]>)[flag as string]?.[index] : undefined;
+      return `${name}${raw === undefined ? "" : ` "${String(raw)}"`}: ${issue.message}`;
+    });
+    throw new CoderDxError("usage_invalid", problems.join("; "));
+  }
   return result.data;
 }
 

@@ -46,6 +46,7 @@ export function formatTable(headers: string[], rows: (string | number | null)[][
 
 export function formatValues(values: Record<string, string | null> | null): string {
   if (!values) return "-";
+  if (Object.keys(values).length === 0) return "(none)";
   return Object.entries(values)
     .map(([group, value]) => `${group}=${value ?? "∅"}`)
     .join(", ");

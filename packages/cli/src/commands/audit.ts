@@ -76,7 +76,10 @@ export function registerAudit(program: Command, cli: Cli): void {
         limit: options.limit,
       });
       if (options.json) return cli.out.json({ changes: page.items, nextCursor: page.nextCursor });
-      if (options.csv) return process.stdout.write(changesAsCsv(page.items));
+      if (options.csv) {
+        process.stdout.write(changesAsCsv(page.items));
+        return;
+      }
       if (page.items.length === 0) return cli.out.line("No audit rows match.");
       cli.out.line(changesTable(page.items));
     });
