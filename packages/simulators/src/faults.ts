@@ -11,6 +11,8 @@ export interface Fault {
   /** Only requests whose JSON body names this email (DX writes). */
   email?: string;
   times?: number;
+  /** Let this many matching requests through before the fault starts. */
+  skip?: number;
   status?: number;
   body?: string;
   contentType?: string;
@@ -42,6 +44,10 @@ export class FaultSwitch {
     );
     if (index < 0) return null;
     const fault = this.faults[index] as Fault;
+    if (fault.skip !== undefined && fault.skip > 0) {
+      fault.skip -= 1;
+      return null;
+    }
     if (fault.times !== undefined) fault.times -= 1;
     return fault;
   }

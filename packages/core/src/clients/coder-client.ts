@@ -15,7 +15,11 @@ export interface CoderClientOptions {
   onRequest?: (event: RequestEvent) => void;
 }
 
-const CoderErrorBody = z.object({ message: z.string(), detail: z.string().optional() });
+const CoderErrorBody = z.object({
+  message: z.string(),
+  detail: z.string().optional(),
+  validations: z.array(z.object({ field: z.string(), detail: z.string() })).optional(),
+});
 
 /** Coder's error body is `{message, detail?, validations?}`; the token is never echoed. */
 export function describeCoderError(status: number, body: string, endpoint: string): CoderDxError {
@@ -26,7 +30,9 @@ export function describeCoderError(status: number, body: string, endpoint: strin
   } catch {
     parsed = null;
   }
-  const said = parsed ? [parsed.message, parsed.detail].filter(Boolean).join(" ") : excerpt(body);
+  const said = parsed
+    ? [parsed.message, parsed.detail, ...(parsed.validations ?? []).map((v) => `${v.field}: ${v.detail}`)].filter(Boolean).join(" ")
+    : excerpt(body);
   const prefix = `Coder ${endpoint} → ${status}`;
   if (status === 401) {
     return new CoderDxError("coder_unauthorized", `${prefix}: CODER_SESSION_TOKEN was refused: ${said}`, { endpoint, status });

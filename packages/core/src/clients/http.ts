@@ -144,9 +144,11 @@ export class HttpClient {
       text = await response.text();
     } catch (error) {
       this.options.onRequest?.({ service, endpoint, status: "network", ms: performance.now() - started });
-      const cause = error as Error & { cause?: { code?: string } };
+      const cause = error as Error & { cause?: { code?: string; message?: string } };
       const reason =
-        cause.name === "TimeoutError" ? `timed out after ${this.timeoutMs} ms` : (cause.cause?.code ?? cause.message);
+        cause.name === "TimeoutError"
+          ? `timed out after ${this.timeoutMs} ms`
+          : `${cause.message}${cause.cause ? ` (${cause.cause.code ?? cause.cause.message})` : ""}`;
       throw new HttpError(`${service}_unavailable`, `${service === "dx" ? "DX" : "Coder"} ${endpoint}: ${reason}`, {
         endpoint,
         retryable: true,
