@@ -38,7 +38,11 @@ export function openStore(settings: Settings): SqliteSyncStore {
 
 export function createClients(settings: Settings, config: Config = settings.config) {
   return {
-    coder: new CoderClient({ url: settings.coderUrl, token: settings.coderToken, requestsPerMinute: config.coder.requestsPerMinute }),
+    coder: new CoderClient({
+      url: settings.coderUrl,
+      token: settings.coderToken,
+      requestsPerMinute: config.coder.requestsPerMinute,
+    }),
     dx: new DxClient({
       url: settings.dxUrl,
       token: settings.dxToken,
@@ -50,6 +54,9 @@ export function createClients(settings: Settings, config: Config = settings.conf
 }
 
 /** The composition root of a sync: real clients, the SQLite store, the CLI's logger. */
-export function createSyncDeps(cli: Cli, settings: Settings): SyncDeps & { store: SqliteSyncStore } {
+export function createSyncDeps(
+  cli: Cli,
+  settings: Settings,
+): SyncDeps & { store: SqliteSyncStore } {
   return { ...createClients(settings), store: openStore(settings), log: cli.log };
 }

@@ -1,8 +1,12 @@
 import type { Logger } from "@coder-dx/core";
 
 /** A logger for the CLI: one line per event on stderr, fields as JSON. Callers never pass secrets. */
-export function stderrLogger(write: (text: string) => void = (t) => process.stderr.write(t)): Logger {
+export function stderrLogger(
+  write: (text: string) => void = (t) => process.stderr.write(t),
+): Logger {
   const emit = (level: string) => (message: string, fields?: Record<string, unknown>) =>
-    write(`${level}: ${message}${fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : ""}\n`);
+    write(
+      `${level}: ${message}${fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : ""}\n`,
+    );
   return { info: emit("info"), warn: emit("warn"), error: emit("error") };
 }

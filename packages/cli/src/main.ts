@@ -18,7 +18,16 @@ const program = new Command("coder-dx")
   .showHelpAfterError()
   .exitOverride();
 const cli = processCli(() => program.opts<GlobalOptions>());
-for (const register of [registerSync, registerPlan, registerRuns, registerAudit, registerUsers, registerExport, registerServe, registerDemo]) {
+for (const register of [
+  registerSync,
+  registerPlan,
+  registerRuns,
+  registerAudit,
+  registerUsers,
+  registerExport,
+  registerServe,
+  registerDemo,
+]) {
   register(program, cli);
 }
 
@@ -32,7 +41,9 @@ try {
     process.stderr.write(`coder-dx: ${error.message}\n`);
     process.exitCode = exitCodeForError(error.code);
   } else {
-    process.stderr.write(`coder-dx: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `coder-dx: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = EXIT.failed;
   }
 }

@@ -7,8 +7,14 @@ export function parseOptions<T>(schema: z.ZodType<T>, options: unknown): T {
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const [flag, index] = issue.path;
-      const name = typeof flag === "string" ? `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : "option";
-      const raw = typeof index === "number" ? (options as Record<string, unknown[]>)[flag as string]?.[index] : undefined;
+      const name =
+        typeof flag === "string"
+          ? `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+          : "option";
+      const raw =
+        typeof index === "number"
+          ? (options as Record<string, unknown[]>)[flag as string]?.[index]
+          : undefined;
       return `${name}${raw === undefined ? "" : ` "${String(raw)}"`}: ${issue.message}`;
     });
     throw new CoderDxError("usage_invalid", problems.join("; "));

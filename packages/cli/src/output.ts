@@ -32,12 +32,17 @@ export function processOutput(): Output {
 
 /** Left-aligned columns separated by two spaces, with an upper-case header: `coder users list` style. */
 export function formatTable(headers: string[], rows: (string | number | null)[][]): string {
-  const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === null ? "-" : String(cell))))];
+  const cells = [
+    headers,
+    ...rows.map((row) => row.map((cell) => (cell === null ? "-" : String(cell)))),
+  ];
   const widths = headers.map((_, i) => Math.max(...cells.map((row) => [...(row[i] ?? "")].length)));
   return cells
     .map((row) =>
       row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell + " ".repeat((widths[i] ?? 0) - [...cell].length)))
+        .map((cell, i) =>
+          i === row.length - 1 ? cell : cell + " ".repeat((widths[i] ?? 0) - [...cell].length),
+        )
         .join("  ")
         .trimEnd(),
     )
@@ -53,7 +58,10 @@ export function formatValues(values: Record<string, string | null> | null): stri
 }
 
 /** `before → after`, naming only the groups that change. */
-export function formatChange(before: Record<string, string | null> | null, after: Record<string, string | null> | null): string {
+export function formatChange(
+  before: Record<string, string | null> | null,
+  after: Record<string, string | null> | null,
+): string {
   if (!after) return "-";
   const parts = Object.entries(after)
     .filter(([group, value]) => (before?.[group] ?? null) !== value)

@@ -34,7 +34,14 @@ export interface Run {
 }
 
 export type ChangeKind = "attributes" | "properties";
-export type ChangeOutcome = "applied" | "rejected" | "unmatched" | "planned" | "invalid" | "pending" | "skipped";
+export type ChangeOutcome =
+  | "applied"
+  | "rejected"
+  | "unmatched"
+  | "planned"
+  | "invalid"
+  | "pending"
+  | "skipped";
 
 /** One audit row: a planned write (or a reason not to write) for one person. */
 export interface ChangeRow {
@@ -67,8 +74,19 @@ export interface ChangeReceipt {
   error: ErrorInfo | null;
   attempts: number;
   state?:
-    | { type: "confirmed"; email: string; coderUserId: string | null; kind: ChangeKind; values: Record<string, string | null> }
-    | { type: "unmatched"; email: string; coderUserId: string | null; attributes: Record<string, string | null> };
+    | {
+        type: "confirmed";
+        email: string;
+        coderUserId: string | null;
+        kind: ChangeKind;
+        values: Record<string, string | null>;
+      }
+    | {
+        type: "unmatched";
+        email: string;
+        coderUserId: string | null;
+        attributes: Record<string, string | null>;
+      };
 }
 
 export interface Page<T> {
@@ -142,8 +160,14 @@ export interface CoderSource {
 export interface DxTarget {
   listUsers(): Promise<Map<string, DxObservedUser>>;
   listAttributeGroups(): Promise<Set<string>>;
-  updateAttributes(email: string, attributes: Record<string, string | null>): Promise<{ attempts: number }>;
-  updateProperties(email: string, properties: Record<string, string | null>): Promise<{ attempts: number }>;
+  updateAttributes(
+    email: string,
+    attributes: Record<string, string | null>,
+  ): Promise<{ attempts: number }>;
+  updateProperties(
+    email: string,
+    properties: Record<string, string | null>,
+  ): Promise<{ attempts: number }>;
 }
 
 export interface Clock {

@@ -5,9 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CoderSimulator } from "./coder-simulator";
 
 // Coder's own swagger.json sits in ../shared beside the repository; CI has it, a bare clone may not.
-const SWAGGER = fileURLToPath(new URL("../../../../shared/reference/coder/swagger.json", import.meta.url));
+const SWAGGER = fileURLToPath(
+  new URL("../../../../shared/reference/coder/swagger.json", import.meta.url),
+);
 const available = existsSync(SWAGGER);
-if (!available) console.warn(`skipping the swagger checks: ${SWAGGER} not found (../shared is not beside the repository)`);
+if (!available)
+  console.warn(
+    `skipping the swagger checks: ${SWAGGER} not found (../shared is not beside the repository)`,
+  );
 
 describe.skipIf(!available)("the Coder simulator against Coder's swagger.json", () => {
   let sim: CoderSimulator;
@@ -27,8 +32,11 @@ describe.skipIf(!available)("the Coder simulator against Coder's swagger.json", 
   afterAll(() => sim.close());
 
   const get = async (path: string, token: string | null = sim.token) => {
-    const response = await fetch(`${sim.url}${path}`, { headers: token ? { "Coder-Session-Token": token } : {} });
-    return { status: response.status, body: await response.json() };
+    const response = await fetch(`${sim.url}${path}`, {
+      headers: token ? { "Coder-Session-Token": token } : {},
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: assertions below inspect the body freely
+    return { status: response.status, body: (await response.json()) as any };
   };
 
   const expectValid = (definition: string, body: unknown) => {
@@ -51,7 +59,9 @@ describe.skipIf(!available)("the Coder simulator against Coder's swagger.json", 
   });
 
   it("answers /insights/user-activity with codersdk.UserActivityInsightsResponse", async () => {
-    const { status, body } = await get("/api/v2/insights/user-activity?start_time=2026-10-25T00:00:00Z&end_time=2026-11-22T06:00:00Z");
+    const { status, body } = await get(
+      "/api/v2/insights/user-activity?start_time=2026-10-25T00:00:00Z&end_time=2026-11-22T06:00:00Z",
+    );
     expect(status).toBe(200);
     expectValid("codersdk.UserActivityInsightsResponse", body);
     expect(body.report.users).toHaveLength(1);
@@ -68,9 +78,15 @@ describe.skipIf(!available)("the Coder simulator against Coder's swagger.json", 
     const badLimit = await get("/api/v2/users?limit=-1");
     expect(badLimit.status).toBe(400);
     expectValid("codersdk.Response", badLimit.body);
-    const future = await get("/api/v2/insights/user-activity?start_time=2026-11-01T00:00:00Z&end_time=2026-11-23T00:00:00Z");
-    expect(future.body.validations[0].detail).toBe('Query param "end_time" must not be in the future');
-    const notHour = await get("/api/v2/insights/user-activity?start_time=2026-11-01T00:00:00Z&end_time=2026-11-22T05:30:00Z");
+    const future = await get(
+      "/api/v2/insights/user-activity?start_time=2026-11-01T00:00:00Z&end_time=2026-11-23T00:00:00Z",
+    );
+    expect(future.body.validations[0].detail).toBe(
+      'Query param "end_time" must not be in the future',
+    );
+    const notHour = await get(
+      "/api/v2/insights/user-activity?start_time=2026-11-01T00:00:00Z&end_time=2026-11-22T05:30:00Z",
+    );
     expect(notHour.body.validations[0].detail).toContain("must have the clock set to 05:00:00");
   });
 });

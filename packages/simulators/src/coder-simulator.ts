@@ -30,7 +30,8 @@ export interface CoderSimulatorOptions {
 }
 
 export const DEFAULT_ORG_ID = "7c60d51f-b44e-4682-87d6-449835ea4de6";
-const SIGNED_OUT = "You are signed out or your session has expired. Please sign in again to continue.";
+const SIGNED_OUT =
+  "You are signed out or your session has expired. Please sign in again to continue.";
 
 const byUsername = (a: SimCoderUser, b: SimCoderUser) => {
   const x = a.username.toLowerCase();
@@ -71,20 +72,32 @@ function offsetMinutes(value: string): number {
 }
 
 /** Checks an insights time the way coderd's parseInsightsStartAndEndTime does. */
-function checkInsightsTime(name: string, value: string | undefined, now: Date): { time?: Date; detail?: string } {
+function checkInsightsTime(
+  name: string,
+  value: string | undefined,
+  now: Date,
+): { time?: Date; detail?: string } {
   if (!value || !RFC3339.test(value) || Number.isNaN(Date.parse(value))) {
-    return { detail: `Query param "${name}" must be a valid date format (2006-01-02T15:04:05Z07:00): parsing time "${value ?? ""}"` };
+    return {
+      detail: `Query param "${name}" must be a valid date format (2006-01-02T15:04:05Z07:00): parsing time "${value ?? ""}"`,
+    };
   }
   const time = new Date(value);
   const offset = offsetMinutes(value);
   const local = new Date(time.getTime() + offset * 60_000);
   const clock = value.slice(11, 19);
-  if (time.getTime() > now.getTime() + 3_600_000) return { detail: `Query param "${name}" must not be in the future` };
-  const sameDay = local.toISOString().slice(0, 10) === new Date(now.getTime() + offset * 60_000).toISOString().slice(0, 10);
+  if (time.getTime() > now.getTime() + 3_600_000)
+    return { detail: `Query param "${name}" must not be in the future` };
+  const sameDay =
+    local.toISOString().slice(0, 10) ===
+    new Date(now.getTime() + offset * 60_000).toISOString().slice(0, 10);
   if (name === "start_time" || !sameDay) {
-    if (clock !== "00:00:00") return { detail: `Query param "${name}" must have the clock set to 00:00:00, got ${value}` };
+    if (clock !== "00:00:00")
+      return { detail: `Query param "${name}" must have the clock set to 00:00:00, got ${value}` };
   } else if (!clock.endsWith(":00:00")) {
-    return { detail: `Query param "${name}" must have the clock set to ${clock.slice(0, 2)}:00:00, got ${value}` };
+    return {
+      detail: `Query param "${name}" must have the clock set to ${clock.slice(0, 2)}:00:00, got ${value}`,
+    };
   }
   return { time };
 }
@@ -107,7 +120,12 @@ export class CoderSimulator {
   private constructor(options: CoderSimulatorOptions) {
     this.token = options.token ?? "AbCdEf1234-sim0coder0token0secret0";
     this.now = options.now ?? (() => new Date());
-    const owner = this.addUser({ username: "coder-dx-bot", email: "coder-dx-bot@example.com", status: "active", login_type: "token" });
+    const owner = this.addUser({
+      username: "coder-dx-bot",
+      email: "coder-dx-bot@example.com",
+      status: "active",
+      login_type: "token",
+    });
     this.tokenOwnerId = owner.id;
   }
 
@@ -169,7 +187,10 @@ export class CoderSimulator {
       c.header("X-Coder-Build-Version", "v2.34.3");
       await next();
     });
-    app.use("*", this.faults.middleware(async () => null));
+    app.use(
+      "*",
+      this.faults.middleware(async () => null),
+    );
     app.get("/api/v2/buildinfo", (c) =>
       c.json({
         agent_api_version: "1.0",
@@ -187,28 +208,52 @@ export class CoderSimulator {
     app.use("/api/v2/*", async (c, next) => {
       const token = c.req.header("Coder-Session-Token");
       if (!token) {
-        return c.json({ message: SIGNED_OUT, detail: 'Cookie "coder_session_token" or query parameter must be provided.' }, 401);
+        return c.json(
+          {
+            message: SIGNED_OUT,
+            detail: 'Cookie "coder_session_token" or query parameter must be provided.',
+          },
+          401,
+        );
       }
-      if (token !== this.token) return c.json({ message: SIGNED_OUT, detail: "API key secret is invalid." }, 401);
+      if (token !== this.token)
+        return c.json({ message: SIGNED_OUT, detail: "API key secret is invalid." }, 401);
       return next();
     });
     app.get("/api/v2/users/me", (c) => {
       const me = this.users.get(this.tokenOwnerId);
-      return me ? c.json(toWire(me)) : c.json({ message: SIGNED_OUT, detail: "API key is invalid." }, 401);
+      return me
+        ? c.json(toWire(me))
+        : c.json({ message: SIGNED_OUT, detail: "API key is invalid." }, 401);
     });
     app.get("/api/v2/users", (c) => {
       const query = c.req.query();
       for (const field of ["limit", "offset"] as const) {
         const value = query[field];
-        if (value !== undefined && value !== "" && (!INT32.test(value) || Number(value) > 2 ** 31 - 1)) {
+        if (
+          value !== undefined &&
+          value !== "" &&
+          (!INT32.test(value) || Number(value) > 2 ** 31 - 1)
+        ) {
           return c.json(
-            invalidParams("Query parameters have invalid values.", field, `Query param "${field}" must be a valid 32-bit positive integer: strconv.ParseInt: parsing "${value}": invalid syntax`),
+            invalidParams(
+              "Query parameters have invalid values.",
+              field,
+              `Query param "${field}" must be a valid 32-bit positive integer: strconv.ParseInt: parsing "${value}": invalid syntax`,
+            ),
             400,
           );
         }
       }
       if (query.after_id !== undefined && query.after_id !== "" && !UUID.test(query.after_id)) {
-        return c.json(invalidParams("Query parameters have invalid values.", "after_id", `Query param "after_id" must be a valid uuid: invalid UUID length: ${query.after_id.length}`), 400);
+        return c.json(
+          invalidParams(
+            "Query parameters have invalid values.",
+            "after_id",
+            `Query param "after_id" must be a valid uuid: invalid UUID length: ${query.after_id.length}`,
+          ),
+          400,
+        );
       }
       let matching = [...this.users.values()].sort(byUsername);
       const q = (query.q ?? "").toLowerCase().trim();
@@ -220,9 +265,20 @@ export class CoderSimulator {
         } else if (key === "service_account") {
           matching = matching.filter((u) => u.is_service_account === (value === "true"));
         } else if (key === "search") {
-          matching = matching.filter((u) => u.email.toLowerCase().includes(value ?? "") || u.username.toLowerCase().includes(value ?? ""));
+          matching = matching.filter(
+            (u) =>
+              u.email.toLowerCase().includes(value ?? "") ||
+              u.username.toLowerCase().includes(value ?? ""),
+          );
         } else {
-          return c.json(invalidParams("Invalid user search query.", key ?? "", `"${key}" is not a valid query param`), 400);
+          return c.json(
+            invalidParams(
+              "Invalid user search query.",
+              key ?? "",
+              `"${key}" is not a valid query param`,
+            ),
+            400,
+          );
         }
       }
       if (query.after_id) {
@@ -237,29 +293,65 @@ export class CoderSimulator {
     });
     app.get("/api/v2/insights/user-activity", (c) => {
       if (!["owner", "auditor", "template-admin"].includes(this.ownerRole)) {
-        return c.json({ message: "Resource not found or you do not have access to this resource" }, 404);
+        return c.json(
+          { message: "Resource not found or you do not have access to this resource" },
+          404,
+        );
       }
       const query = c.req.query();
       for (const key of Object.keys(query)) {
         if (!["start_time", "end_time", "template_ids"].includes(key)) {
-          return c.json(invalidParams("Query parameter has invalid value.", key, `"${key}" is not a valid query param`), 400);
+          return c.json(
+            invalidParams(
+              "Query parameter has invalid value.",
+              key,
+              `"${key}" is not a valid query param`,
+            ),
+            400,
+          );
         }
       }
       const now = this.now();
       const start = checkInsightsTime("start_time", query.start_time, now);
-      if (start.detail) return c.json(invalidParams("Query parameter has invalid value.", "start_time", start.detail), 400);
+      if (start.detail)
+        return c.json(
+          invalidParams("Query parameter has invalid value.", "start_time", start.detail),
+          400,
+        );
       const end = checkInsightsTime("end_time", query.end_time, now);
-      if (end.detail) return c.json(invalidParams("Query parameter has invalid value.", "end_time", end.detail), 400);
+      if (end.detail)
+        return c.json(
+          invalidParams("Query parameter has invalid value.", "end_time", end.detail),
+          400,
+        );
       if ((end.time as Date) < (start.time as Date)) {
-        return c.json(invalidParams("Query parameter has invalid value.", "end_time", 'Query param "end_time" must be after than "start_time"'), 400);
+        return c.json(
+          invalidParams(
+            "Query parameter has invalid value.",
+            "end_time",
+            'Query param "end_time" must be after than "start_time"',
+          ),
+          400,
+        );
       }
       const templateId = "0d286645-29aa-4eaf-9b52-cc5d2740c90b";
       const users = [...this.users.values()]
         .filter((u) => u.usageSeconds > 0)
         .sort((a, b) => (a.id < b.id ? -1 : 1))
-        .map((u) => ({ user_id: u.id, username: u.username, avatar_url: "", template_ids: [templateId], seconds: Math.floor(u.usageSeconds / 60) * 60 }));
+        .map((u) => ({
+          user_id: u.id,
+          username: u.username,
+          avatar_url: "",
+          template_ids: [templateId],
+          seconds: Math.floor(u.usageSeconds / 60) * 60,
+        }));
       return c.json({
-        report: { start_time: query.start_time, end_time: query.end_time, template_ids: users.length ? [templateId] : [], users },
+        report: {
+          start_time: query.start_time,
+          end_time: query.end_time,
+          template_ids: users.length ? [templateId] : [],
+          users,
+        },
       });
     });
     app.notFound((c) => c.json({ message: "Route not found." }, 404));

@@ -12,41 +12,85 @@ afterAll(() => sim.close());
 const call = async (method: string, body?: unknown, token: string | null = sim.token) => {
   const response = await fetch(`${sim.url}/${method}`, {
     method: body === undefined ? "GET" : "POST",
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), "content-type": "application/json" },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      "content-type": "application/json",
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: response.status, body: await response.json() };
+  // biome-ignore lint/suspicious/noExplicitAny: assertions below inspect the body freely
+  return { status: response.status, body: (await response.json()) as any };
 };
 
 describe("DxSimulator", () => {
   it("answers auth failures the way DX does", async () => {
-    expect(await call("users.list", undefined, null)).toEqual({ status: 401, body: { ok: false, error: "not_authed" } });
+    expect(await call("users.list", undefined, null)).toEqual({
+      status: 401,
+      body: { ok: false, error: "not_authed" },
+    });
     expect((await call("users.list", undefined, "nope")).body.error).toBe("invalid_auth");
   });
 
   it("matches group names case-insensitively, keeps DX's spelling, and creates unknown groups", async () => {
-    const result = await call("users.attributes.update", { email: "JANE@example.com", attributes: [{ name: "location", value: "Berlin" }, { name: "Coder", value: "Active" }] });
-    expect(result.body).toMatchObject({ ok: true, user: { failures: [], attributes: [{ name: "location", updated: true }, { name: "Coder", updated: true }] } });
+    const result = await call("users.attributes.update", {
+      email: "JANE@example.com",
+      attributes: [
+        { name: "location", value: "Berlin" },
+        { name: "Coder", value: "Active" },
+      ],
+    });
+    expect(result.body).toMatchObject({
+      ok: true,
+      user: {
+        failures: [],
+        attributes: [
+          { name: "location", updated: true },
+          { name: "Coder", updated: true },
+        ],
+      },
+    });
     expect(sim.attributesOf("jane@example.com")).toEqual({ Location: "Berlin", Coder: "Active" });
-    expect((await call("attributeGroups.list")).body.attribute_groups.map((g: { name: string }) => g.name)).toEqual(["Location", "Coder"]);
+    expect(
+      (await call("attributeGroups.list")).body.attribute_groups.map(
+        (g: { name: string }) => g.name,
+      ),
+    ).toEqual(["Location", "Coder"]);
   });
 
   it("leaves hidden users out of users.list but still accepts writes for them", async () => {
     const listed = (await call("users.list")).body;
     expect(listed.users.map((u: { email: string }) => u.email)).toEqual(["jane@example.com"]);
     expect(listed).toMatchObject({ next_page: null, total: 1 });
-    expect((await call("users.attributes.update", { email: "quiet@example.com", attributes: [{ name: "Coder", value: "Active" }] })).status).toBe(200);
+    expect(
+      (
+        await call("users.attributes.update", {
+          email: "quiet@example.com",
+          attributes: [{ name: "Coder", value: "Active" }],
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("changes only the properties passed, null unsets, and answers ok as the string true", async () => {
-    expect((await call("users.update", { email: "jane@example.com", github_username: "jane" })).body).toMatchObject({ ok: "true", user: { github_username: "jane" } });
+    expect(
+      (await call("users.update", { email: "jane@example.com", github_username: "jane" })).body,
+    ).toMatchObject({ ok: "true", user: { github_username: "jane" } });
     await call("users.update", { email: "jane@example.com", github_username: null });
     expect(sim.users.get("jane@example.com")?.properties).toEqual({});
   });
 
   it("refuses unknown users and malformed payloads", async () => {
-    expect(await call("users.attributes.update", { email: "who@example.com", attributes: [] })).toEqual({ status: 404, body: { ok: false, error: "user_not_found" } });
-    expect((await call("users.attributes.update", { email: "jane@example.com", attributes: [{ name: "", value: 1 }] })).status).toBe(422);
+    expect(
+      await call("users.attributes.update", { email: "who@example.com", attributes: [] }),
+    ).toEqual({ status: 404, body: { ok: false, error: "user_not_found" } });
+    expect(
+      (
+        await call("users.attributes.update", {
+          email: "jane@example.com",
+          attributes: [{ name: "", value: 1 }],
+        })
+      ).status,
+    ).toBe(422);
     expect((await call("users.list?page_size=101")).status).toBe(422);
   });
 });

@@ -77,7 +77,12 @@ export class DxSimulator {
     await this.listening?.close();
   }
 
-  addUser(input: { email: string; name?: string; attributes?: Record<string, string>; hidden?: boolean }): SimDxUser {
+  addUser(input: {
+    email: string;
+    name?: string;
+    attributes?: Record<string, string>;
+    hidden?: boolean;
+  }): SimDxUser {
     const user: SimDxUser = {
       id: Buffer.from(String(100_000 + this.nextId++)).toString("base64url"),
       email: input.email,
@@ -87,7 +92,8 @@ export class DxSimulator {
       hidden: input.hidden ?? false,
       deletedAt: null,
     };
-    for (const [group, value] of Object.entries(input.attributes ?? {})) this.setAttribute(user, group, value);
+    for (const [group, value] of Object.entries(input.attributes ?? {}))
+      this.setAttribute(user, group, value);
     this.users.set(input.email.toLowerCase(), user);
     return user;
   }
@@ -96,7 +102,9 @@ export class DxSimulator {
   attributesOf(email: string): Record<string, string> {
     const user = this.users.get(email.toLowerCase());
     if (!user) throw new Error(`no simulated DX user ${email}`);
-    return Object.fromEntries([...user.attributes.values()].map(({ group, value }) => [group, value]));
+    return Object.fromEntries(
+      [...user.attributes.values()].map(({ group, value }) => [group, value]),
+    );
   }
 
   /** Changes an attribute behind coder-dx's back (a manual edit in DX). */
@@ -121,7 +129,8 @@ export class DxSimulator {
     app.use("*", async (c, next) => {
       const header = c.req.header("authorization");
       if (!header) return c.json({ ok: false, error: "not_authed" }, 401);
-      if (header !== `Bearer ${this.token}`) return c.json({ ok: false, error: "invalid_auth" }, 401);
+      if (header !== `Bearer ${this.token}`)
+        return c.json({ ok: false, error: "invalid_auth" }, 401);
       return next();
     });
     app.use(
@@ -140,8 +149,21 @@ export class DxSimulator {
     app.get("/users.list", (c) => {
       const page = Number(c.req.query("page") ?? 1);
       const pageSize = Number(c.req.query("page_size") ?? 100);
-      if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) {
-        return c.json({ ok: false, error: "invalid_payload", error_details: { message: "page must be ≥ 1 and page_size 1..100" } }, 422);
+      if (
+        !Number.isInteger(page) ||
+        page < 1 ||
+        !Number.isInteger(pageSize) ||
+        pageSize < 1 ||
+        pageSize > 100
+      ) {
+        return c.json(
+          {
+            ok: false,
+            error: "invalid_payload",
+            error_details: { message: "page must be ≥ 1 and page_size 1..100" },
+          },
+          422,
+        );
       }
       const listed = [...this.users.values()].filter((u) => !u.hidden);
       const totalPages = Math.max(1, Math.ceil(listed.length / pageSize));
@@ -154,7 +176,10 @@ export class DxSimulator {
           email: u.email,
           github_username: (u.properties.github_username as string | undefined) ?? null,
           gitlab_username: (u.properties.gitlab_username as string | undefined) ?? null,
-          attributes: [...u.attributes.values()].map(({ group, value }) => ({ name: group, value })),
+          attributes: [...u.attributes.values()].map(({ group, value }) => ({
+            name: group,
+            value,
+          })),
           deleted_at: u.deletedAt,
           roles: [],
         })),
@@ -187,33 +212,72 @@ export class DxSimulator {
         Array.isArray(body.attributes) &&
         body.attributes.every((a: unknown) => {
           const attr = a as { name?: unknown; value?: unknown };
-          return typeof attr.name === "string" && attr.name.trim() !== "" && (typeof attr.value === "string" || attr.value === null);
+          return (
+            typeof attr.name === "string" &&
+            attr.name.trim() !== "" &&
+            (typeof attr.value === "string" || attr.value === null)
+          );
         });
       if (!valid) {
-        return c.json({ ok: false, error: "invalid_payload", error_details: { message: "email and attributes[{name, value}] are required" } }, 422);
+        return c.json(
+          {
+            ok: false,
+            error: "invalid_payload",
+            error_details: { message: "email and attributes[{name, value}] are required" },
+          },
+          422,
+        );
       }
       const user = this.users.get(body.email.toLowerCase());
       if (!user || user.deletedAt) return c.json({ ok: false, error: "user_not_found" }, 404);
-      this.writes.push({ method: "users.attributes.update", email: user.email, body, at: performance.now() });
+      this.writes.push({
+        method: "users.attributes.update",
+        email: user.email,
+        body,
+        at: performance.now(),
+      });
       if (this.failingEmails.has(user.email.toLowerCase())) {
-        return c.json({ ok: true, user: { id: user.id, email: user.email, failures: [{ name: body.attributes[0]?.name, error: "attribute_locked" }], attributes: [] } });
+        return c.json({
+          ok: true,
+          user: {
+            id: user.id,
+            email: user.email,
+            failures: [{ name: body.attributes[0]?.name, error: "attribute_locked" }],
+            attributes: [],
+          },
+        });
       }
       const attributes = body.attributes as { name: string; value: string | null }[];
       for (const { name, value } of attributes) this.setAttribute(user, name, value);
       return c.json({
         ok: true,
-        user: { id: user.id, email: user.email, failures: [], attributes: attributes.map((a) => ({ name: a.name, value: a.value, updated: true })) },
+        user: {
+          id: user.id,
+          email: user.email,
+          failures: [],
+          attributes: attributes.map((a) => ({ name: a.name, value: a.value, updated: true })),
+        },
       });
     });
 
     app.post("/users.update", async (c) => {
       const body = await c.req.json().catch(() => null);
       if (!body || typeof body.email !== "string") {
-        return c.json({ ok: false, error: "invalid_payload", error_details: { message: "email is required" } }, 422);
+        return c.json(
+          { ok: false, error: "invalid_payload", error_details: { message: "email is required" } },
+          422,
+        );
       }
       const unknown = Object.keys(body).filter((k) => k !== "email" && !PROPERTIES.has(k));
       if (unknown.length > 0) {
-        return c.json({ ok: false, error: "invalid_payload", error_details: { message: `unknown field(s): ${unknown.join(", ")}` } }, 422);
+        return c.json(
+          {
+            ok: false,
+            error: "invalid_payload",
+            error_details: { message: `unknown field(s): ${unknown.join(", ")}` },
+          },
+          422,
+        );
       }
       const user = this.users.get(body.email.toLowerCase());
       if (!user || user.deletedAt) return c.json({ ok: false, error: "user_not_found" }, 404);

@@ -40,7 +40,10 @@ export class FaultSwitch {
   async take(method: string, path: string, email: string | null): Promise<Fault | null> {
     const key = `${method} ${path}`;
     const index = this.faults.findIndex(
-      (f) => (f.match === undefined || f.match.test(key)) && (f.email === undefined || f.email === email) && (f.times === undefined || f.times > 0),
+      (f) =>
+        (f.match === undefined || f.match.test(key)) &&
+        (f.email === undefined || f.email === email) &&
+        (f.times === undefined || f.times > 0),
     );
     if (index < 0) return null;
     const fault = this.faults[index] as Fault;
@@ -59,7 +62,8 @@ export class FaultSwitch {
       if (!fault) return next();
       if (fault.delayMs) await sleep(fault.delayMs);
       if (fault.reset) {
-        const incoming = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming;
+        const incoming = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)
+          ?.incoming;
         incoming?.socket?.destroy();
         return new Response(null, { status: 499 });
       }

@@ -27,7 +27,10 @@ export function openDatabase(path: string): Db {
   try {
     sqlite = new Database(path);
   } catch (error) {
-    throw new CoderDxError("config_invalid", `database ${path}: cannot open: ${(error as Error).message}`);
+    throw new CoderDxError(
+      "config_invalid",
+      `database ${path}: cannot open: ${(error as Error).message}`,
+    );
   }
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");

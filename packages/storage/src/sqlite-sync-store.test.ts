@@ -12,7 +12,12 @@ describe("openDatabase", () => {
   it("creates a WAL database with the schema and reopens it idempotently", () => {
     const path = join(mkdtempSync(join(tmpdir(), "coder-dx-")), "store.db");
     const first = new SqliteSyncStore(openDatabase(path));
-    first.startRun({ trigger: "cli", dryRun: false, scoped: false, startedAt: "2026-11-20T00:00:00.000Z" });
+    first.startRun({
+      trigger: "cli",
+      dryRun: false,
+      scoped: false,
+      startedAt: "2026-11-20T00:00:00.000Z",
+    });
     first.db.$client.close();
     const again = openDatabase(path);
     expect(again.$client.pragma("journal_mode", { simple: true })).toBe("wal");

@@ -16,7 +16,17 @@ import { and, desc, eq, gte, inArray, lt, type SQL } from "drizzle-orm";
 import type { Db } from "./open-database";
 import { changes, lease, runs, userState } from "./schema";
 
-const EMPTY_COUNTS: RunCounts = { users: 0, unchanged: 0, changed: 0, applied: 0, rejected: 0, invalid: 0, excluded: 0, unmatched: 0, drift: 0 };
+const EMPTY_COUNTS: RunCounts = {
+  users: 0,
+  unchanged: 0,
+  changed: 0,
+  applied: 0,
+  rejected: 0,
+  invalid: 0,
+  excluded: 0,
+  unmatched: 0,
+  drift: 0,
+};
 const LEASE = "sync";
 
 type RunRow = typeof runs.$inferSelect;
@@ -78,7 +88,12 @@ export class SqliteSyncStore implements SyncStore {
   }
 
   finishRun(id: string, result: FinishRun): Run {
-    const row = this.db.update(runs).set(result).where(eq(runs.id, Number(id))).returning().get();
+    const row = this.db
+      .update(runs)
+      .set(result)
+      .where(eq(runs.id, Number(id)))
+      .returning()
+      .get();
     if (!row) throw new Error(`no run ${id}`);
     return toRun(row);
   }
@@ -107,7 +122,13 @@ export class SqliteSyncStore implements SyncStore {
     const row = this.db
       .select({ sourceCount: runs.sourceCount })
       .from(runs)
-      .where(and(inArray(runs.status, ["succeeded", "partial"]), eq(runs.dryRun, false), eq(runs.scoped, false)))
+      .where(
+        and(
+          inArray(runs.status, ["succeeded", "partial"]),
+          eq(runs.dryRun, false),
+          eq(runs.scoped, false),
+        ),
+      )
       .orderBy(desc(runs.id))
       .limit(1)
       .get();
@@ -125,7 +146,15 @@ export class SqliteSyncStore implements SyncStore {
       if (closed.length > 0) {
         tx.update(changes)
           .set({ outcome: "skipped" })
-          .where(and(inArray(changes.runId, closed.map((r) => String(r.id))), eq(changes.outcome, "pending")))
+          .where(
+            and(
+              inArray(
+                changes.runId,
+                closed.map((r) => String(r.id)),
+              ),
+              eq(changes.outcome, "pending"),
+            ),
+          )
           .run();
       }
       return closed.map(toRun);
@@ -139,7 +168,11 @@ export class SqliteSyncStore implements SyncStore {
   }
 
   getUserState(email: string): UserState | null {
-    const row = this.db.select().from(userState).where(eq(userState.email, email.toLowerCase())).get();
+    const row = this.db
+      .select()
+      .from(userState)
+      .where(eq(userState.email, email.toLowerCase()))
+      .get();
     return row ? toState(row) : null;
   }
 
@@ -147,7 +180,10 @@ export class SqliteSyncStore implements SyncStore {
     if (states.length === 0) return;
     this.db.transaction((tx) => {
       for (const state of states) {
-        tx.insert(userState).values(state).onConflictDoUpdate({ target: userState.email, set: state }).run();
+        tx.insert(userState)
+          .values(state)
+          .onConflictDoUpdate({ target: userState.email, set: state })
+          .run();
       }
     });
   }
@@ -158,7 +194,11 @@ export class SqliteSyncStore implements SyncStore {
       const ids: string[] = [];
       // SQLite caps bound parameters per statement; 13 columns × 500 rows stays under it.
       for (let i = 0; i < rows.length; i += 500) {
-        const inserted = tx.insert(changes).values(rows.slice(i, i + 500)).returning({ id: changes.id }).all();
+        const inserted = tx
+          .insert(changes)
+          .values(rows.slice(i, i + 500))
+          .returning({ id: changes.id })
+          .all();
         for (const { id } of inserted) ids.push(String(id));
       }
       return ids;
@@ -188,18 +228,27 @@ export class SqliteSyncStore implements SyncStore {
         if (update.type === "confirmed") {
           const field = update.kind === "attributes" ? "attributes" : "properties";
           next[field] = { ...next[field], ...update.values };
-          Object.assign(next, { coderUserId: update.coderUserId, updatedAt: receipt.at, unmatchedAt: null, unmatchedAttributes: null });
+          Object.assign(next, {
+            coderUserId: update.coderUserId,
+            updatedAt: receipt.at,
+            unmatchedAt: null,
+            unmatchedAttributes: null,
+          });
         } else {
           Object.assign(next, { unmatchedAt: receipt.at, unmatchedAttributes: update.attributes });
         }
-        tx.insert(userState).values(next).onConflictDoUpdate({ target: userState.email, set: next }).run();
+        tx.insert(userState)
+          .values(next)
+          .onConflictDoUpdate({ target: userState.email, set: next })
+          .run();
       }
     });
   }
 
   listChanges(query: ChangeQuery): Page<ChangeRow> {
     const conditions: SQL[] = [];
-    if (query.email !== undefined) conditions.push(eq(changes.email, query.email.trim().toLowerCase()));
+    if (query.email !== undefined)
+      conditions.push(eq(changes.email, query.email.trim().toLowerCase()));
     if (query.runId !== undefined) conditions.push(eq(changes.runId, query.runId));
     if (query.outcome !== undefined) conditions.push(eq(changes.outcome, query.outcome));
     if (query.since !== undefined) conditions.push(gte(changes.at, query.since));
@@ -222,9 +271,19 @@ export class SqliteSyncStore implements SyncStore {
     return this.db.$client
       .transaction(() => {
         const current = this.db.select().from(lease).where(eq(lease.name, LEASE)).get();
-        if (current && current.holder !== holder && current.expiresAt > now && !holderIsDead(current.holder)) return false;
+        if (
+          current &&
+          current.holder !== holder &&
+          current.expiresAt > now &&
+          !holderIsDead(current.holder)
+        )
+          return false;
         const row = { name: LEASE, holder, expiresAt: now + ttlMs };
-        this.db.insert(lease).values(row).onConflictDoUpdate({ target: lease.name, set: row }).run();
+        this.db
+          .insert(lease)
+          .values(row)
+          .onConflictDoUpdate({ target: lease.name, set: row })
+          .run();
         return true;
       })
       .immediate();
@@ -240,6 +299,9 @@ export class SqliteSyncStore implements SyncStore {
   }
 
   releaseLease(holder: string): void {
-    this.db.delete(lease).where(and(eq(lease.name, LEASE), eq(lease.holder, holder))).run();
+    this.db
+      .delete(lease)
+      .where(and(eq(lease.name, LEASE), eq(lease.holder, holder)))
+      .run();
   }
 }

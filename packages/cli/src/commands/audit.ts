@@ -15,7 +15,9 @@ export const AuditOptions = z
   .object({
     email: z.string().optional(),
     run: z.string().optional(),
-    outcome: z.enum(["applied", "rejected", "unmatched", "planned", "invalid", "pending", "skipped"]).optional(),
+    outcome: z
+      .enum(["applied", "rejected", "unmatched", "planned", "invalid", "pending", "skipped"])
+      .optional(),
     since: Timestamp.optional(),
     until: Timestamp.optional(),
     limit: z.coerce.number().int().min(1).max(100_000).default(50),
@@ -24,14 +26,31 @@ export const AuditOptions = z
   })
   .refine((o) => !(o.json && o.csv), { message: "choose one of --json and --csv", path: ["json"] });
 
-const CSV_COLUMNS = ["id", "runId", "at", "email", "coderUserId", "kind", "action", "before", "after", "observed", "outcome", "error", "attempts", "note"] as const;
+const CSV_COLUMNS = [
+  "id",
+  "runId",
+  "at",
+  "email",
+  "coderUserId",
+  "kind",
+  "action",
+  "before",
+  "after",
+  "observed",
+  "outcome",
+  "error",
+  "attempts",
+  "note",
+] as const;
 
 export function changesAsCsv(rows: ChangeRow[]): string {
   return stringify(
-    rows.map((row) => CSV_COLUMNS.map((column) => {
-      const value = row[column];
-      return value !== null && typeof value === "object" ? JSON.stringify(value) : value;
-    })),
+    rows.map((row) =>
+      CSV_COLUMNS.map((column) => {
+        const value = row[column];
+        return value !== null && typeof value === "object" ? JSON.stringify(value) : value;
+      }),
+    ),
     { header: true, columns: [...CSV_COLUMNS] },
   );
 }
@@ -47,7 +66,7 @@ export function changesTable(rows: ChangeRow[]): string {
       r.kind,
       r.action,
       r.outcome + (r.error ? ` (${r.error.code})` : ""),
-      r.after ? formatChange(r.before, r.after) : r.note ?? formatValues(r.after),
+      r.after ? formatChange(r.before, r.after) : (r.note ?? formatValues(r.after)),
       r.attempts,
     ]),
   );
@@ -59,7 +78,10 @@ export function registerAudit(program: Command, cli: Cli): void {
     .description("audit rows (per-user changes), newest first")
     .option("--email <email>", "one person's rows")
     .option("--run <id>", "one run's rows")
-    .option("--outcome <outcome>", "applied | rejected | unmatched | planned | invalid | pending | skipped")
+    .option(
+      "--outcome <outcome>",
+      "applied | rejected | unmatched | planned | invalid | pending | skipped",
+    )
     .option("--since <time>", "rows at or after this time (ISO 8601)")
     .option("--until <time>", "rows before this time (ISO 8601)")
     .option("--limit <n>", "how many", "50")

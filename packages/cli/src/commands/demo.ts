@@ -14,7 +14,9 @@ const DEMO_DB = "coder-dx-demo.db";
 export function registerDemo(program: Command, cli: Cli): void {
   program
     .command("demo")
-    .description(`run the whole story against built-in Coder and DX simulators (database: ./${DEMO_DB}, replaced)`)
+    .description(
+      `run the whole story against built-in Coder and DX simulators (database: ./${DEMO_DB}, replaced)`,
+    )
     .option("--people <n>", "how many people to seed", "300")
     .action(async (raw: { people: string }) => {
       const people = Number(raw.people);
@@ -26,7 +28,9 @@ export function registerDemo(program: Command, cli: Cli): void {
       const dxSim = await DxSimulator.start();
       try {
         const org = seedOrganisation(coderSim, dxSim, { people });
-        out.line(`coder-dx demo: a simulated Coder at ${coderSim.url} and a simulated DX at ${dxSim.url}`);
+        out.line(
+          `coder-dx demo: a simulated Coder at ${coderSim.url} and a simulated DX at ${dxSim.url}`,
+        );
         out.line(
           `Seeded ${org.people.length} people in Coder (all three statuses, mixed-case emails, usage at every level), a service account,\n` +
             `two accounts sharing one email, one pseudonymised email, and ${org.nonUsers.length} DX users who do not use Coder.\n` +
@@ -37,8 +41,16 @@ export function registerDemo(program: Command, cli: Cli): void {
         const config: Config = parseConfig({ dx: { requestsPerMinute: 60_000 } }, "demo config");
         const store = new SqliteSyncStore(openDatabase(dbPath));
         const deps = {
-          coder: new CoderClient({ url: coderSim.url, token: coderSim.token, requestsPerMinute: 60_000 }),
-          dx: new DxClient({ url: dxSim.url, token: dxSim.token, requestsPerMinute: config.dx.requestsPerMinute }),
+          coder: new CoderClient({
+            url: coderSim.url,
+            token: coderSim.token,
+            requestsPerMinute: 60_000,
+          }),
+          dx: new DxClient({
+            url: dxSim.url,
+            token: dxSim.token,
+            requestsPerMinute: config.dx.requestsPerMinute,
+          }),
           store,
           log: cli.log,
         };
@@ -54,18 +66,28 @@ export function registerDemo(program: Command, cli: Cli): void {
         await sync("1. First sync: everyone gets their Coder attributes");
         const sample = org.people[1];
         if (sample) {
-          out.line(`  For example ${sample.email.trim().toLowerCase()} in DX now: ${formatValues(dxSim.attributesOf(sample.email.trim()))}`);
+          out.line(
+            `  For example ${sample.email.trim().toLowerCase()} in DX now: ${formatValues(dxSim.attributesOf(sample.email.trim()))}`,
+          );
         }
         await sync("2. Second sync with nothing changed in Coder");
 
         out.line("\n── 3. Meanwhile in Coder:");
-        const [heavy, moderate, suspended, leaver] = org.people.filter((p) => p.status === "active" && p.usageSeconds < 3600).slice(0, 4);
-        if (!heavy || !moderate || !suspended || !leaver) throw new Error("the seeded organisation is too small for the demo");
+        const [heavy, moderate, suspended, leaver] = org.people
+          .filter((p) => p.status === "active" && p.usageSeconds < 3600)
+          .slice(0, 4);
+        if (!heavy || !moderate || !suspended || !leaver)
+          throw new Error("the seeded organisation is too small for the demo");
         coderSim.updateUser(heavy.id, { usageSeconds: 52 * 3600 });
         coderSim.updateUser(moderate.id, { usageSeconds: 14 * 3600 });
         coderSim.updateUser(suspended.id, { status: "suspended" });
         coderSim.removeUser(leaver.id);
-        const joiner = coderSim.addUser({ username: "new.hire", name: "New Hire", email: "New.Hire@Example.com", usageSeconds: 2 * 3600 });
+        const joiner = coderSim.addUser({
+          username: "new.hire",
+          name: "New Hire",
+          email: "New.Hire@Example.com",
+          usageSeconds: 2 * 3600,
+        });
         dxSim.addUser({ email: "new.hire@example.com", name: "New Hire" });
         out.line(
           formatTable(
@@ -80,22 +102,31 @@ export function registerDemo(program: Command, cli: Cli): void {
           ),
         );
         const third = await sync("4. Third sync: only those five are written");
-        out.line(planTable(store.listChanges({ runId: third.id, limit: 50 }).items.filter((r) => r.outcome === "applied").map((r) => ({
-          email: r.email,
-          coderUserId: r.coderUserId,
-          username: null,
-          action: r.action,
-          drift: false,
-          note: r.note,
-          desired: r.after,
-          attributes: { before: r.before ?? {}, after: r.after ?? {} },
-          properties: null,
-        }))));
+        out.line(
+          planTable(
+            store
+              .listChanges({ runId: third.id, limit: 50 })
+              .items.filter((r) => r.outcome === "applied")
+              .map((r) => ({
+                email: r.email,
+                coderUserId: r.coderUserId,
+                username: null,
+                action: r.action,
+                drift: false,
+                note: r.note,
+                desired: r.after,
+                attributes: { before: r.before ?? {}, after: r.after ?? {} },
+                properties: null,
+              })),
+          ),
+        );
 
         const who = suspended.email.trim().toLowerCase();
         out.line(`\n── 5. The audit trail for ${who}: what was sent, when and why`);
         out.line(changesTable(store.listChanges({ email: who, limit: 10 }).items));
-        out.line(`  DX now holds: ${formatValues(dxSim.attributesOf(who))} (Department was never touched)`);
+        out.line(
+          `  DX now holds: ${formatValues(dxSim.attributesOf(who))} (Department was never touched)`,
+        );
 
         const seconds = ((performance.now() - started) / 1000).toFixed(1);
         const db = dbPath === resolve(DEMO_DB) ? DEMO_DB : dbPath;

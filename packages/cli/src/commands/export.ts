@@ -28,8 +28,14 @@ export function registerExport(program: Command, cli: Cli): void {
       }));
       if (options.format === "json") return cli.out.json({ users: rows });
       process.stdout.write(
-        stringify(rows, { header: true, columns: ["email", "usernames", "name", "status", "active_hours", ...groups], record_delimiter: "windows" }),
+        stringify(rows, {
+          header: true,
+          columns: ["email", "usernames", "name", "status", "active_hours", ...groups],
+          record_delimiter: "windows",
+        }),
       );
-      cli.out.note(`${rows.length} people exported (${people.excluded.length} excluded, ${people.invalid.length} without a usable email)`);
+      cli.out.note(
+        `${rows.length} people exported (${people.excluded.length} excluded, ${people.invalid.length} without a usable email)`,
+      );
     });
 }

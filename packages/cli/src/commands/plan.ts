@@ -6,7 +6,10 @@ import { type Cli, createSyncDeps, loadSettings } from "../context";
 import { parseOptions } from "../options";
 import { renderPlan } from "../render";
 
-const PlanOptions = z.object({ json: z.boolean().default(false), out: z.string().min(1).optional() });
+const PlanOptions = z.object({
+  json: z.boolean().default(false),
+  out: z.string().min(1).optional(),
+});
 
 export function registerPlan(program: Command, cli: Cli): void {
   program
@@ -17,7 +20,9 @@ export function registerPlan(program: Command, cli: Cli): void {
     .action(async (raw) => {
       const options = parseOptions(PlanOptions, raw);
       const settings = loadSettings(cli, true);
-      const { plan, halts } = await preparePlan(createSyncDeps(cli, settings), { config: settings.config });
+      const { plan, halts } = await preparePlan(createSyncDeps(cli, settings), {
+        config: settings.config,
+      });
       const document = { plan: { ...plan, halts } };
       if (options.out) {
         writeFileSync(options.out, `${JSON.stringify(document, null, 2)}\n`);

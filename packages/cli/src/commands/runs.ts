@@ -16,13 +16,29 @@ export function registerRuns(program: Command, cli: Cli): void {
     .option("--limit <n>", "how many", "20")
     .option("--json", "print as JSON")
     .action((raw) => {
-      const options = parseOptions(z.object({ limit: Limit, json: z.boolean().default(false) }), raw);
+      const options = parseOptions(
+        z.object({ limit: Limit, json: z.boolean().default(false) }),
+        raw,
+      );
       const page = openStore(loadSettings(cli, false)).listRuns({ limit: options.limit });
       if (options.json) return cli.out.json({ runs: page.items, nextCursor: page.nextCursor });
-      if (page.items.length === 0) return cli.out.line("No runs yet. Start one with: coder-dx sync");
+      if (page.items.length === 0)
+        return cli.out.line("No runs yet. Start one with: coder-dx sync");
       cli.out.line(
         formatTable(
-          ["ID", "STATUS", "TRIGGER", "DRY RUN", "STARTED", "TOOK", "USERS", "CHANGED", "APPLIED", "REJECTED", "UNMATCHED"],
+          [
+            "ID",
+            "STATUS",
+            "TRIGGER",
+            "DRY RUN",
+            "STARTED",
+            "TOOK",
+            "USERS",
+            "CHANGED",
+            "APPLIED",
+            "REJECTED",
+            "UNMATCHED",
+          ],
           page.items.map((r) => [
             r.id,
             r.status,
@@ -50,7 +66,9 @@ export function registerRuns(program: Command, cli: Cli): void {
       if (!run) throw new CoderDxError("not_found", `no run with id ${id}`);
       if (options.json) return cli.out.json({ run });
       cli.out.line(runSummary(run));
-      cli.out.line(`  trigger ${run.trigger} · started ${run.startedAt} · finished ${run.finishedAt ?? "-"}`);
+      cli.out.line(
+        `  trigger ${run.trigger} · started ${run.startedAt} · finished ${run.finishedAt ?? "-"}`,
+      );
       cli.out.line(`  its changes: coder-dx audit --run ${run.id}`);
     });
 }

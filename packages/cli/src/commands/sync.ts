@@ -32,7 +32,13 @@ export function registerSync(program: Command, cli: Cli): void {
         force: options.force,
         emails: options.email,
         onProgress: ({ phase, done, total }) =>
-          cli.out.progress(phase === "done" ? null : phase === "apply" ? `applying ${done}/${total}` : `${phase}ing…`),
+          cli.out.progress(
+            phase === "done"
+              ? null
+              : phase === "apply"
+                ? `applying ${done}/${total}`
+                : `${phase}ing…`,
+          ),
       });
       cli.out.progress(null);
       if (options.json) {

@@ -5,7 +5,14 @@ import { CoderClient, usageWindow } from "./coder-client";
 
 let sim: CoderSimulator;
 const client = (overrides: Partial<ConstructorParameters<typeof CoderClient>[0]> = {}) =>
-  new CoderClient({ url: sim.url, token: sim.token, requestsPerMinute: 60_000, retryBaseMs: 5, pageSize: 7, ...overrides });
+  new CoderClient({
+    url: sim.url,
+    token: sim.token,
+    requestsPerMinute: 60_000,
+    retryBaseMs: 5,
+    pageSize: 7,
+    ...overrides,
+  });
 
 async function failure(promise: Promise<unknown>) {
   try {
@@ -19,7 +26,8 @@ async function failure(promise: Promise<unknown>) {
 
 beforeAll(async () => {
   sim = await CoderSimulator.start({ now: () => new Date("2026-11-22T06:30:00Z") });
-  for (let i = 0; i < 20; i++) sim.addUser({ username: i % 2 ? `User${i}` : `user${i}`, usageSeconds: i * 600 });
+  for (let i = 0; i < 20; i++)
+    sim.addUser({ username: i % 2 ? `User${i}` : `user${i}`, usageSeconds: i * 600 });
 });
 afterAll(() => sim.close());
 beforeEach(() => {
@@ -37,7 +45,13 @@ describe("CoderClient", () => {
   });
 
   it("refuses a listing that ends short of the count Coder reported", async () => {
-    sim.faults.add({ match: /GET \/api\/v2\/users$/, skip: 1, times: 1, status: 200, body: JSON.stringify({ users: [], count: 0 }) });
+    sim.faults.add({
+      match: /GET \/api\/v2\/users$/,
+      skip: 1,
+      times: 1,
+      status: 200,
+      body: JSON.stringify({ users: [], count: 0 }),
+    });
     const error = await failure(client().listUsers());
     expect(error.code).toBe("listing_incomplete");
     expect(error.message).toContain("returned 7 users but reported 21");
@@ -52,15 +66,20 @@ describe("CoderClient", () => {
 
   it("reads usage for a window that follows Coder's midnight rules", async () => {
     const { start, end } = usageWindow(new Date("2026-11-22T06:30:00Z"), 28);
-    expect([start.toISOString(), end.toISOString()]).toEqual(["2026-10-25T00:00:00.000Z", "2026-11-22T00:00:00.000Z"]);
+    expect([start.toISOString(), end.toISOString()]).toEqual([
+      "2026-10-25T00:00:00.000Z",
+      "2026-11-22T00:00:00.000Z",
+    ]);
     const usage = await client().getUserActivity(start, end);
     expect(usage.size).toBe(19); // user0 has no activity and is absent
   });
 
   it("turns Coder's 400 for a window off midnight into a typed error quoting Coder", async () => {
-    const error = await failure(client().getUserActivity(new Date("2026-11-01T05:00:00Z"), new Date("2026-11-20T00:00:00Z")));
+    const error = await failure(
+      client().getUserActivity(new Date("2026-11-01T05:00:00Z"), new Date("2026-11-20T00:00:00Z")),
+    );
     expect(error.code).toBe("coder_rejected");
-    expect(error.message).toContain('must have the clock set to 00:00:00');
+    expect(error.message).toContain("must have the clock set to 00:00:00");
   });
 
   it("reports a token that may not read insights as a permission problem", async () => {
@@ -72,16 +91,31 @@ describe("CoderClient", () => {
   });
 
   it("retries 5xx HTML pages and 429s, and gives up after the attempt limit with an excerpt", async () => {
-    sim.faults.add({ match: /users\/me/, times: 2, status: 502, contentType: "text/html", body: "<html><body>Bad gateway</body></html>" });
+    sim.faults.add({
+      match: /users\/me/,
+      times: 2,
+      status: 502,
+      contentType: "text/html",
+      body: "<html><body>Bad gateway</body></html>",
+    });
     expect((await client().getMe()).username).toBe("coder-dx-bot");
-    sim.faults.add({ match: /users\/me/, status: 503, contentType: "text/html", body: "<html>down for maintenance</html>" });
+    sim.faults.add({
+      match: /users\/me/,
+      status: 503,
+      contentType: "text/html",
+      body: "<html>down for maintenance</html>",
+    });
     const error = await failure(client({ maxAttempts: 3 }).getMe());
     expect(error).toMatchObject({ code: "coder_unavailable", attempts: 3 });
     expect(error.message).toContain("down for maintenance");
   });
 
   it("rejects a 200 whose body is not a Coder user, naming the field", async () => {
-    sim.faults.add({ match: /users\/me/, status: 200, body: JSON.stringify({ id: "x", username: 5 }) });
+    sim.faults.add({
+      match: /users\/me/,
+      status: 200,
+      body: JSON.stringify({ id: "x", username: 5 }),
+    });
     const error = await failure(client().getMe());
     expect(error.code).toBe("coder_bad_response");
     expect(error.message).toMatch(/username/);
@@ -91,7 +125,9 @@ describe("CoderClient", () => {
     const closed = await CoderSimulator.start();
     const url = closed.url;
     await closed.close();
-    const error = await failure(new CoderClient({ url, token: "t", maxAttempts: 2, retryBaseMs: 1 }).getMe());
+    const error = await failure(
+      new CoderClient({ url, token: "t", maxAttempts: 2, retryBaseMs: 1 }).getMe(),
+    );
     expect(error.code).toBe("coder_unavailable");
     expect(error.message).toContain("ECONNREFUSED");
   });

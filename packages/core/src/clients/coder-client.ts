@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { CoderBuildInfo, type CoderUser, CoderUser as CoderUserSchema, CoderUserActivity, CoderUsersPage } from "../domain/coder-user";
+import {
+  CoderBuildInfo,
+  type CoderUser,
+  CoderUser as CoderUserSchema,
+  CoderUserActivity,
+  CoderUsersPage,
+} from "../domain/coder-user";
 import { CoderDxError } from "../errors";
 import { excerpt, HttpClient, type RequestEvent } from "./http";
 import { RateBudget } from "./rate-budget";
@@ -31,11 +37,21 @@ export function describeCoderError(status: number, body: string, endpoint: strin
     parsed = null;
   }
   const said = parsed
-    ? [parsed.message, parsed.detail, ...(parsed.validations ?? []).map((v) => `${v.field}: ${v.detail}`)].filter(Boolean).join(" ")
+    ? [
+        parsed.message,
+        parsed.detail,
+        ...(parsed.validations ?? []).map((v) => `${v.field}: ${v.detail}`),
+      ]
+        .filter(Boolean)
+        .join(" ")
     : excerpt(body);
   const prefix = `Coder ${endpoint} → ${status}`;
   if (status === 401) {
-    return new CoderDxError("coder_unauthorized", `${prefix}: CODER_SESSION_TOKEN was refused: ${said}`, { endpoint, status });
+    return new CoderDxError(
+      "coder_unauthorized",
+      `${prefix}: CODER_SESSION_TOKEN was refused: ${said}`,
+      { endpoint, status },
+    );
   }
   if (status === 403 || (status === 404 && endpoint.includes("/insights/"))) {
     return new CoderDxError(
@@ -45,7 +61,11 @@ export function describeCoderError(status: number, body: string, endpoint: strin
     );
   }
   if (status === 429 || status >= 500) {
-    return new CoderDxError("coder_unavailable", `${prefix}: ${said}`, { endpoint, status, retryable: true });
+    return new CoderDxError("coder_unavailable", `${prefix}: ${said}`, {
+      endpoint,
+      status,
+      retryable: true,
+    });
   }
   return new CoderDxError("coder_rejected", `${prefix}: ${said}`, { endpoint, status });
 }
@@ -77,11 +97,13 @@ export class CoderClient {
   }
 
   async getBuildInfo(): Promise<{ version: string }> {
-    return (await this.http.request({ method: "GET", path: "/buildinfo", schema: CoderBuildInfo })).data;
+    return (await this.http.request({ method: "GET", path: "/buildinfo", schema: CoderBuildInfo }))
+      .data;
   }
 
   async getMe(): Promise<CoderUser> {
-    return (await this.http.request({ method: "GET", path: "/users/me", schema: CoderUserSchema })).data;
+    return (await this.http.request({ method: "GET", path: "/users/me", schema: CoderUserSchema }))
+      .data;
   }
 
   /**
@@ -120,7 +142,10 @@ export class CoderClient {
     const { data } = await this.http.request({
       method: "GET",
       path: "/insights/user-activity",
-      query: { start_time: start.toISOString().replace(".000Z", "Z"), end_time: end.toISOString().replace(".000Z", "Z") },
+      query: {
+        start_time: start.toISOString().replace(".000Z", "Z"),
+        end_time: end.toISOString().replace(".000Z", "Z"),
+      },
       schema: CoderUserActivity,
     });
     return new Map(data.report.users.map((row) => [row.user_id, row.seconds]));

@@ -5,7 +5,13 @@ import { DxClient } from "./dx-client";
 
 let sim: DxSimulator;
 const client = (overrides: Partial<ConstructorParameters<typeof DxClient>[0]> = {}) =>
-  new DxClient({ url: sim.url, token: sim.token, requestsPerMinute: 60_000, retryBaseMs: 5, ...overrides });
+  new DxClient({
+    url: sim.url,
+    token: sim.token,
+    requestsPerMinute: 60_000,
+    retryBaseMs: 5,
+    ...overrides,
+  });
 
 async function failure(promise: Promise<unknown>) {
   try {
@@ -19,7 +25,12 @@ async function failure(promise: Promise<unknown>) {
 
 beforeAll(async () => {
   sim = await DxSimulator.start();
-  for (let i = 0; i < 250; i++) sim.addUser({ email: `Person${i}@Example.com`, attributes: { Department: "Data" }, hidden: i % 50 === 0 });
+  for (let i = 0; i < 250; i++)
+    sim.addUser({
+      email: `Person${i}@Example.com`,
+      attributes: { Department: "Data" },
+      hidden: i % 50 === 0,
+    });
   const gone = sim.addUser({ email: "gone@example.com" });
   gone.deletedAt = "2026-01-01T00:00:00Z";
 });
@@ -39,32 +50,53 @@ describe("DxClient", () => {
   });
 
   it("fails the whole listing when one page fails", async () => {
-    sim.faults.add({ match: /users\.list/, skip: 1, status: 500, body: JSON.stringify({ ok: false, error: "internal" }) });
+    sim.faults.add({
+      match: /users\.list/,
+      skip: 1,
+      status: 500,
+      body: JSON.stringify({ ok: false, error: "internal" }),
+    });
     const error = await failure(client({ maxAttempts: 2 }).listUsers());
     expect(error.code).toBe("dx_unavailable");
   });
 
   it("sets named groups only, and null removes", async () => {
-    await client().updateAttributes("person3@example.com", { Coder: "Active", "Coder usage level": "Light" });
-    expect(sim.attributesOf("person3@example.com")).toEqual({ Department: "Data", Coder: "Active", "Coder usage level": "Light" });
+    await client().updateAttributes("person3@example.com", {
+      Coder: "Active",
+      "Coder usage level": "Light",
+    });
+    expect(sim.attributesOf("person3@example.com")).toEqual({
+      Department: "Data",
+      Coder: "Active",
+      "Coder usage level": "Light",
+    });
     await client().updateAttributes("person3@example.com", { coder: null });
-    expect(sim.attributesOf("person3@example.com")).toEqual({ Department: "Data", "Coder usage level": "Light" });
+    expect(sim.attributesOf("person3@example.com")).toEqual({
+      Department: "Data",
+      "Coder usage level": "Light",
+    });
   });
 
   it("treats failures inside a 200 as a rejection", async () => {
     sim.failingEmails.add("person4@example.com");
-    const error = await failure(client().updateAttributes("person4@example.com", { Coder: "Active" }));
+    const error = await failure(
+      client().updateAttributes("person4@example.com", { Coder: "Active" }),
+    );
     expect(error.code).toBe("dx_rejected");
     expect(error.message).toContain("attribute_locked");
   });
 
   it("reports an email DX does not know as unknown, not as a failure of DX", async () => {
-    const error = await failure(client().updateAttributes("stranger@example.com", { Coder: "Active" }));
+    const error = await failure(
+      client().updateAttributes("stranger@example.com", { Coder: "Active" }),
+    );
     expect(error.code).toBe("dx_unknown_user");
   });
 
-  it("accepts DX's string \"true\" for ok", async () => {
-    await expect(client().updateProperties("person5@example.com", { github_username: "p5" })).resolves.toEqual({ attempts: 1 });
+  it('accepts DX\'s string "true" for ok', async () => {
+    await expect(
+      client().updateProperties("person5@example.com", { github_username: "p5" }),
+    ).resolves.toEqual({ attempts: 1 });
   });
 
   it("names the refused token without printing it", async () => {
@@ -75,15 +107,36 @@ describe("DxClient", () => {
   });
 
   it("honours Retry-After on 429 and counts every attempt", async () => {
-    sim.faults.add({ match: /attributes\.update/, times: 1, status: 429, headers: { "retry-after": "0" }, body: JSON.stringify({ ok: false, error: "rate_limited" }) });
-    sim.faults.add({ match: /attributes\.update/, times: 1, status: 429, body: JSON.stringify({ ok: false, error: "rate_limited" }) });
-    await expect(client().updateAttributes("person6@example.com", { Coder: "Active" })).resolves.toEqual({ attempts: 3 });
+    sim.faults.add({
+      match: /attributes\.update/,
+      times: 1,
+      status: 429,
+      headers: { "retry-after": "0" },
+      body: JSON.stringify({ ok: false, error: "rate_limited" }),
+    });
+    sim.faults.add({
+      match: /attributes\.update/,
+      times: 1,
+      status: 429,
+      body: JSON.stringify({ ok: false, error: "rate_limited" }),
+    });
+    await expect(
+      client().updateAttributes("person6@example.com", { Coder: "Active" }),
+    ).resolves.toEqual({ attempts: 3 });
   });
 
   it("retries a truncated body and refuses a malformed one with an excerpt", async () => {
-    sim.faults.add({ match: /attributeGroups/, times: 1, truncate: true, body: JSON.stringify({ ok: true, attribute_groups: [] }) });
+    sim.faults.add({
+      match: /attributeGroups/,
+      times: 1,
+      truncate: true,
+      body: JSON.stringify({ ok: true, attribute_groups: [] }),
+    });
     expect((await client().listAttributeGroups()).has("department")).toBe(true);
-    sim.faults.add({ match: /attributeGroups/, body: JSON.stringify({ ok: true, attribute_groups: "nope" }) });
+    sim.faults.add({
+      match: /attributeGroups/,
+      body: JSON.stringify({ ok: true, attribute_groups: "nope" }),
+    });
     const error = await failure(client().listAttributeGroups());
     expect(error.code).toBe("dx_bad_response");
     expect(error.message).toContain("attribute_groups");

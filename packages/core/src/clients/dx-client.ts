@@ -25,7 +25,12 @@ export interface DxClientOptions {
   onRequest?: (event: RequestEvent) => void;
 }
 
-const UNKNOWN_USER_CODES = new Set(["user_not_found", "not_found", "unknown_user", "no_users_found"]);
+const UNKNOWN_USER_CODES = new Set([
+  "user_not_found",
+  "not_found",
+  "unknown_user",
+  "no_users_found",
+]);
 
 /** DX errors are `{ok:false, error, error_details?}` with real 4xx statuses. */
 export function describeDxError(status: number, body: string, endpoint: string): CoderDxError {
@@ -37,22 +42,39 @@ export function describeDxError(status: number, body: string, endpoint: string):
     parsed = null;
   }
   const code = parsed?.error ?? null;
-  const said = parsed ? [parsed.error, parsed.error_details?.message].filter(Boolean).join(": ") : excerpt(body);
+  const said = parsed
+    ? [parsed.error, parsed.error_details?.message].filter(Boolean).join(": ")
+    : excerpt(body);
   const prefix = `DX ${endpoint} → ${status}`;
   if (code === "not_authed" || code === "invalid_auth" || status === 401) {
-    return new CoderDxError("dx_unauthorized", `${prefix}: DX_API_TOKEN was refused (${said})`, { endpoint, status });
-  }
-  if (status === 403) {
-    return new CoderDxError("dx_unauthorized", `${prefix}: DX_API_TOKEN lacks a scope this call needs (${said})`, {
+    return new CoderDxError("dx_unauthorized", `${prefix}: DX_API_TOKEN was refused (${said})`, {
       endpoint,
       status,
     });
   }
+  if (status === 403) {
+    return new CoderDxError(
+      "dx_unauthorized",
+      `${prefix}: DX_API_TOKEN lacks a scope this call needs (${said})`,
+      {
+        endpoint,
+        status,
+      },
+    );
+  }
   if (status === 429 || status >= 500) {
-    return new CoderDxError("dx_unavailable", `${prefix}: ${said}`, { endpoint, status, retryable: true });
+    return new CoderDxError("dx_unavailable", `${prefix}: ${said}`, {
+      endpoint,
+      status,
+      retryable: true,
+    });
   }
   if ((code !== null && UNKNOWN_USER_CODES.has(code)) || status === 404) {
-    return new CoderDxError("dx_unknown_user", `${prefix}: DX has no user with this email (${said})`, { endpoint, status });
+    return new CoderDxError(
+      "dx_unknown_user",
+      `${prefix}: DX has no user with this email (${said})`,
+      { endpoint, status },
+    );
   }
   return new CoderDxError("dx_rejected", `${prefix}: ${said}`, { endpoint, status });
 }
@@ -83,7 +105,12 @@ export class DxClient {
   }
 
   private listPage(page: number) {
-    return this.http.request({ method: "GET", path: "/users.list", query: { page, page_size: 100 }, schema: DxUsersPage });
+    return this.http.request({
+      method: "GET",
+      path: "/users.list",
+      query: { page, page_size: 100 },
+      schema: DxUsersPage,
+    });
   }
 
   /**
@@ -99,7 +126,9 @@ export class DxClient {
       if (totalPages !== null && first.next_page === 2) {
         const limit = pLimit(this.readConcurrency);
         const rest = await Promise.all(
-          Array.from({ length: totalPages - 1 }, (_, i) => limit(async () => (await this.listPage(i + 2)).data)),
+          Array.from({ length: totalPages - 1 }, (_, i) =>
+            limit(async () => (await this.listPage(i + 2)).data),
+          ),
         );
         for (const page of rest) pages.push(page.users);
         // The listing grew while we read it: follow next_page past the precomputed end.
@@ -135,7 +164,11 @@ export class DxClient {
 
   /** Lower-cased names of the attribute groups DX has. */
   async listAttributeGroups(): Promise<Set<string>> {
-    const { data } = await this.http.request({ method: "GET", path: "/attributeGroups.list", schema: DxAttributeGroups });
+    const { data } = await this.http.request({
+      method: "GET",
+      path: "/attributeGroups.list",
+      schema: DxAttributeGroups,
+    });
     return new Set(data.attribute_groups.map((group) => group.name.toLowerCase()));
   }
 
@@ -143,11 +176,17 @@ export class DxClient {
    * Sets the named groups (null removes). A 200 whose `failures` is non-empty, or that
    * reports any group `updated: false`, is a rejection.
    */
-  async updateAttributes(email: string, attributes: Record<string, string | null>): Promise<WriteReceipt> {
+  async updateAttributes(
+    email: string,
+    attributes: Record<string, string | null>,
+  ): Promise<WriteReceipt> {
     const { data, attempts } = await this.http.request({
       method: "POST",
       path: "/users.attributes.update",
-      body: { email, attributes: Object.entries(attributes).map(([name, value]) => ({ name, value })) },
+      body: {
+        email,
+        attributes: Object.entries(attributes).map(([name, value]) => ({ name, value })),
+      },
       schema: DxAttributesUpdateResponse,
     });
     const notUpdated = data.user.attributes.filter((a) => a.updated === false).map((a) => a.name);
@@ -155,7 +194,9 @@ export class DxClient {
       const error = new HttpError(
         "dx_rejected",
         `DX POST /users.attributes.update accepted the call but refused ${
-          data.user.failures.length > 0 ? `: ${excerpt(JSON.stringify(data.user.failures))}` : `group(s) ${notUpdated.join(", ")}`
+          data.user.failures.length > 0
+            ? `: ${excerpt(JSON.stringify(data.user.failures))}`
+            : `group(s) ${notUpdated.join(", ")}`
         }`,
         { endpoint: "POST /users.attributes.update", status: 200 },
       );
@@ -165,7 +206,10 @@ export class DxClient {
     return { attempts };
   }
 
-  async updateProperties(email: string, properties: Record<string, string | null>): Promise<WriteReceipt> {
+  async updateProperties(
+    email: string,
+    properties: Record<string, string | null>,
+  ): Promise<WriteReceipt> {
     const { attempts } = await this.http.request({
       method: "POST",
       path: "/users.update",

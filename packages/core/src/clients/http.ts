@@ -137,24 +137,42 @@ export class HttpClient {
     try {
       response = await fetch(url, {
         method,
-        headers: { accept: "application/json", ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+        headers: {
+          accept: "application/json",
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...headers,
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       text = await response.text();
     } catch (error) {
-      this.options.onRequest?.({ service, endpoint, status: "network", ms: performance.now() - started });
+      this.options.onRequest?.({
+        service,
+        endpoint,
+        status: "network",
+        ms: performance.now() - started,
+      });
       const cause = error as Error & { cause?: { code?: string; message?: string } };
       const reason =
         cause.name === "TimeoutError"
           ? `timed out after ${this.timeoutMs} ms`
           : `${cause.message}${cause.cause ? ` (${cause.cause.code ?? cause.cause.message})` : ""}`;
-      throw new HttpError(`${service}_unavailable`, `${service === "dx" ? "DX" : "Coder"} ${endpoint}: ${reason}`, {
-        endpoint,
-        retryable: true,
-      });
+      throw new HttpError(
+        `${service}_unavailable`,
+        `${service === "dx" ? "DX" : "Coder"} ${endpoint}: ${reason}`,
+        {
+          endpoint,
+          retryable: true,
+        },
+      );
     }
-    this.options.onRequest?.({ service, endpoint, status: response.status, ms: performance.now() - started });
+    this.options.onRequest?.({
+      service,
+      endpoint,
+      status: response.status,
+      ms: performance.now() - started,
+    });
 
     if (!response.ok) {
       const typed = this.options.describeError(response.status, text, endpoint);
@@ -176,7 +194,9 @@ export class HttpClient {
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      const where = issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "unexpected shape";
+      const where = issue
+        ? `${issue.path.join(".") || "(root)"}: ${issue.message}`
+        : "unexpected shape";
       throw new HttpError(
         `${service}_bad_response`,
         `${service === "dx" ? "DX" : "Coder"} ${endpoint}: unexpected response (${where}): ${excerpt(text)}`,

@@ -23,15 +23,22 @@ export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path = ""
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const found = env[name];
       if (found === undefined) {
-        throw new CoderDxError("config_invalid", `${path || "(root)"}: environment variable ${name} is not set`);
+        throw new CoderDxError(
+          "config_invalid",
+          `${path || "(root)"}: environment variable ${name} is not set`,
+        );
       }
       return found;
     });
   }
-  if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, `${path}.${i}`));
+  if (Array.isArray(value))
+    return value.map((item, i) => interpolateEnv(item, env, `${path}.${i}`));
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, interpolateEnv(item, env, path ? `${path}.${key}` : key)]),
+      Object.entries(value).map(([key, item]) => [
+        key,
+        interpolateEnv(item, env, path ? `${path}.${key}` : key),
+      ]),
     );
   }
   return value;
@@ -51,14 +58,18 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String(error);
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String(error);
     throw new CoderDxError("config_invalid", `config file ${path}: ${reason}`);
   }
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (error) {
-    throw new CoderDxError("config_invalid", `config file ${path}: not valid YAML or JSON: ${(error as Error).message}`);
+    throw new CoderDxError(
+      "config_invalid",
+      `config file ${path}: not valid YAML or JSON: ${(error as Error).message}`,
+    );
   }
   return parseConfig(interpolateEnv(raw, env), `config file ${path}`);
 }

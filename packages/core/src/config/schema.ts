@@ -18,7 +18,12 @@ export type ExtraGroup = z.infer<typeof ExtraGroup>;
 
 export const PropertyMapping = z
   .object({
-    name: z.enum(["github_username", "gitlab_username", "additional_github_username", "start_date"]),
+    name: z.enum([
+      "github_username",
+      "gitlab_username",
+      "additional_github_username",
+      "start_date",
+    ]),
     from: z.enum(["username", "createdDate"]),
     when: z.object({ loginType: z.string().optional() }).strict().default({}),
   })

@@ -50,8 +50,12 @@ export function resolveSettings(
     if (missing.length > 0) {
       throw new CoderDxError("config_invalid", `missing settings: ${missing.join(", ")}`);
     }
-    for (const [name, url] of [["CODER_URL", settings.coderUrl], ["DX_API_URL", settings.dxUrl]] as const) {
-      if (!URL.canParse(url)) throw new CoderDxError("config_invalid", `${name}: not a valid URL: ${url}`);
+    for (const [name, url] of [
+      ["CODER_URL", settings.coderUrl],
+      ["DX_API_URL", settings.dxUrl],
+    ] as const) {
+      if (!URL.canParse(url))
+        throw new CoderDxError("config_invalid", `${name}: not a valid URL: ${url}`);
     }
   }
   return settings;

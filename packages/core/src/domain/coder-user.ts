@@ -13,9 +13,7 @@ export const CoderUser = z.object({
   login_type: z.string(),
   is_service_account: z.boolean().optional(),
   organization_ids: z.array(z.string()).default([]),
-  roles: z
-    .array(z.object({ name: z.string(), display_name: z.string().optional() }))
-    .default([]),
+  roles: z.array(z.object({ name: z.string(), display_name: z.string().optional() })).default([]),
   created_at: z.string().optional(),
   last_seen_at: z.string().optional(),
 });

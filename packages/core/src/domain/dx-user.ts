@@ -28,7 +28,13 @@ export const DxAttributesUpdateResponse = z.object({
     email: z.string().optional(),
     failures: z.array(z.unknown()).default([]),
     attributes: z
-      .array(z.object({ name: z.string(), value: z.string().nullable(), updated: z.boolean().optional() }))
+      .array(
+        z.object({
+          name: z.string(),
+          value: z.string().nullable(),
+          updated: z.boolean().optional(),
+        }),
+      )
       .default([]),
   }),
 });

@@ -16,16 +16,43 @@ function aPlan(removals: number, tracked: number, writtenGroups: string[] = ["Co
     attributes: { before: {}, after: Object.fromEntries(writtenGroups.map((g) => [g, "x"])) },
     properties: null,
   };
-  return { ownedGroups: writtenGroups, entries: [entry], counts: { users: 1, unchanged: 0, changed: 1, invalid: 0, excluded: 0, unmatched: 0, drift: 0, removals, tracked } };
+  return {
+    ownedGroups: writtenGroups,
+    entries: [entry],
+    counts: {
+      users: 1,
+      unchanged: 0,
+      changed: 1,
+      invalid: 0,
+      excluded: 0,
+      unmatched: 0,
+      drift: 0,
+      removals,
+      tracked,
+    },
+  };
 }
 
-const guard = (plan: Plan, options: { config?: ConfigInput; sourceCount?: number; lastSourceCount?: number | null; dxGroups?: string[] | null } = {}) =>
+const guard = (
+  plan: Plan,
+  options: {
+    config?: ConfigInput;
+    sourceCount?: number;
+    lastSourceCount?: number | null;
+    dxGroups?: string[] | null;
+  } = {},
+) =>
   guardPlan({
     plan,
     config: aConfig(options.config),
     sourceCount: options.sourceCount ?? 100,
     lastSourceCount: options.lastSourceCount ?? null,
-    dxGroups: options.dxGroups === undefined ? null : options.dxGroups === null ? null : new Set(options.dxGroups),
+    dxGroups:
+      options.dxGroups === undefined
+        ? null
+        : options.dxGroups === null
+          ? null
+          : new Set(options.dxGroups),
   }).map((h) => h.reason);
 
 describe("guardPlan", () => {
@@ -37,16 +64,30 @@ describe("guardPlan", () => {
   });
 
   it("halts when Coder lists fewer users than minSourceRatio of the last run", () => {
-    expect(guard(aPlan(0, 0), { sourceCount: 49, lastSourceCount: 100 })).toEqual(["source_shrank"]);
+    expect(guard(aPlan(0, 0), { sourceCount: 49, lastSourceCount: 100 })).toEqual([
+      "source_shrank",
+    ]);
     expect(guard(aPlan(0, 0), { sourceCount: 50, lastSourceCount: 100 })).toEqual([]);
     expect(guard(aPlan(0, 0), { sourceCount: 1, lastSourceCount: null })).toEqual([]);
   });
 
   it("halts on a group DX does not have unless it is a default group or allowed", () => {
     expect(guard(aPlan(0, 0, ["Coder", "Coder usage level"]), { dxGroups: [] })).toEqual([]);
-    expect(guard(aPlan(0, 0, ["Codr"]), { dxGroups: ["department"] })).toEqual(["new_attribute_group"]);
+    expect(guard(aPlan(0, 0, ["Codr"]), { dxGroups: ["department"] })).toEqual([
+      "new_attribute_group",
+    ]);
     expect(guard(aPlan(0, 0, ["Coder login"]), { dxGroups: ["coder login"] })).toEqual([]);
-    expect(guard(aPlan(0, 0, ["Coder login"]), { dxGroups: [], config: { safety: { allowNewGroups: ["coder LOGIN"] } } })).toEqual([]);
-    expect(guard(aPlan(0, 0, ["Anything"]), { dxGroups: [], config: { safety: { allowNewGroups: true } } })).toEqual([]);
+    expect(
+      guard(aPlan(0, 0, ["Coder login"]), {
+        dxGroups: [],
+        config: { safety: { allowNewGroups: ["coder LOGIN"] } },
+      }),
+    ).toEqual([]);
+    expect(
+      guard(aPlan(0, 0, ["Anything"]), {
+        dxGroups: [],
+        config: { safety: { allowNewGroups: true } },
+      }),
+    ).toEqual([]);
   });
 });

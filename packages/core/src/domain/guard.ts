@@ -22,7 +22,13 @@ const DEFAULT_GROUP_NAMES = new Set(["coder", "coder usage level"]);
  * The brakes: reasons to write nothing at all. Pure; `--force` is the caller's business.
  * Each returned halt names the number that tripped it and the setting that governs it.
  */
-export function guardPlan({ plan, config, sourceCount, lastSourceCount, dxGroups }: GuardInput): Halt[] {
+export function guardPlan({
+  plan,
+  config,
+  sourceCount,
+  lastSourceCount,
+  dxGroups,
+}: GuardInput): Halt[] {
   const halts: Halt[] = [];
   const { removals, tracked } = plan.counts;
   const { maxRemovals, maxRemovalsPercent, minSourceRatio, allowNewGroups } = config.safety;
@@ -33,21 +39,30 @@ export function guardPlan({ plan, config, sourceCount, lastSourceCount, dxGroups
       message: `the plan retires or clears ${removals} of ${tracked} tracked users (${percent.toFixed(1)}%), over safety.maxRemovals=${maxRemovals} and safety.maxRemovalsPercent=${maxRemovalsPercent}`,
     });
   }
-  if (lastSourceCount !== null && lastSourceCount > 0 && sourceCount < minSourceRatio * lastSourceCount) {
+  if (
+    lastSourceCount !== null &&
+    lastSourceCount > 0 &&
+    sourceCount < minSourceRatio * lastSourceCount
+  ) {
     halts.push({
       reason: "source_shrank",
       message: `Coder listed ${sourceCount} users, under safety.minSourceRatio=${minSourceRatio} × the last run's ${lastSourceCount}`,
     });
   }
   if (dxGroups !== null && allowNewGroups !== true) {
-    const allowed = new Set([...DEFAULT_GROUP_NAMES, ...(allowNewGroups || []).map((g) => g.toLowerCase())]);
+    const allowed = new Set([
+      ...DEFAULT_GROUP_NAMES,
+      ...(allowNewGroups || []).map((g) => g.toLowerCase()),
+    ]);
     const written = new Set<string>();
     for (const entry of plan.entries) {
       for (const [group, value] of Object.entries(entry.attributes?.after ?? {})) {
         if (value !== null) written.add(group);
       }
     }
-    const created = [...written].filter((g) => !dxGroups.has(g.toLowerCase()) && !allowed.has(g.toLowerCase()));
+    const created = [...written].filter(
+      (g) => !dxGroups.has(g.toLowerCase()) && !allowed.has(g.toLowerCase()),
+    );
     if (created.length > 0) {
       halts.push({
         reason: "new_attribute_group",

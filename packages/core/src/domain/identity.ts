@@ -10,7 +10,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@.]+$/u;
 function pseudonymisedReason(email: string): string | null {
   const [local = "", domain = ""] = email.split("@");
   if (/^[0-9a-f]{24,}$/.test(local)) return "local part is an opaque hash";
-  if (/(^|[._-])(redacted|anonymi[sz]ed|pseudonymi[sz]ed)([._-]|$)/.test(local)) return "redacted address";
+  if (/(^|[._-])(redacted|anonymi[sz]ed|pseudonymi[sz]ed)([._-]|$)/.test(local))
+    return "redacted address";
   if (domain.endsWith(".invalid") || domain === "invalid") return "reserved .invalid domain";
   return null;
 }
@@ -25,7 +26,9 @@ function toRegExp(pattern: string): RegExp {
 }
 
 /** Compiled once per run: `identities.exclude` patterns match a username or an email, `*` wildcards. */
-export function compileExclusions(patterns: readonly string[]): (username: string, email: string) => string | null {
+export function compileExclusions(
+  patterns: readonly string[],
+): (username: string, email: string) => string | null {
   const compiled = patterns.map((pattern) => ({ pattern, regex: toRegExp(pattern.trim()) }));
   return (username, email) => {
     const u = username.toLowerCase();
@@ -45,21 +48,29 @@ export function normaliseEmail(email: string): string {
  */
 export function createIdentityResolver(identities: Config["identities"]) {
   const overrides = new Map(
-    Object.entries(identities.overrides).map(([key, value]) => [key.trim().toLowerCase(), normaliseEmail(value)]),
+    Object.entries(identities.overrides).map(([key, value]) => [
+      key.trim().toLowerCase(),
+      normaliseEmail(value),
+    ]),
   );
   const rewrites = new Map(
-    Object.entries(identities.domainRewrites).map(([from, to]) => [from.trim().toLowerCase(), to.trim().toLowerCase()]),
+    Object.entries(identities.domainRewrites).map(([from, to]) => [
+      from.trim().toLowerCase(),
+      to.trim().toLowerCase(),
+    ]),
   );
   return (username: string, rawEmail: string): IdentityResult => {
     const email = normaliseEmail(rawEmail);
-    let resolved = overrides.get(username.toLowerCase()) ?? (email ? overrides.get(email) : undefined) ?? email;
+    let resolved =
+      overrides.get(username.toLowerCase()) ?? (email ? overrides.get(email) : undefined) ?? email;
     if (resolved === "") return { ok: false, reason: "no email" };
     const at = resolved.lastIndexOf("@");
     const rewrite = at >= 0 ? rewrites.get(resolved.slice(at + 1)) : undefined;
     if (rewrite !== undefined) resolved = `${resolved.slice(0, at)}@${rewrite}`;
     if (!EMAIL.test(resolved)) return { ok: false, reason: `malformed email "${resolved}"` };
     const pseudonymised = pseudonymisedReason(resolved);
-    if (pseudonymised) return { ok: false, reason: `pseudonymised email "${resolved}": ${pseudonymised}` };
+    if (pseudonymised)
+      return { ok: false, reason: `pseudonymised email "${resolved}": ${pseudonymised}` };
     return { ok: true, email: resolved };
   };
 }

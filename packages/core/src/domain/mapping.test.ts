@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { aCoderUser, aConfig } from "../testing/builders";
 import { mapCoderUsers, usageLevel } from "./mapping";
 
-const map = (users: ReturnType<typeof aCoderUser>[], options: { usage?: Record<string, number>; owner?: string; config?: Parameters<typeof aConfig>[0] } = {}) =>
+const map = (
+  users: ReturnType<typeof aCoderUser>[],
+  options: {
+    usage?: Record<string, number>;
+    owner?: string;
+    config?: Parameters<typeof aConfig>[0];
+  } = {},
+) =>
   mapCoderUsers({
     users,
     usageSeconds: new Map(Object.entries(options.usage ?? {})),
@@ -24,7 +31,14 @@ describe("mapCoderUsers", () => {
 
   it("puts the usage thresholds at 40 and 10 hours, and anything above zero is Light", () => {
     const usage = aConfig().groups.usage;
-    expect([40, 39.99, 10, 9.99, 0.02, 0].map((h) => usageLevel(h, usage))).toEqual(["Heavy", "Moderate", "Moderate", "Light", "Light", "None"]);
+    expect([40, 39.99, 10, 9.99, 0.02, 0].map((h) => usageLevel(h, usage))).toEqual([
+      "Heavy",
+      "Moderate",
+      "Moderate",
+      "Light",
+      "Light",
+      "None",
+    ]);
   });
 
   it("excludes service accounts (old servers too), the token owner and configured patterns", () => {
@@ -53,9 +67,18 @@ describe("mapCoderUsers", () => {
     const overridden = aCoderUser({ username: "bobby", email: "bob@old.example" });
     const rewritten = aCoderUser({ email: "carol@corp.example.net" });
     const { desired } = map([mixed, overridden, rewritten], {
-      config: { identities: { overrides: { BOBBY: "Robert@Example.com" }, domainRewrites: { "corp.example.net": "example.com" } } },
+      config: {
+        identities: {
+          overrides: { BOBBY: "Robert@Example.com" },
+          domainRewrites: { "corp.example.net": "example.com" },
+        },
+      },
     });
-    expect(desired.map((d) => d.email)).toEqual(["alice.smith@example.com", "carol@example.com", "robert@example.com"]);
+    expect(desired.map((d) => d.email)).toEqual([
+      "alice.smith@example.com",
+      "carol@example.com",
+      "robert@example.com",
+    ]);
   });
 
   it("reports accounts with no usable identity as invalid with the reason", () => {
@@ -76,14 +99,25 @@ describe("mapCoderUsers", () => {
   });
 
   it("keeps Unicode and +tags intact", () => {
-    const { desired } = map([aCoderUser({ email: "Zoë+coder@Exämple.com", name: 'Zoë "Z" O\'Neil, PhD' })]);
-    expect(desired[0]).toMatchObject({ email: "zoë+coder@exämple.com", name: 'Zoë "Z" O\'Neil, PhD' });
+    const { desired } = map([
+      aCoderUser({ email: "Zoë+coder@Exämple.com", name: 'Zoë "Z" O\'Neil, PhD' }),
+    ]);
+    expect(desired[0]).toMatchObject({
+      email: "zoë+coder@exämple.com",
+      name: 'Zoë "Z" O\'Neil, PhD',
+    });
   });
 
   it("merges accounts that resolve to one email: best status, usage summed", () => {
     const main = aCoderUser({ email: "dana@example.com", status: "suspended" });
-    const admin = aCoderUser({ username: "dana-admin", email: "DANA@example.com", status: "active" });
-    const { desired } = map([main, admin], { usage: { [main.id]: 6 * 3600, [admin.id]: 5 * 3600 } });
+    const admin = aCoderUser({
+      username: "dana-admin",
+      email: "DANA@example.com",
+      status: "active",
+    });
+    const { desired } = map([main, admin], {
+      usage: { [main.id]: 6 * 3600, [admin.id]: 5 * 3600 },
+    });
     expect(desired).toHaveLength(1);
     expect(desired[0]).toMatchObject({
       email: "dana@example.com",
@@ -95,18 +129,33 @@ describe("mapCoderUsers", () => {
   });
 
   it("computes extra groups and opt-in properties from declarative rules", () => {
-    const gh = aCoderUser({ username: "octo", login_type: "github", roles: [{ name: "template-admin" }] });
+    const gh = aCoderUser({
+      username: "octo",
+      login_type: "github",
+      roles: [{ name: "template-admin" }],
+    });
     const sso = aCoderUser({ login_type: "oidc" });
     const { desired } = map([gh, sso], {
       config: {
-        groups: { extra: [{ name: "Coder login", from: "loginType", map: { github: "GitHub", oidc: "SSO" } }, { name: "Coder role", from: "siteRole" }] },
+        groups: {
+          extra: [
+            { name: "Coder login", from: "loginType", map: { github: "GitHub", oidc: "SSO" } },
+            { name: "Coder role", from: "siteRole" },
+          ],
+        },
         properties: [{ name: "github_username", from: "username", when: { loginType: "github" } }],
       },
     });
     const byEmail = Object.fromEntries(desired.map((d) => [d.email, d]));
-    expect(byEmail[gh.email]?.attributes).toMatchObject({ "Coder login": "GitHub", "Coder role": "template-admin" });
+    expect(byEmail[gh.email]?.attributes).toMatchObject({
+      "Coder login": "GitHub",
+      "Coder role": "template-admin",
+    });
     expect(byEmail[gh.email]?.properties).toEqual({ github_username: "octo" });
-    expect(byEmail[sso.email]?.attributes).toMatchObject({ "Coder login": "SSO", "Coder role": "member" });
+    expect(byEmail[sso.email]?.attributes).toMatchObject({
+      "Coder login": "SSO",
+      "Coder role": "member",
+    });
     expect(byEmail[sso.email]?.properties).toEqual({});
   });
 });

@@ -43,7 +43,11 @@ const STATUS_RANK: Record<CoderUserStatus, number> = { active: 0, dormant: 1, su
 
 /** The owned attribute groups, in write order. Only these are ever compared or written. */
 export function ownedGroups(config: Config): string[] {
-  return [config.groups.status.name, config.groups.usage.name, ...config.groups.extra.map((g) => g.name)];
+  return [
+    config.groups.status.name,
+    config.groups.usage.name,
+    ...config.groups.extra.map((g) => g.name),
+  ];
 }
 
 export function usageLevel(hours: number, usage: Config["groups"]["usage"]): string {
@@ -77,8 +81,10 @@ function extraGroupValue(group: ExtraGroup, user: CoderUser): string | null {
 function propertyValues(config: Config, user: CoderUser): PropertyValues {
   const values: PropertyValues = {};
   for (const mapping of config.properties) {
-    if (mapping.when.loginType !== undefined && mapping.when.loginType !== user.login_type) continue;
-    values[mapping.name] = mapping.from === "username" ? user.username : (user.created_at?.slice(0, 10) ?? null);
+    if (mapping.when.loginType !== undefined && mapping.when.loginType !== user.login_type)
+      continue;
+    values[mapping.name] =
+      mapping.from === "username" ? user.username : (user.created_at?.slice(0, 10) ?? null);
   }
   return values;
 }
@@ -87,7 +93,12 @@ function propertyValues(config: Config, user: CoderUser): PropertyValues {
  * Maps Coder accounts to the DX state each person should have. Pure: the same input always
  * gives the same output, in email order, so plans are stable and diffable.
  */
-export function mapCoderUsers({ users, usageSeconds, tokenOwnerId, config }: MapInput): MappedUsers {
+export function mapCoderUsers({
+  users,
+  usageSeconds,
+  tokenOwnerId,
+  config,
+}: MapInput): MappedUsers {
   const resolveEmail = createIdentityResolver(config.identities);
   const exclusionReason = compileExclusions(config.identities.exclude);
   const invalid: SkippedUser[] = [];
@@ -118,7 +129,9 @@ export function mapCoderUsers({ users, usageSeconds, tokenOwnerId, config }: Map
 
   const desired: DesiredUser[] = [];
   for (const [email, accounts] of byEmail) {
-    accounts.sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || a.id.localeCompare(b.id));
+    accounts.sort(
+      (a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || a.id.localeCompare(b.id),
+    );
     const primary = accounts[0] as CoderUser;
     const seconds = accounts.reduce((sum, account) => sum + (usageSeconds.get(account.id) ?? 0), 0);
     const activeHours = seconds / 3600;
@@ -126,7 +139,8 @@ export function mapCoderUsers({ users, usageSeconds, tokenOwnerId, config }: Map
       [config.groups.status.name]: config.groups.status.values[primary.status],
       [config.groups.usage.name]: usageLevel(activeHours, config.groups.usage),
     };
-    for (const group of config.groups.extra) attributes[group.name] = extraGroupValue(group, primary);
+    for (const group of config.groups.extra)
+      attributes[group.name] = extraGroupValue(group, primary);
     desired.push({
       email,
       coderUserIds: accounts.map((account) => account.id),

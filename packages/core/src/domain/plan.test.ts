@@ -10,11 +10,22 @@ const NOW = new Date("2026-11-22T06:00:00Z");
 
 function plan(
   users: CoderUser[],
-  options: { dx?: DxObservedUser[] | null; state?: UserState[]; config?: ConfigInput; emails?: string[]; usage?: Record<string, number> } = {},
+  options: {
+    dx?: DxObservedUser[] | null;
+    state?: UserState[];
+    config?: ConfigInput;
+    emails?: string[];
+    usage?: Record<string, number>;
+  } = {},
 ) {
   const config = aConfig(options.config);
   const input: PlanInput = {
-    mapped: mapCoderUsers({ users, usageSeconds: new Map(Object.entries(options.usage ?? {})), tokenOwnerId: null, config }),
+    mapped: mapCoderUsers({
+      users,
+      usageSeconds: new Map(Object.entries(options.usage ?? {})),
+      tokenOwnerId: null,
+      config,
+    }),
     observed: options.dx === null ? null : new Map((options.dx ?? []).map((u) => [u.email, u])),
     state: new Map((options.state ?? []).map((s) => [s.email, s])),
     config,
@@ -31,30 +42,55 @@ describe("planSync", () => {
   it("sets every owned group for someone DX has no values for", () => {
     const alice = aCoderUser();
     const { byEmail, counts } = plan([alice], { dx: [aDxUser(alice.email)] });
-    expect(byEmail[alice.email]).toMatchObject({ action: "set", attributes: { before: { Coder: null, "Coder usage level": null }, after: ACTIVE_NONE } });
+    expect(byEmail[alice.email]).toMatchObject({
+      action: "set",
+      attributes: { before: { Coder: null, "Coder usage level": null }, after: ACTIVE_NONE },
+    });
     expect(counts).toMatchObject({ users: 1, changed: 1, unchanged: 0 });
   });
 
   it("writes nothing when DX already holds the desired values, matching group names case-insensitively", () => {
     const alice = aCoderUser();
-    const { byEmail, counts } = plan([alice], { dx: [aDxUser(alice.email, { coder: "Active", "CODER USAGE LEVEL": "None" })] });
+    const { byEmail, counts } = plan([alice], {
+      dx: [aDxUser(alice.email, { coder: "Active", "CODER USAGE LEVEL": "None" })],
+    });
     expect(byEmail[alice.email]).toMatchObject({ action: "unchanged", attributes: null });
     expect(counts.changed).toBe(0);
   });
 
   it("compares and writes only owned groups, leaving others alone", () => {
     const alice = aCoderUser({ status: "dormant" });
-    const { byEmail } = plan([alice], { dx: [aDxUser(alice.email, { Department: "Payments", Coder: "Active", "Coder usage level": "None" })] });
-    expect(byEmail[alice.email]?.attributes?.after).toEqual({ Coder: "Dormant", "Coder usage level": "None" });
+    const { byEmail } = plan([alice], {
+      dx: [
+        aDxUser(alice.email, {
+          Department: "Payments",
+          Coder: "Active",
+          "Coder usage level": "None",
+        }),
+      ],
+    });
+    expect(byEmail[alice.email]?.attributes?.after).toEqual({
+      Coder: "Dormant",
+      "Coder usage level": "None",
+    });
     expect(byEmail[alice.email]?.action).toBe("change");
   });
 
   it("falls back to the last pushed state for users DX's listing omits", () => {
     const hidden = aCoderUser();
     const pushed = aUserState(hidden.email, ACTIVE_NONE, { coderUserId: hidden.id });
-    expect(plan([hidden], { dx: [], state: [pushed] }).byEmail[hidden.email]?.action).toBe("unchanged");
-    const moved = plan([hidden], { dx: [], state: [pushed], usage: { [hidden.id]: 12 * 3600 } }).byEmail[hidden.email];
-    expect(moved).toMatchObject({ action: "change", attributes: { before: ACTIVE_NONE, after: { Coder: "Active", "Coder usage level": "Moderate" } } });
+    expect(plan([hidden], { dx: [], state: [pushed] }).byEmail[hidden.email]?.action).toBe(
+      "unchanged",
+    );
+    const moved = plan([hidden], { dx: [], state: [pushed], usage: { [hidden.id]: 12 * 3600 } })
+      .byEmail[hidden.email];
+    expect(moved).toMatchObject({
+      action: "change",
+      attributes: {
+        before: ACTIVE_NONE,
+        after: { Coder: "Active", "Coder usage level": "Moderate" },
+      },
+    });
   });
 
   it("counts drift and overwrites it by default, or leaves it with drift: respect", () => {
@@ -62,10 +98,18 @@ describe("planSync", () => {
     const dx = [aDxUser(alice.email, { Coder: "Dormant", "Coder usage level": "None" })];
     const state = [aUserState(alice.email, ACTIVE_NONE, { coderUserId: alice.id })];
     const overwrite = plan([alice], { dx, state });
-    expect(overwrite.byEmail[alice.email]).toMatchObject({ action: "change", drift: true, attributes: { after: ACTIVE_NONE } });
+    expect(overwrite.byEmail[alice.email]).toMatchObject({
+      action: "change",
+      drift: true,
+      attributes: { after: ACTIVE_NONE },
+    });
     expect(overwrite.counts.drift).toBe(1);
     const respect = plan([alice], { dx, state, config: { drift: "respect" } });
-    expect(respect.byEmail[alice.email]).toMatchObject({ action: "drift", drift: true, attributes: null });
+    expect(respect.byEmail[alice.email]).toMatchObject({
+      action: "drift",
+      drift: true,
+      attributes: null,
+    });
     expect(respect.counts.changed).toBe(0);
   });
 
@@ -75,13 +119,19 @@ describe("planSync", () => {
     expect(byEmail["gone@example.com"]).toMatchObject({
       action: "retire",
       note: "no longer in Coder",
-      attributes: { before: ACTIVE_NONE, after: { Coder: "Former user", "Coder usage level": "None" } },
+      attributes: {
+        before: ACTIVE_NONE,
+        after: { Coder: "Former user", "Coder usage level": "None" },
+      },
     });
     expect(counts).toMatchObject({ removals: 1, tracked: 1 });
   });
 
   it("retires a former user once, then leaves them be", () => {
-    const retired = aUserState("gone@example.com", { Coder: "Former user", "Coder usage level": "None" });
+    const retired = aUserState("gone@example.com", {
+      Coder: "Former user",
+      "Coder usage level": "None",
+    });
     const { entries, counts } = plan([], { dx: [], state: [retired] });
     expect(entries).toEqual([]);
     expect(counts).toMatchObject({ removals: 0, tracked: 0 });
@@ -89,7 +139,9 @@ describe("planSync", () => {
 
   it("clears or ignores leavers as configured", () => {
     const gone = aUserState("gone@example.com", ACTIVE_NONE);
-    expect(plan([], { state: [gone], config: { deprovision: "clear" } }).byEmail["gone@example.com"]).toMatchObject({
+    expect(
+      plan([], { state: [gone], config: { deprovision: "clear" } }).byEmail["gone@example.com"],
+    ).toMatchObject({
       action: "clear",
       attributes: { after: { Coder: null, "Coder usage level": null } },
     });
@@ -101,7 +153,10 @@ describe("planSync", () => {
     const old = aUserState("alice@old.example", ACTIVE_NONE, { coderUserId: alice.id });
     const { byEmail } = plan([alice], { dx: [], state: [old] });
     expect(byEmail["alice@new.example"]?.action).toBe("set");
-    expect(byEmail["alice@old.example"]).toMatchObject({ action: "retire", note: "email changed to alice@new.example" });
+    expect(byEmail["alice@old.example"]).toMatchObject({
+      action: "retire",
+      note: "email changed to alice@new.example",
+    });
   });
 
   it("never retires someone who is still in Coder but excluded or invalid", () => {
@@ -122,10 +177,17 @@ describe("planSync", () => {
 
   it("gives DX users with no Coder account the nonUsers value when configured", () => {
     const alice = aCoderUser();
-    const dx = [aDxUser(alice.email), aDxUser("lee@example.com", { Department: "Data" }), aDxUser("kim@example.com", { coder: "Non-user" })];
+    const dx = [
+      aDxUser(alice.email),
+      aDxUser("lee@example.com", { Department: "Data" }),
+      aDxUser("kim@example.com", { coder: "Non-user" }),
+    ];
     expect(plan([alice], { dx }).byEmail["lee@example.com"]).toBeUndefined();
     const { byEmail } = plan([alice], { dx, config: { nonUsers: "Non-user" } });
-    expect(byEmail["lee@example.com"]).toMatchObject({ action: "set", attributes: { after: { Coder: "Non-user" } } });
+    expect(byEmail["lee@example.com"]).toMatchObject({
+      action: "set",
+      attributes: { after: { Coder: "Non-user" } },
+    });
     expect(byEmail["kim@example.com"]).toMatchObject({ action: "unchanged", attributes: null });
   });
 
@@ -140,18 +202,48 @@ describe("planSync", () => {
   it("waits a day before offering DX an email it refused as unknown, unless the values change", () => {
     const alice = aCoderUser();
     const refused = (hoursAgo: number) =>
-      aUserState(alice.email, {}, { coderUserId: alice.id, unmatchedAt: new Date(NOW.getTime() - hoursAgo * 3_600_000).toISOString(), unmatchedAttributes: ACTIVE_NONE });
-    expect(plan([alice], { dx: [], state: [refused(2)] }).byEmail[alice.email]?.action).toBe("unmatched");
-    expect(plan([alice], { dx: [], state: [refused(25)] }).byEmail[alice.email]?.action).toBe("set");
-    expect(plan([alice], { dx: [], state: [refused(2)], usage: { [alice.id]: 3600 } }).byEmail[alice.email]?.action).toBe("set");
+      aUserState(
+        alice.email,
+        {},
+        {
+          coderUserId: alice.id,
+          unmatchedAt: new Date(NOW.getTime() - hoursAgo * 3_600_000).toISOString(),
+          unmatchedAttributes: ACTIVE_NONE,
+        },
+      );
+    expect(plan([alice], { dx: [], state: [refused(2)] }).byEmail[alice.email]?.action).toBe(
+      "unmatched",
+    );
+    expect(plan([alice], { dx: [], state: [refused(25)] }).byEmail[alice.email]?.action).toBe(
+      "set",
+    );
+    expect(
+      plan([alice], { dx: [], state: [refused(2)], usage: { [alice.id]: 3600 } }).byEmail[
+        alice.email
+      ]?.action,
+    ).toBe("set");
   });
 
   it("plans opt-in properties against what was last pushed", () => {
     const octo = aCoderUser({ username: "octo", login_type: "github" });
-    const config: ConfigInput = { properties: [{ name: "github_username", from: "username", when: { loginType: "github" } }] };
+    const config: ConfigInput = {
+      properties: [{ name: "github_username", from: "username", when: { loginType: "github" } }],
+    };
     const first = plan([octo], { dx: [aDxUser(octo.email, ACTIVE_NONE)], config });
-    expect(first.byEmail[octo.email]).toMatchObject({ action: "change", attributes: null, properties: { after: { github_username: "octo" } } });
-    const state = [aUserState(octo.email, ACTIVE_NONE, { coderUserId: octo.id, properties: { github_username: "octo" } })];
-    expect(plan([octo], { dx: [aDxUser(octo.email, ACTIVE_NONE)], state, config }).byEmail[octo.email]?.action).toBe("unchanged");
+    expect(first.byEmail[octo.email]).toMatchObject({
+      action: "change",
+      attributes: null,
+      properties: { after: { github_username: "octo" } },
+    });
+    const state = [
+      aUserState(octo.email, ACTIVE_NONE, {
+        coderUserId: octo.id,
+        properties: { github_username: "octo" },
+      }),
+    ];
+    expect(
+      plan([octo], { dx: [aDxUser(octo.email, ACTIVE_NONE)], state, config }).byEmail[octo.email]
+        ?.action,
+    ).toBe("unchanged");
   });
 });

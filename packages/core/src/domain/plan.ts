@@ -1,5 +1,11 @@
 import type { Config } from "../config/schema";
-import { type AttributeValues, isEmpty, type PropertyValues, pickValues, sameValues } from "./attributes";
+import {
+  type AttributeValues,
+  isEmpty,
+  type PropertyValues,
+  pickValues,
+  sameValues,
+} from "./attributes";
 import type { DxObservedUser } from "./dx-user";
 import { formerUserAttributes, type MappedUsers, ownedGroups } from "./mapping";
 
@@ -95,7 +101,9 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
   const observedOwned = (email: string): AttributeValues | null => {
     const seen = observed?.get(email);
     if (!seen) return null;
-    return Object.fromEntries(groups.map((group) => [group, seen.attributes.get(group.toLowerCase()) ?? null]));
+    return Object.fromEntries(
+      groups.map((group) => [group, seen.attributes.get(group.toLowerCase()) ?? null]),
+    );
   };
 
   const planAttributes = (
@@ -121,7 +129,10 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
     return { action: isEmpty(before) ? "set" : "change", drift, write: { before, after: desired } };
   };
 
-  const planProperties = (desired: PropertyValues, last: UserState | undefined): PlannedWrite | null => {
+  const planProperties = (
+    desired: PropertyValues,
+    last: UserState | undefined,
+  ): PlannedWrite | null => {
     const keys = Object.keys(desired);
     if (keys.length === 0) return null;
     const before = pickValues(last?.properties ?? {}, keys);
@@ -159,7 +170,10 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
 
   // Accounts never written. Their emails also stop a "former user" retirement: they are still in Coder.
   const skippedEmails = new Set<string>();
-  for (const [action, list] of [["invalid", mapped.invalid], ["excluded", mapped.excluded]] as const) {
+  for (const [action, list] of [
+    ["invalid", mapped.invalid],
+    ["excluded", mapped.excluded],
+  ] as const) {
     for (const account of list) {
       const email = account.email.trim().toLowerCase();
       if (email) skippedEmails.add(email);
@@ -187,7 +201,8 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
   for (const last of state.values()) {
     if (last.coderUserId === null || isEmpty(last.attributes)) continue;
     if (last.attributes[config.groups.status.name] !== formerStatus) tracked += 1;
-    if (currentEmails.has(last.email) || skippedEmails.has(last.email) || !inScope(last.email)) continue;
+    if (currentEmails.has(last.email) || skippedEmails.has(last.email) || !inScope(last.email))
+      continue;
     if (config.deprovision === "ignore") continue;
     const target = config.deprovision === "mark" ? former : pickValues({}, groups);
     const before = observedOwned(last.email) ?? pickValues(last.attributes, groups);
@@ -212,7 +227,8 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
     const statusGroup = config.groups.status.name;
     const target: AttributeValues = { [statusGroup]: config.nonUsers };
     for (const seen of observed.values()) {
-      if (currentEmails.has(seen.email) || skippedEmails.has(seen.email) || !inScope(seen.email)) continue;
+      if (currentEmails.has(seen.email) || skippedEmails.has(seen.email) || !inScope(seen.email))
+        continue;
       const last = state.get(seen.email);
       if (last && last.coderUserId !== null) continue; // a former user: handled above
       const before = { [statusGroup]: seen.attributes.get(statusGroup.toLowerCase()) ?? null };

@@ -4,8 +4,16 @@ import { type MappedUsers, mapCoderUsers } from "../domain/mapping";
 import type { CoderSource } from "../ports";
 
 /** Read Coder and map it: the people and attributes coder-dx would want in DX (`export`). */
-export async function readPeople(coder: CoderSource, config: Config, now: Date): Promise<MappedUsers> {
+export async function readPeople(
+  coder: CoderSource,
+  config: Config,
+  now: Date,
+): Promise<MappedUsers> {
   const window = usageWindow(now, config.coder.usageWindowDays);
-  const [users, me, usage] = await Promise.all([coder.listUsers(), coder.getMe(), coder.getUserActivity(window.start, window.end)]);
+  const [users, me, usage] = await Promise.all([
+    coder.listUsers(),
+    coder.getMe(),
+    coder.getUserActivity(window.start, window.end),
+  ]);
   return mapCoderUsers({ users, usageSeconds: usage, tokenOwnerId: me.id, config });
 }

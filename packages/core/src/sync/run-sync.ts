@@ -89,15 +89,28 @@ export async function preparePlan(deps: SyncDeps, options: PlanOptions): Promise
   const window = usageWindow(now, config.coder.usageWindowDays);
   options.onProgress?.({ phase: "read", done: 0, total: 2 });
   const readDx = async () =>
-    config.dx.readBack ? Promise.all([deps.dx.listUsers(), deps.dx.listAttributeGroups()]) : ([null, null] as const);
+    config.dx.readBack
+      ? Promise.all([deps.dx.listUsers(), deps.dx.listAttributeGroups()])
+      : ([null, null] as const);
   const [[users, me, usage], [observed, dxGroups]] = await Promise.all([
-    Promise.all([deps.coder.listUsers(), deps.coder.getMe(), deps.coder.getUserActivity(window.start, window.end)]),
+    Promise.all([
+      deps.coder.listUsers(),
+      deps.coder.getMe(),
+      deps.coder.getUserActivity(window.start, window.end),
+    ]),
     readDx(),
   ]);
   options.onProgress?.({ phase: "plan", done: 0, total: users.length });
   const mapped = mapCoderUsers({ users, usageSeconds: usage, tokenOwnerId: me.id, config });
   const state = deps.store.loadUserStates();
-  const plan = planSync({ mapped, observed, state, config, emails: normaliseEmails(options.emails), now });
+  const plan = planSync({
+    mapped,
+    observed,
+    state,
+    config,
+    emails: normaliseEmails(options.emails),
+    now,
+  });
   const scoped = normaliseEmails(options.emails) !== null;
   const halts = guardPlan({
     plan,
@@ -117,7 +130,12 @@ function observedValues(entry: PlanEntry, observed: PreparedPlan["observed"], gr
 }
 
 /** Audit rows for a plan: one per planned write, plus the reasons some people get none. */
-function changeRows(runId: string, at: string, prepared: PreparedPlan, outcome: "planned" | "pending"): NewChange[] {
+function changeRows(
+  runId: string,
+  at: string,
+  prepared: PreparedPlan,
+  outcome: "planned" | "pending",
+): NewChange[] {
   const rows: NewChange[] = [];
   const groups = prepared.plan.ownedGroups;
   for (const entry of prepared.plan.entries) {
@@ -142,10 +160,25 @@ function changeRows(runId: string, at: string, prepared: PreparedPlan, outcome: 
       });
     }
     if (entry.properties) {
-      rows.push({ ...base, kind: "properties", before: entry.properties.before, after: entry.properties.after, observed: null, outcome });
+      rows.push({
+        ...base,
+        kind: "properties",
+        before: entry.properties.before,
+        after: entry.properties.after,
+        observed: null,
+        outcome,
+      });
     }
     if (entry.action === "invalid") {
-      rows.push({ ...base, kind: "attributes", before: null, after: null, observed: null, outcome: "invalid", error: { code: "usage_invalid", message: entry.note ?? "invalid identity" } });
+      rows.push({
+        ...base,
+        kind: "attributes",
+        before: null,
+        after: null,
+        observed: null,
+        outcome: "invalid",
+        error: { code: "usage_invalid", message: entry.note ?? "invalid identity" },
+      });
     }
     if (entry.action === "drift") {
       rows.push({
@@ -166,9 +199,15 @@ function changeRows(runId: string, at: string, prepared: PreparedPlan, outcome: 
 function adoptedStates(prepared: PreparedPlan, at: string): UserState[] {
   const adopted: UserState[] = [];
   for (const entry of prepared.plan.entries) {
-    if (entry.action !== "unchanged" || !entry.desired || !prepared.observed?.has(entry.email)) continue;
+    if (entry.action !== "unchanged" || !entry.desired || !prepared.observed?.has(entry.email))
+      continue;
     const last = prepared.state.get(entry.email);
-    if (last && last.coderUserId === entry.coderUserId && sameValues(last.attributes, entry.desired)) continue;
+    if (
+      last &&
+      last.coderUserId === entry.coderUserId &&
+      sameValues(last.attributes, entry.desired)
+    )
+      continue;
     adopted.push({
       email: entry.email,
       coderUserId: entry.coderUserId,
@@ -213,11 +252,17 @@ export function startSync(deps: SyncDeps, options: SyncOptions): StartedSync {
   const log = deps.log ?? silentLogger;
   const holder = deps.leaseHolder ?? defaultLeaseHolder();
   if (!store.acquireLease(holder, Date.now(), LEASE_TTL_MS)) {
-    throw new CoderDxError("run_in_progress", "another coder-dx run holds this database's lease; try again when it ends");
+    throw new CoderDxError(
+      "run_in_progress",
+      "another coder-dx run holds this database's lease; try again when it ends",
+    );
   }
   let run: Run;
   try {
-    for (const closed of store.closeAbandonedRuns(clock.now().toISOString(), "abandoned: the process running it stopped before finishing")) {
+    for (const closed of store.closeAbandonedRuns(
+      clock.now().toISOString(),
+      "abandoned: the process running it stopped before finishing",
+    )) {
       log.warn("closed an abandoned run", { runId: closed.id });
     }
     run = store.startRun({
@@ -230,7 +275,10 @@ export function startSync(deps: SyncDeps, options: SyncOptions): StartedSync {
     store.releaseLease(holder);
     throw error;
   }
-  const renew = setInterval(() => store.renewLease(holder, Date.now(), LEASE_TTL_MS), LEASE_TTL_MS / 3);
+  const renew = setInterval(
+    () => store.renewLease(holder, Date.now(), LEASE_TTL_MS),
+    LEASE_TTL_MS / 3,
+  );
   renew.unref();
   const done = executeRun(deps, options, run, clock, log).finally(() => {
     clearInterval(renew);
@@ -243,17 +291,38 @@ export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<Syn
   return startSync(deps, options).done;
 }
 
-async function executeRun(deps: SyncDeps, options: SyncOptions, run: Run, clock: Clock, log: Logger): Promise<SyncResult> {
+async function executeRun(
+  deps: SyncDeps,
+  options: SyncOptions,
+  run: Run,
+  clock: Clock,
+  log: Logger,
+): Promise<SyncResult> {
   const { store } = deps;
-  const finish = (status: Exclude<Run["status"], "running">, counts: RunCounts, error: ErrorInfo | null, sourceCount: number | null) =>
-    store.finishRun(run.id, { status, finishedAt: clock.now().toISOString(), error, counts, sourceCount });
+  const finish = (
+    status: Exclude<Run["status"], "running">,
+    counts: RunCounts,
+    error: ErrorInfo | null,
+    sourceCount: number | null,
+  ) =>
+    store.finishRun(run.id, {
+      status,
+      finishedAt: clock.now().toISOString(),
+      error,
+      counts,
+      sourceCount,
+    });
 
   let prepared: PreparedPlan;
   try {
     prepared = await preparePlan(deps, options);
   } catch (error) {
     const info = toErrorInfo(error);
-    log.error("run failed before any write", { runId: run.id, code: info.code, message: info.message });
+    log.error("run failed before any write", {
+      runId: run.id,
+      code: info.code,
+      message: info.message,
+    });
     return { run: finish("failed", planCounts(null), info, null), plan: null, halts: [] };
   }
   const { plan, halts, sourceCount } = prepared;
@@ -263,8 +332,20 @@ async function executeRun(deps: SyncDeps, options: SyncOptions, run: Run, clock:
   if (halts.length > 0 && !options.force) {
     store.insertChanges(changeRows(run.id, at, prepared, "planned"));
     const message = halts.map((h) => h.message).join("; ");
-    log.warn("run halted by a brake; nothing was written", { runId: run.id, reasons: halts.map((h) => h.reason) });
-    return { run: finish("halted", counts, { code: "halted", message: `${message} (use --force to apply anyway)` }, sourceCount), plan, halts };
+    log.warn("run halted by a brake; nothing was written", {
+      runId: run.id,
+      reasons: halts.map((h) => h.reason),
+    });
+    return {
+      run: finish(
+        "halted",
+        counts,
+        { code: "halted", message: `${message} (use --force to apply anyway)` },
+        sourceCount,
+      ),
+      plan,
+      halts,
+    };
   }
   if (options.dryRun) {
     store.insertChanges(changeRows(run.id, at, prepared, "planned"));
@@ -294,11 +375,18 @@ async function executeRun(deps: SyncDeps, options: SyncOptions, run: Run, clock:
     const receipts: ChangeReceipt[] = [];
     let unknownUser: ErrorInfo | null = null;
     for (const intent of intents.get(entry.email) ?? []) {
-      const values = intent.kind === "attributes" ? entry.attributes?.after : entry.properties?.after;
+      const values =
+        intent.kind === "attributes" ? entry.attributes?.after : entry.properties?.after;
       if (!values) continue;
       const stop = fatal ?? unknownUser;
       if (stop) {
-        receipts.push({ changeId: intent.id, at: clock.now().toISOString(), outcome: "skipped", error: stop, attempts: 0 });
+        receipts.push({
+          changeId: intent.id,
+          at: clock.now().toISOString(),
+          outcome: "skipped",
+          error: stop,
+          attempts: 0,
+        });
         continue;
       }
       try {
@@ -313,7 +401,13 @@ async function executeRun(deps: SyncDeps, options: SyncOptions, run: Run, clock:
           outcome: "applied",
           error: null,
           attempts,
-          state: { type: "confirmed", email: entry.email, coderUserId: entry.coderUserId, kind: intent.kind, values },
+          state: {
+            type: "confirmed",
+            email: entry.email,
+            coderUserId: entry.coderUserId,
+            kind: intent.kind,
+            values,
+          },
         });
       } catch (error) {
         const info = toErrorInfo(error);
@@ -326,13 +420,21 @@ async function executeRun(deps: SyncDeps, options: SyncOptions, run: Run, clock:
             outcome: "unmatched",
             error: info,
             attempts,
-            state: { type: "unmatched", email: entry.email, coderUserId: entry.coderUserId, attributes: entry.attributes?.after ?? {} },
+            state: {
+              type: "unmatched",
+              email: entry.email,
+              coderUserId: entry.coderUserId,
+              attributes: entry.attributes?.after ?? {},
+            },
           });
           unknownUser = info; // the properties write would be refused the same way
           continue;
         }
         consecutiveUnavailable = info.code === "dx_unavailable" ? consecutiveUnavailable + 1 : 0;
-        if (info.code === "dx_unauthorized" || consecutiveUnavailable >= MAX_CONSECUTIVE_UNAVAILABLE) {
+        if (
+          info.code === "dx_unauthorized" ||
+          consecutiveUnavailable >= MAX_CONSECUTIVE_UNAVAILABLE
+        ) {
           fatal ??= info;
           receipts.push({ changeId: intent.id, at, outcome: "skipped", error: info, attempts });
           continue;
@@ -369,7 +471,11 @@ async function executeRun(deps: SyncDeps, options: SyncOptions, run: Run, clock:
   options.onProgress?.({ phase: "done", done: writes.length, total: writes.length });
   if (fatal) {
     const message = `stopped applying: ${(fatal as ErrorInfo).message}`;
-    return { run: finish("failed", counts, { code: (fatal as ErrorInfo).code, message }, sourceCount), plan, halts };
+    return {
+      run: finish("failed", counts, { code: (fatal as ErrorInfo).code, message }, sourceCount),
+      plan,
+      halts,
+    };
   }
   const status = counts.rejected > 0 ? "partial" : "succeeded";
   return { run: finish(status, counts, null, sourceCount), plan, halts };

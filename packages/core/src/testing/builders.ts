@@ -29,11 +29,21 @@ export function aConfig(input: ConfigInput = {}): Config {
   return ConfigSchema.parse(input);
 }
 
-export function aDxUser(email: string, attributes: Record<string, string | null> = {}): DxObservedUser {
-  return { email, attributes: new Map(Object.entries(attributes).map(([k, v]) => [k.toLowerCase(), v])) };
+export function aDxUser(
+  email: string,
+  attributes: Record<string, string | null> = {},
+): DxObservedUser {
+  return {
+    email,
+    attributes: new Map(Object.entries(attributes).map(([k, v]) => [k.toLowerCase(), v])),
+  };
 }
 
-export function aUserState(email: string, attributes: Record<string, string | null>, overrides: Partial<UserState> = {}): UserState {
+export function aUserState(
+  email: string,
+  attributes: Record<string, string | null>,
+  overrides: Partial<UserState> = {},
+): UserState {
   return {
     email,
     coderUserId: randomUUID(),

@@ -1,7 +1,27 @@
 import type { UserState } from "../domain/plan";
-import type { ChangeQuery, ChangeReceipt, ChangeRow, FinishRun, NewChange, Page, Run, StartRun, SyncStore } from "../ports";
+import type {
+  ChangeQuery,
+  ChangeReceipt,
+  ChangeRow,
+  FinishRun,
+  NewChange,
+  Page,
+  Run,
+  StartRun,
+  SyncStore,
+} from "../ports";
 
-const EMPTY_COUNTS = { users: 0, unchanged: 0, changed: 0, applied: 0, rejected: 0, invalid: 0, excluded: 0, unmatched: 0, drift: 0 };
+const EMPTY_COUNTS = {
+  users: 0,
+  unchanged: 0,
+  changed: 0,
+  applied: 0,
+  rejected: 0,
+  invalid: 0,
+  excluded: 0,
+  unmatched: 0,
+  drift: 0,
+};
 
 function clone<T>(value: T): T {
   return structuredClone(value);
@@ -15,7 +35,15 @@ export class MemorySyncStore implements SyncStore {
   private lease: { holder: string; expiresAt: number } | null = null;
 
   startRun(input: StartRun): Run {
-    const run: Run = { id: String(this.runs.length + 1), status: "running", finishedAt: null, error: null, counts: { ...EMPTY_COUNTS }, sourceCount: null, ...input };
+    const run: Run = {
+      id: String(this.runs.length + 1),
+      status: "running",
+      finishedAt: null,
+      error: null,
+      counts: { ...EMPTY_COUNTS },
+      sourceCount: null,
+      ...input,
+    };
     this.runs.push(run);
     return clone(run);
   }
@@ -33,13 +61,20 @@ export class MemorySyncStore implements SyncStore {
   }
 
   listRuns({ limit, cursor }: { limit: number; cursor?: string | undefined }): Page<Run> {
-    const newest = [...this.runs].reverse().filter((r) => cursor === undefined || Number(r.id) < Number(cursor));
+    const newest = [...this.runs]
+      .reverse()
+      .filter((r) => cursor === undefined || Number(r.id) < Number(cursor));
     const items = newest.slice(0, limit);
-    return { items: clone(items), nextCursor: newest.length > limit ? (items.at(-1)?.id ?? null) : null };
+    return {
+      items: clone(items),
+      nextCursor: newest.length > limit ? (items.at(-1)?.id ?? null) : null,
+    };
   }
 
   lastSourceCount(): number | null {
-    const run = [...this.runs].reverse().find((r) => (r.status === "succeeded" || r.status === "partial") && !r.dryRun && !r.scoped);
+    const run = [...this.runs]
+      .reverse()
+      .find((r) => (r.status === "succeeded" || r.status === "partial") && !r.dryRun && !r.scoped);
     return run?.sourceCount ?? null;
   }
 
@@ -47,7 +82,11 @@ export class MemorySyncStore implements SyncStore {
     const closed: Run[] = [];
     for (const run of this.runs) {
       if (run.status !== "running") continue;
-      Object.assign(run, { status: "failed", finishedAt: at, error: { code: "internal", message: reason } });
+      Object.assign(run, {
+        status: "failed",
+        finishedAt: at,
+        error: { code: "internal", message: reason },
+      });
       for (const change of this.changes) {
         if (change.runId === run.id && change.outcome === "pending") change.outcome = "skipped";
       }
@@ -81,7 +120,11 @@ export class MemorySyncStore implements SyncStore {
     for (const receipt of receipts) {
       const change = this.changes[Number(receipt.changeId) - 1];
       if (!change) throw new Error(`no change ${receipt.changeId}`);
-      Object.assign(change, { outcome: receipt.outcome, error: receipt.error, attempts: receipt.attempts });
+      Object.assign(change, {
+        outcome: receipt.outcome,
+        error: receipt.error,
+        attempts: receipt.attempts,
+      });
       const update = receipt.state;
       if (!update) continue;
       const current: UserState = this.states.get(update.email) ?? {
@@ -96,7 +139,12 @@ export class MemorySyncStore implements SyncStore {
       if (update.type === "confirmed") {
         const field = update.kind === "attributes" ? "attributes" : "properties";
         current[field] = { ...current[field], ...update.values };
-        Object.assign(current, { coderUserId: update.coderUserId, updatedAt: receipt.at, unmatchedAt: null, unmatchedAttributes: null });
+        Object.assign(current, {
+          coderUserId: update.coderUserId,
+          updatedAt: receipt.at,
+          unmatchedAt: null,
+          unmatchedAttributes: null,
+        });
       } else {
         Object.assign(current, { unmatchedAt: receipt.at, unmatchedAttributes: update.attributes });
       }
@@ -117,7 +165,10 @@ export class MemorySyncStore implements SyncStore {
       )
       .sort((a, b) => Number(b.id) - Number(a.id));
     const items = matches.slice(0, query.limit);
-    return { items: clone(items), nextCursor: matches.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+    return {
+      items: clone(items),
+      nextCursor: matches.length > query.limit ? (items.at(-1)?.id ?? null) : null,
+    };
   }
 
   acquireLease(holder: string, now: number, ttlMs: number): boolean {

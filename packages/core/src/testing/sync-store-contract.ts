@@ -27,7 +27,17 @@ const finished = (sourceCount: number) => ({
   finishedAt: T0,
   error: null,
   sourceCount,
-  counts: { users: 1, unchanged: 0, changed: 1, applied: 1, rejected: 0, invalid: 0, excluded: 0, unmatched: 0, drift: 0 },
+  counts: {
+    users: 1,
+    unchanged: 0,
+    changed: 1,
+    applied: 1,
+    rejected: 0,
+    invalid: 0,
+    excluded: 0,
+    unmatched: 0,
+    drift: 0,
+  },
 });
 
 /** The behaviour every SyncStore must have; run against the in-memory twin and the SQLite store. */
@@ -51,15 +61,27 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
     it("takes the last source count from complete, unscoped, real runs only", () => {
       const store = createStore();
       expect(store.lastSourceCount()).toBeNull();
-      store.finishRun(store.startRun({ trigger: "cli", dryRun: false, scoped: false, startedAt: T0 }).id, finished(100));
-      store.finishRun(store.startRun({ trigger: "cli", dryRun: true, scoped: false, startedAt: T0 }).id, finished(7));
-      store.finishRun(store.startRun({ trigger: "cli", dryRun: false, scoped: true, startedAt: T0 }).id, finished(3));
+      store.finishRun(
+        store.startRun({ trigger: "cli", dryRun: false, scoped: false, startedAt: T0 }).id,
+        finished(100),
+      );
+      store.finishRun(
+        store.startRun({ trigger: "cli", dryRun: true, scoped: false, startedAt: T0 }).id,
+        finished(7),
+      );
+      store.finishRun(
+        store.startRun({ trigger: "cli", dryRun: false, scoped: true, startedAt: T0 }).id,
+        finished(3),
+      );
       expect(store.lastSourceCount()).toBe(100);
     });
 
     it("changes a user's state only with an applied receipt", () => {
       const store = createStore();
-      const [applied, rejected] = store.insertChanges([aChange(), aChange({ email: "bob@example.com", coderUserId: "c-bob" })]);
+      const [applied, rejected] = store.insertChanges([
+        aChange(),
+        aChange({ email: "bob@example.com", coderUserId: "c-bob" }),
+      ]);
       store.settleChanges([
         {
           changeId: applied as string,
@@ -67,11 +89,26 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
           outcome: "applied",
           error: null,
           attempts: 2,
-          state: { type: "confirmed", email: "alice@example.com", coderUserId: "c-alice", kind: "attributes", values: { Coder: "Active" } },
+          state: {
+            type: "confirmed",
+            email: "alice@example.com",
+            coderUserId: "c-alice",
+            kind: "attributes",
+            values: { Coder: "Active" },
+          },
         },
-        { changeId: rejected as string, at: T0, outcome: "rejected", error: { code: "dx_rejected", message: "no" }, attempts: 1 },
+        {
+          changeId: rejected as string,
+          at: T0,
+          outcome: "rejected",
+          error: { code: "dx_rejected", message: "no" },
+          attempts: 1,
+        },
       ]);
-      expect(store.getUserState("alice@example.com")).toMatchObject({ coderUserId: "c-alice", attributes: { Coder: "Active" } });
+      expect(store.getUserState("alice@example.com")).toMatchObject({
+        coderUserId: "c-alice",
+        attributes: { Coder: "Active" },
+      });
       expect(store.getUserState("bob@example.com")).toBeNull();
       const rows = store.listChanges({ limit: 10 }).items;
       expect(rows.map((r) => [r.email, r.outcome, r.attempts])).toEqual([
@@ -91,10 +128,19 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
           outcome: "unmatched",
           error: null,
           attempts: 1,
-          state: { type: "unmatched", email: "alice@example.com", coderUserId: "c-alice", attributes: { Coder: "Active" } },
+          state: {
+            type: "unmatched",
+            email: "alice@example.com",
+            coderUserId: "c-alice",
+            attributes: { Coder: "Active" },
+          },
         },
       ]);
-      expect(store.getUserState("alice@example.com")).toMatchObject({ attributes: {}, unmatchedAt: T0, unmatchedAttributes: { Coder: "Active" } });
+      expect(store.getUserState("alice@example.com")).toMatchObject({
+        attributes: {},
+        unmatchedAt: T0,
+        unmatchedAttributes: { Coder: "Active" },
+      });
     });
 
     it("filters changes by email, run, outcome and time, newest first, with a cursor", () => {
@@ -105,9 +151,20 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
         aChange({ at: "2026-11-03T00:00:00.000Z", runId: "2", outcome: "planned" }),
       ]);
       expect(store.listChanges({ limit: 10, email: "ALICE@example.com" }).items).toHaveLength(2);
-      expect(store.listChanges({ limit: 10, runId: "2" }).items.map((r) => r.email)).toEqual(["alice@example.com", "bob@example.com"]);
+      expect(store.listChanges({ limit: 10, runId: "2" }).items.map((r) => r.email)).toEqual([
+        "alice@example.com",
+        "bob@example.com",
+      ]);
       expect(store.listChanges({ limit: 10, outcome: "planned" }).items).toHaveLength(1);
-      expect(store.listChanges({ limit: 10, since: "2026-11-02T00:00:00.000Z", until: "2026-11-03T00:00:00.000Z" }).items.map((r) => r.email)).toEqual(["bob@example.com"]);
+      expect(
+        store
+          .listChanges({
+            limit: 10,
+            since: "2026-11-02T00:00:00.000Z",
+            until: "2026-11-03T00:00:00.000Z",
+          })
+          .items.map((r) => r.email),
+      ).toEqual(["bob@example.com"]);
       const first = store.listChanges({ limit: 2 });
       expect(first.nextCursor).not.toBeNull();
       const rest = store.listChanges({ limit: 2, cursor: first.nextCursor ?? undefined });
@@ -121,7 +178,10 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
       store.insertChanges([aChange({ runId: run.id })]);
       const closed = store.closeAbandonedRuns(T0, "abandoned");
       expect(closed.map((r) => r.id)).toEqual([run.id]);
-      expect(store.getRun(run.id)).toMatchObject({ status: "failed", error: { message: "abandoned" } });
+      expect(store.getRun(run.id)).toMatchObject({
+        status: "failed",
+        error: { message: "abandoned" },
+      });
       expect(store.listChanges({ limit: 10 }).items[0]?.outcome).toBe("skipped");
       expect(store.closeAbandonedRuns(T0, "again")).toEqual([]);
     });
@@ -141,7 +201,15 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
     it("adopts states DX already holds", () => {
       const store = createStore();
       store.adoptUserStates([
-        { email: "carol@example.com", coderUserId: "c-carol", attributes: { Coder: "Dormant" }, properties: {}, updatedAt: T0, unmatchedAt: null, unmatchedAttributes: null },
+        {
+          email: "carol@example.com",
+          coderUserId: "c-carol",
+          attributes: { Coder: "Dormant" },
+          properties: {},
+          updatedAt: T0,
+          unmatchedAt: null,
+          unmatchedAttributes: null,
+        },
       ]);
       expect([...store.loadUserStates().keys()]).toEqual(["carol@example.com"]);
     });

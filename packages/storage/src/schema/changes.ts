@@ -15,7 +15,9 @@ export const changes = sqliteTable(
     at: text("at").notNull(),
     email: text("email").notNull(),
     coderUserId: text("coder_user_id"),
-    kind: text("kind", { enum: ["attributes", "properties"] }).$type<ChangeKind>().notNull(),
+    kind: text("kind", { enum: ["attributes", "properties"] })
+      .$type<ChangeKind>()
+      .notNull(),
     action: text("action").$type<PlanAction>().notNull(),
     before: text("before", { mode: "json" }).$type<Record<string, string | null>>(),
     after: text("after", { mode: "json" }).$type<Record<string, string | null>>(),

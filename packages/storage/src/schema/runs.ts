@@ -5,7 +5,9 @@ export const runs = sqliteTable(
   "runs",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    status: text("status", { enum: ["running", "succeeded", "partial", "failed", "halted"] }).notNull(),
+    status: text("status", {
+      enum: ["running", "succeeded", "partial", "failed", "halted"],
+    }).notNull(),
     dryRun: integer("dry_run", { mode: "boolean" }).notNull(),
     trigger: text("trigger", { enum: ["cli", "api", "schedule"] }).notNull(),
     scoped: integer("scoped", { mode: "boolean" }).notNull(),

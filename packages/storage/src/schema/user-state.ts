@@ -8,5 +8,7 @@ export const userState = sqliteTable("user_state", {
   properties: text("properties", { mode: "json" }).$type<Record<string, string | null>>().notNull(),
   updatedAt: text("updated_at").notNull(),
   unmatchedAt: text("unmatched_at"),
-  unmatchedAttributes: text("unmatched_attributes", { mode: "json" }).$type<Record<string, string | null>>(),
+  unmatchedAttributes: text("unmatched_attributes", { mode: "json" }).$type<
+    Record<string, string | null>
+  >(),
 });

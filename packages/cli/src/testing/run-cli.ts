@@ -1,0 +1,66 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { CoderSimulator, DxSimulator } from "@coder-dx/simulators";
+
+const ROOT = fileURLToPath(new URL("../../../..", import.meta.url));
+const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real CLI as a child process (TypeScript source through tsx), never in-process. */
+export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", MAIN, ...args],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** A scratch directory with a database path and the environment pointing the CLI at both simulators. */
+export function cliEnvironment(
+  coder: CoderSimulator,
+  dx: DxSimulator,
+  config: Record<string, unknown> = {},
+) {
+  const dir = mkdtempSync(join(tmpdir(), "coder-dx-e2e-"));
+  const configPath = join(dir, "coder-dx.json");
+  // The simulators answer at once; a high budget keeps the tests quick. Budget tests set their own.
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      ...config,
+      dx: { requestsPerMinute: 60_000, ...(config.dx as object | undefined) },
+    }),
+  );
+  const db = join(dir, "coder-dx.db");
+  return {
+    dir,
+    db,
+    configPath,
+    env: {
+      CODER_URL: coder.url,
+      CODER_SESSION_TOKEN: coder.token,
+      DX_API_URL: dx.url,
+      DX_API_TOKEN: dx.token,
+      CODER_DX_DB: db,
+      CODER_DX_CONFIG: configPath,
+    },
+  };
+}
