@@ -42,6 +42,9 @@ export function createClients(settings: Settings, config: Config = settings.conf
       url: settings.coderUrl,
       token: settings.coderToken,
       requestsPerMinute: config.coder.requestsPerMinute,
+      timeoutMs: config.coder.timeoutMs,
+      maxAttempts: config.coder.maxAttempts,
+      retryBaseMs: config.coder.retryBaseMs,
     }),
     dx: new DxClient({
       url: settings.dxUrl,
@@ -49,6 +52,7 @@ export function createClients(settings: Settings, config: Config = settings.conf
       requestsPerMinute: config.dx.requestsPerMinute,
       timeoutMs: config.dx.timeoutMs,
       maxAttempts: config.dx.maxAttempts,
+      retryBaseMs: config.dx.retryBaseMs,
     }),
   };
 }

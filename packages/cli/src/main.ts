@@ -1,8 +1,11 @@
 import { isCoderDxError } from "@coder-dx/core";
 import { Command, CommanderError } from "commander";
+import { registerApply } from "./commands/apply";
 import { registerAudit } from "./commands/audit";
 import { registerDemo } from "./commands/demo";
+import { registerDoctor } from "./commands/doctor";
 import { registerExport } from "./commands/export";
+import { registerInit } from "./commands/init";
 import { registerPlan } from "./commands/plan";
 import { registerRuns } from "./commands/runs";
 import { registerServe } from "./commands/serve";
@@ -21,10 +24,13 @@ const cli = processCli(() => program.opts<GlobalOptions>());
 for (const register of [
   registerSync,
   registerPlan,
+  registerApply,
   registerRuns,
   registerAudit,
   registerUsers,
   registerExport,
+  registerDoctor,
+  registerInit,
   registerServe,
   registerDemo,
 ]) {

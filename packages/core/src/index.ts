@@ -17,3 +17,6 @@ export * from "./ports";
 export * from "./sync/run-sync";
 export * from "./domain/history";
 export * from "./sync/read-people";
+export * from "./config/json-schema";
+export * from "./config/starter";
+export * from "./sync/doctor";

@@ -124,7 +124,8 @@ export class CoderSimulator {
       username: "coder-dx-bot",
       email: "coder-dx-bot@example.com",
       status: "active",
-      login_type: "token",
+      login_type: "password",
+      roles: [{ name: "owner", display_name: "Owner" }],
     });
     this.tokenOwnerId = owner.id;
   }

@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { preparePlan } from "@coder-dx/core";
+import { planDigest, preparePlan } from "@coder-dx/core";
 import type { Command } from "commander";
 import { z } from "zod";
 import { type Cli, createSyncDeps, loadSettings } from "../context";
@@ -23,10 +23,12 @@ export function registerPlan(program: Command, cli: Cli): void {
       const { plan, halts } = await preparePlan(createSyncDeps(cli, settings), {
         config: settings.config,
       });
-      const document = { plan: { ...plan, halts } };
+      const document = { plan: { ...plan, halts, digest: planDigest(plan) } };
       if (options.out) {
         writeFileSync(options.out, `${JSON.stringify(document, null, 2)}\n`);
-        cli.out.note(`plan written to ${options.out}`);
+        cli.out.note(
+          `plan written to ${options.out}; apply exactly this plan with: coder-dx apply ${options.out}`,
+        );
       }
       if (options.json) cli.out.json(document);
       else cli.out.line(renderPlan(plan, halts));

@@ -106,6 +106,18 @@ export class CoderClient {
       .data;
   }
 
+  /** How many users this token can see (one cheap page). */
+  async countUsers(): Promise<number> {
+    return (
+      await this.http.request({
+        method: "GET",
+        path: "/users",
+        query: { limit: 1 },
+        schema: CoderUsersPage,
+      })
+    ).data.count;
+  }
+
   /**
    * Every user, by keyset pages (`after_id`), which stay correct while users are added.
    * The first page's `count` is the total; a listing that ends with a different number

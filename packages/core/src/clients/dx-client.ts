@@ -162,6 +162,29 @@ export class DxClient {
     return users;
   }
 
+  /** One page of users.list: proves the token reaches DX and holds users:read. */
+  async probeRead(): Promise<number | null> {
+    return (await this.listPage(1)).data.total ?? null;
+  }
+
+  /**
+   * Proves users:write without changing anything: an empty attribute list for an address
+   * that cannot exist. DX answers "unknown user" when the scope is there, 401/403 when not.
+   */
+  async probeWrite(): Promise<void> {
+    try {
+      await this.http.request({
+        method: "POST",
+        path: "/users.attributes.update",
+        body: { email: "coder-dx-doctor@example.invalid", attributes: [] },
+        schema: DxAttributesUpdateResponse,
+      });
+    } catch (error) {
+      if (error instanceof CoderDxError && error.code === "dx_unknown_user") return;
+      throw error;
+    }
+  }
+
   /** Lower-cased names of the attribute groups DX has. */
   async listAttributeGroups(): Promise<Set<string>> {
     const { data } = await this.http.request({

@@ -35,19 +35,29 @@ export const Config = z
     coder: z
       .object({
         url: z.url().optional(),
+        /** Normally from CODER_SESSION_TOKEN; here only as a `${VAR}` reference. */
+        token: z.string().min(1).optional(),
         usageWindowDays: z.number().int().min(1).max(365).default(28),
         requestsPerMinute: z.number().int().min(1).default(300),
+        timeoutMs: z.number().int().min(100).default(30_000),
+        maxAttempts: z.number().int().min(1).max(20).default(5),
+        /** First retry delay; later ones double, with jitter. */
+        retryBaseMs: z.number().int().min(0).default(500),
       })
       .strict()
       .prefault({}),
     dx: z
       .object({
         url: z.url().optional(),
+        /** Normally from DX_API_TOKEN; here only as a `${VAR}` reference. */
+        token: z.string().min(1).optional(),
         requestsPerMinute: z.number().int().min(1).max(100_000).default(600),
         concurrency: z.number().int().min(1).max(256).default(8),
         readBack: z.boolean().default(true),
         timeoutMs: z.number().int().min(100).default(30_000),
         maxAttempts: z.number().int().min(1).max(20).default(5),
+        /** First retry delay; later ones double, with jitter. */
+        retryBaseMs: z.number().int().min(0).default(500),
       })
       .strict()
       .prefault({}),
@@ -107,6 +117,24 @@ export const Config = z
         maxRemovalsPercent: z.number().min(0).max(100).default(10),
         minSourceRatio: z.number().min(0).max(1).default(0.5),
         allowNewGroups: z.union([z.boolean(), z.array(z.string())]).default(false),
+      })
+      .strict()
+      .prefault({}),
+    server: z
+      .object({
+        /** `role:token` or `role:sha256:<hex>` entries, added to CODER_DX_API_TOKENS. */
+        apiTokens: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^(viewer|operator|admin):.+$/,
+                "must be role:token with role viewer, operator or admin",
+              ),
+          )
+          .default([]),
+        /** A cron expression: scheduled runs, as `serve --schedule`. */
+        schedule: z.string().min(1).nullable().default(null),
       })
       .strict()
       .prefault({}),

@@ -36,9 +36,9 @@ export function resolveSettings(
     config,
     configPath,
     coderUrl: trimSlash(config.coder.url ?? env.CODER_URL ?? ""),
-    coderToken: env.CODER_SESSION_TOKEN ?? "",
+    coderToken: config.coder.token ?? env.CODER_SESSION_TOKEN ?? "",
     dxUrl: trimSlash(config.dx.url ?? env.DX_API_URL ?? DEFAULT_DX_API_URL),
-    dxToken: env.DX_API_TOKEN ?? "",
+    dxToken: config.dx.token ?? env.DX_API_TOKEN ?? "",
     dbPath: flags.db ?? env.CODER_DX_DB ?? DEFAULT_DB_PATH,
   };
   if (options.requireRemotes) {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Config } from "../config/schema";
 import {
   type AttributeValues,
@@ -264,4 +265,21 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
       tracked,
     },
   };
+}
+
+/**
+ * A fingerprint of what a plan would write. A saved plan is applied only while a fresh plan
+ * has the same fingerprint, so nothing in Coder or DX that matters changed in between.
+ */
+export function planDigest(plan: Plan): string {
+  const writes = plan.entries
+    .filter(hasWrite)
+    .map((e) => [
+      e.email,
+      e.action,
+      e.attributes?.before ?? null,
+      e.attributes?.after ?? null,
+      e.properties?.after ?? null,
+    ]);
+  return createHash("sha256").update(JSON.stringify(writes)).digest("hex");
 }

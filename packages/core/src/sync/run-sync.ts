@@ -6,7 +6,14 @@ import { sameValues } from "../domain/attributes";
 import type { DxObservedUser } from "../domain/dx-user";
 import { guardPlan, type Halt } from "../domain/guard";
 import { mapCoderUsers } from "../domain/mapping";
-import { hasWrite, type Plan, type PlanEntry, planSync, type UserState } from "../domain/plan";
+import {
+  hasWrite,
+  type Plan,
+  type PlanEntry,
+  planDigest,
+  planSync,
+  type UserState,
+} from "../domain/plan";
 import { CoderDxError, type ErrorInfo, toErrorInfo } from "../errors";
 import {
   type ChangeKind,
@@ -53,6 +60,8 @@ export interface SyncOptions extends PlanOptions {
   dryRun?: boolean;
   /** Apply even when a brake would halt (never past a failed listing). */
   force?: boolean;
+  /** Apply only if the fresh plan still has this digest (a saved plan, `apply FILE`). */
+  expectedDigest?: string | undefined;
 }
 
 export interface PreparedPlan {
@@ -328,6 +337,16 @@ async function executeRun(
   const { plan, halts, sourceCount } = prepared;
   const counts = planCounts(plan);
   const at = clock.now().toISOString();
+
+  if (options.expectedDigest !== undefined && planDigest(plan) !== options.expectedDigest) {
+    const message =
+      "Coder or DX changed since the plan was saved; nothing was written. Make a new plan and review it.";
+    return {
+      run: finish("failed", counts, { code: "plan_stale", message }, sourceCount),
+      plan,
+      halts,
+    };
+  }
 
   if (halts.length > 0 && !options.force) {
     store.insertChanges(changeRows(run.id, at, prepared, "planned"));

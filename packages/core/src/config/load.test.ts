@@ -1,0 +1,112 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { describe, expect, it } from "vitest";
+import { isCoderDxError } from "../errors";
+import { configJsonSchema } from "./json-schema";
+import { loadConfigFile } from "./load";
+import { defaultConfig } from "./schema";
+import { resolveSettings } from "./settings";
+import { STARTER_CONFIG } from "./starter";
+
+const file = (name: string, text: string) => {
+  const path = join(mkdtempSync(join(tmpdir(), "coder-dx-config-")), name);
+  writeFileSync(path, text);
+  return path;
+};
+
+const errorOf = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (error) {
+    if (isCoderDxError(error)) return error;
+    throw error;
+  }
+  throw new Error("expected an error");
+};
+
+describe("config files", () => {
+  it("reads YAML and JSON, with defaults for everything left out", () => {
+    const yaml = loadConfigFile(file("c.yaml", "safety:\n  maxRemovals: 9\n"));
+    expect(yaml.safety).toEqual({ ...defaultConfig().safety, maxRemovals: 9 });
+    const json = loadConfigFile(file("c.json", JSON.stringify({ deprovision: "clear" })));
+    expect(json.deprovision).toBe("clear");
+    expect(json.groups.status.values.former).toBe("Former user");
+  });
+
+  it("names the key and the problem", () => {
+    const wrongType = errorOf(() =>
+      loadConfigFile(file("c.yaml", "safety:\n  maxRemovals: many\n")),
+    );
+    expect(wrongType.code).toBe("config_invalid");
+    expect(wrongType.message).toMatch(/safety\.maxRemovals: .*number/);
+    const unknownKey = errorOf(() => loadConfigFile(file("c.yaml", "dx:\n  conurrency: 3\n")));
+    expect(unknownKey.message).toMatch(/dx: .*conurrency/);
+    const badYaml = errorOf(() => loadConfigFile(file("c.yaml", "safety: [\n")));
+    expect(badYaml.message).toContain("not valid YAML or JSON");
+    expect(errorOf(() => loadConfigFile("/nonexistent/c.yaml")).message).toContain(
+      "file not found",
+    );
+  });
+
+  it("fills ${VAR} from the environment and refuses an unset one", () => {
+    const path = file("c.yaml", "dx:\n  token: ${MY_DX_TOKEN}\n");
+    expect(loadConfigFile(path, { MY_DX_TOKEN: "s3cret" }).dx.token).toBe("s3cret");
+    expect(errorOf(() => loadConfigFile(path, {})).message).toBe(
+      "dx.token: environment variable MY_DX_TOKEN is not set",
+    );
+  });
+
+  it("lets a config file beat the environment, and a flag beat both", () => {
+    const path = file("c.yaml", "coder:\n  url: https://from-file.example\n");
+    const env = {
+      CODER_URL: "https://from-env.example",
+      CODER_SESSION_TOKEN: "t",
+      DX_API_TOKEN: "t",
+      CODER_DX_DB: "env.db",
+    };
+    const settings = resolveSettings({ config: path, db: "flag.db" }, env);
+    expect(settings).toMatchObject({
+      coderUrl: "https://from-file.example",
+      dbPath: "flag.db",
+      dxUrl: "https://api.getdx.com",
+    });
+    expect(resolveSettings({}, env)).toMatchObject({
+      coderUrl: "https://from-env.example",
+      dbPath: "env.db",
+    });
+  });
+
+  it("lists every missing setting at once", () => {
+    expect(errorOf(() => resolveSettings({}, {})).message).toBe(
+      "missing settings: CODER_URL (or coder.url in the config), CODER_SESSION_TOKEN, DX_API_TOKEN",
+    );
+  });
+
+  it("ships a starter file that is valid and equal to the defaults", () => {
+    expect(loadConfigFile(file("c.yaml", STARTER_CONFIG))).toEqual(defaultConfig());
+    expect(parseYaml(STARTER_CONFIG)).toHaveProperty("safety.maxRemovals", 5);
+  });
+
+  it("generates a JSON Schema that describes the config", () => {
+    const schema = configJsonSchema() as {
+      properties: Record<string, unknown>;
+      additionalProperties: boolean;
+    };
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining([
+        "coder",
+        "dx",
+        "groups",
+        "identities",
+        "deprovision",
+        "nonUsers",
+        "drift",
+        "safety",
+        "server",
+      ]),
+    );
+    expect(schema.additionalProperties).toBe(false);
+  });
+});

@@ -1,0 +1,54 @@
+/** The file `coder-dx init` writes: every setting, at its default, with why it matters. */
+export const STARTER_CONFIG = `# yaml-language-server: $schema=./coder-dx.schema.json
+# coder-dx configuration. Every value below is the default; delete what you do not change.
+# Secrets stay in the environment: CODER_SESSION_TOKEN and DX_API_TOKEN (or \${VAR} references here).
+
+coder:
+  # url: https://coder.example.com    # or CODER_URL
+  usageWindowDays: 28                 # whole UTC days ending at today's 00:00 UTC
+  requestsPerMinute: 300              # Coder allows 512 per user per endpoint
+  timeoutMs: 30000                    # per request
+  maxAttempts: 5                      # retries on 429, 5xx and network errors, with backoff
+  retryBaseMs: 500                    # the first retry's delay; later ones double, with jitter
+
+dx:
+  # url: https://api.getdx.com        # or DX_API_URL
+  requestsPerMinute: 600              # DX allows 1000/minute per account, shared by every integration
+  concurrency: 8                      # DX writes in flight at once
+  readBack: true                      # compare with what DX holds (users.list) before writing
+  timeoutMs: 30000
+  maxAttempts: 5
+  retryBaseMs: 500
+
+groups:
+  status:
+    name: Coder
+    values: { active: Active, dormant: Dormant, suspended: Suspended, former: Former user }
+  usage:
+    name: Coder usage level
+    heavyHours: 40                    # active hours in the window
+    moderateHours: 10
+    values: { heavy: Heavy, moderate: Moderate, light: Light, none: None }
+  extra: []                           # e.g. - { name: Coder login, from: loginType, map: { github: GitHub } }
+
+properties: []                        # e.g. - { name: github_username, from: username, when: { loginType: github } }
+
+identities:
+  overrides: {}                       # Coder username or email -> DX email
+  domainRewrites: {}                  # e.g. corp.example.net: example.com
+  exclude: []                         # usernames or emails, * wildcards
+
+deprovision: mark                     # people who leave Coder: mark (Former user) | clear | ignore
+nonUsers: null                        # e.g. Non-user: the Coder value for DX users with no Coder account
+drift: overwrite                      # a value changed in DX by hand: overwrite | respect
+
+safety:
+  maxRemovals: 5                      # halt when a run would retire/clear more than this many people
+  maxRemovalsPercent: 10              # ... and more than this percentage of those tracked
+  minSourceRatio: 0.5                 # halt when Coder lists fewer than this share of the last run's users
+  allowNewGroups: false               # true, or a list: attribute groups coder-dx may create in DX
+
+server:
+  apiTokens: []                       # role:token or role:sha256:<hex>; roles viewer, operator, admin
+  schedule: null                      # cron, e.g. "0 * * * *"
+`;

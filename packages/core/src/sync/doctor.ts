@@ -1,0 +1,136 @@
+import type { CoderClient } from "../clients/coder-client";
+import { usageWindow } from "../clients/coder-client";
+import type { DxClient } from "../clients/dx-client";
+import { toErrorInfo } from "../errors";
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** What to do about a failed check. */
+  fix: string | null;
+}
+
+export interface DoctorDeps {
+  configSource: string;
+  coder: Pick<CoderClient, "getBuildInfo" | "getMe" | "countUsers" | "getUserActivity"> | null;
+  dx: Pick<DxClient, "probeRead" | "probeWrite" | "listAttributeGroups"> | null;
+  /** Opens the database and proves it can be written; throws when not. */
+  checkDatabase: () => string;
+  now: Date;
+}
+
+const READERS = ["owner", "auditor", "template-admin"];
+
+async function check(
+  name: string,
+  fix: string,
+  probe: () => Promise<string> | string,
+): Promise<Check> {
+  try {
+    return { name, ok: true, detail: await probe(), fix: null };
+  } catch (error) {
+    return { name, ok: false, detail: toErrorInfo(error).message, fix };
+  }
+}
+
+/** Every reason a sync could fail before it starts, each with its fix. Never writes to Coder or DX. */
+export async function diagnose(deps: DoctorDeps): Promise<Check[]> {
+  const checks: Check[] = [{ name: "config", ok: true, detail: deps.configSource, fix: null }];
+  checks.push(
+    await check("database", "set CODER_DX_DB (or --db) to a writable path", deps.checkDatabase),
+  );
+
+  const { coder, dx } = deps;
+  if (!coder) {
+    checks.push({
+      name: "coder",
+      ok: false,
+      detail: "CODER_URL and CODER_SESSION_TOKEN are not both set",
+      fix: "export CODER_URL and CODER_SESSION_TOKEN",
+    });
+  } else {
+    const reachable = await check(
+      "coder reachable",
+      "check CODER_URL and that this machine can reach it",
+      async () => `Coder ${(await coder.getBuildInfo()).version}`,
+    );
+    checks.push(reachable);
+    if (reachable.ok) {
+      const token = await check(
+        "coder token",
+        "use a token of a user with the Owner, Auditor or Template Admin role (coder tokens create --name coder-dx)",
+        async () => {
+          const me = await coder.getMe();
+          const roles = me.roles.map((r) => r.name);
+          if (!roles.some((r) => READERS.includes(r))) {
+            throw new Error(
+              `${me.username} has site roles [${roles.join(", ") || "member"}]; reading all users and insights needs Owner, Auditor or Template Admin`,
+            );
+          }
+          return `valid, user ${me.username} (${roles.join(", ")})`;
+        },
+      );
+      checks.push(token);
+      if (token.ok) {
+        checks.push(
+          await check(
+            "coder users",
+            "give the token's user the Auditor role",
+            async () => `can list ${await coder.countUsers()} users`,
+          ),
+        );
+        checks.push(
+          await check(
+            "coder insights",
+            "give the token's user the Auditor role, and keep usage stats collection enabled",
+            async () => {
+              const { end } = usageWindow(deps.now, 1);
+              await coder.getUserActivity(new Date(end.getTime() - 86_400_000), end);
+              return "can read insights/user-activity";
+            },
+          ),
+        );
+      }
+    }
+  }
+
+  if (!dx) {
+    checks.push({
+      name: "dx",
+      ok: false,
+      detail: "DX_API_TOKEN is not set",
+      fix: "export DX_API_TOKEN (a DX organization token)",
+    });
+  } else {
+    const read = await check(
+      "dx token (users:read)",
+      "use a DX organization token with users:read, users:write and snapshots:read; check DX_API_URL",
+      async () => {
+        const total = await dx.probeRead();
+        return `valid; users.list shows ${total ?? "some"} users`;
+      },
+    );
+    checks.push(read);
+    if (read.ok) {
+      checks.push(
+        await check(
+          "dx attribute groups (snapshots:read)",
+          "add the snapshots:read scope to the DX token",
+          async () => `${(await dx.listAttributeGroups()).size} attribute groups`,
+        ),
+      );
+      checks.push(
+        await check(
+          "dx writes (users:write)",
+          "add the users:write scope to the DX token",
+          async () => {
+            await dx.probeWrite();
+            return "users.attributes.update allowed (probed without changing anything)";
+          },
+        ),
+      );
+    }
+  }
+  return checks;
+}
