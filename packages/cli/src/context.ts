@@ -1,7 +1,7 @@
 import {
   CoderClient,
-  type Config,
   DxClient,
+  type RequestEvent,
   type Logger,
   resolveSettings,
   type Settings,
@@ -36,9 +36,14 @@ export function openStore(settings: Settings): SqliteSyncStore {
   return new SqliteSyncStore(openDatabase(settings.dbPath));
 }
 
-export function createClients(settings: Settings, config: Config = settings.config) {
+export function createClients(
+  settings: Settings,
+  hooks: { onRequest?: (event: RequestEvent) => void } = {},
+) {
+  const config = settings.config;
   return {
     coder: new CoderClient({
+      ...hooks,
       url: settings.coderUrl,
       token: settings.coderToken,
       requestsPerMinute: config.coder.requestsPerMinute,
@@ -47,6 +52,7 @@ export function createClients(settings: Settings, config: Config = settings.conf
       retryBaseMs: config.coder.retryBaseMs,
     }),
     dx: new DxClient({
+      ...hooks,
       url: settings.dxUrl,
       token: settings.dxToken,
       requestsPerMinute: config.dx.requestsPerMinute,

@@ -23,6 +23,7 @@ export function exitCodeForError(code: ErrorCode): number {
     case "listing_incomplete":
     case "run_in_progress":
     case "plan_stale":
+    case "interrupted":
     case "not_found":
     case "internal":
       return EXIT.failed;

@@ -20,6 +20,7 @@ export type ErrorCode =
   | "run_in_progress"
   | "halted"
   | "plan_stale"
+  | "interrupted"
   | "not_found"
   | "internal";
 

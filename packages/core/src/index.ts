@@ -20,3 +20,4 @@ export * from "./sync/read-people";
 export * from "./config/json-schema";
 export * from "./config/starter";
 export * from "./sync/doctor";
+export * from "./sync/describe-user";

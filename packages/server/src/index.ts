@@ -1,1 +1,6 @@
-export {};
+export * from "./app";
+export * from "./auth";
+export * from "./context";
+export * from "./errors";
+export * from "./metrics";
+export * from "./service";

@@ -1,6 +1,69 @@
-import { CoderDxError } from "@coder-dx/core";
-import type { Cli } from "../context";
+import { CoderDxError, type Logger } from "@coder-dx/core";
+import { Metrics, parseApiTokens, splitTokenList, startService } from "@coder-dx/server";
+import pino from "pino";
+import type { z } from "zod";
+import { type Cli, createClients, loadSettings, openStore } from "../context";
+import type { ServeOptions } from "./serve";
 
-export async function serveApi(_cli: Cli, _options: { host: string; port: string }): Promise<void> {
-  throw new CoderDxError("internal", "serve is not available yet");
+/** Structured JSON logs on stderr; tokens are never passed to a logger, and redacted if they were. */
+function jsonLogger(): Logger {
+  const logger = pino(
+    {
+      base: { service: "coder-dx" },
+      redact: ["token", "*.token", "authorization", "*.authorization"],
+    },
+    pino.destination(2),
+  );
+  return {
+    info: (message, fields) => logger.info(fields ?? {}, message),
+    warn: (message, fields) => logger.warn(fields ?? {}, message),
+    error: (message, fields) => logger.error(fields ?? {}, message),
+  };
+}
+
+/** The server's composition root: settings, store, clients feeding metrics, tokens, schedule. */
+export async function serveApi(cli: Cli, options: z.infer<typeof ServeOptions>): Promise<void> {
+  const settings = loadSettings(cli, true);
+  const tokens = [
+    ...parseApiTokens(splitTokenList(cli.env.CODER_DX_API_TOKENS), "CODER_DX_API_TOKENS"),
+    ...parseApiTokens(settings.config.server.apiTokens, "config server.apiTokens"),
+  ];
+  if (tokens.length === 0) {
+    throw new CoderDxError(
+      "config_invalid",
+      "no API tokens: set CODER_DX_API_TOKENS (role:token,...) or server.apiTokens in the config",
+    );
+  }
+  const log = jsonLogger();
+  const metrics = new Metrics();
+  const { coder, dx } = createClients(settings, {
+    onRequest: (event) => metrics.observeUpstream(event),
+  });
+  const config = settings.config;
+  const store = openStore(settings);
+  const service = await startService({
+    host: options.host,
+    port: options.port,
+    syncDeps: { coder, dx, store, log },
+    config,
+    tokens,
+    metrics,
+    log,
+    schedule: options.schedule ?? config.server.schedule,
+  });
+  log.info("listening", { url: service.url, docs: `${service.url}/docs` });
+  cli.out.note(`coder-dx API on ${service.url} (reference: ${service.url}/docs)`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info("stopping", { signal });
+      void service.stop().then(() => {
+        store.db.$client.close();
+        log.info("stopped");
+        resolve();
+      });
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
 }

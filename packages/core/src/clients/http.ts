@@ -11,6 +11,8 @@ export interface RequestEvent {
   endpoint: string;
   status: number | "network";
   ms: number;
+  /** Time spent waiting for the request budget before sending. */
+  waitMs: number;
 }
 
 export interface HttpClientOptions {
@@ -130,7 +132,7 @@ export class HttpClient {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const endpoint = `${method} ${path}`;
-    await budget.take();
+    const waitMs = await budget.take();
     const started = performance.now();
     let response: Response;
     let text: string;
@@ -152,6 +154,7 @@ export class HttpClient {
         endpoint,
         status: "network",
         ms: performance.now() - started,
+        waitMs,
       });
       const cause = error as Error & { cause?: { code?: string; message?: string } };
       const reason =
@@ -172,6 +175,7 @@ export class HttpClient {
       endpoint,
       status: response.status,
       ms: performance.now() - started,
+      waitMs,
     });
 
     if (!response.ok) {

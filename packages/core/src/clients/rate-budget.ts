@@ -16,8 +16,8 @@ export class RateBudget {
     this.spacingMs = 60_000 / requestsPerMinute;
   }
 
-  /** Resolves when the caller may start one request. */
-  async take(): Promise<void> {
+  /** Resolves when the caller may start one request, with how long it waited (ms). */
+  async take(): Promise<number> {
     const now = performance.now();
     const slot = Math.max(now, this.next);
     this.next = slot + this.spacingMs;
@@ -25,6 +25,8 @@ export class RateBudget {
     if (wait >= 1) {
       this.waitedMs += wait;
       await sleep(wait);
+      return wait;
     }
+    return 0;
   }
 }

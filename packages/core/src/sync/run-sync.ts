@@ -62,6 +62,8 @@ export interface SyncOptions extends PlanOptions {
   force?: boolean;
   /** Apply only if the fresh plan still has this digest (a saved plan, `apply FILE`). */
   expectedDigest?: string | undefined;
+  /** Aborting stops new DX writes; writes in flight finish and are recorded, the rest stay for the next run. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface PreparedPlan {
@@ -397,6 +399,12 @@ async function executeRun(
       const values =
         intent.kind === "attributes" ? entry.attributes?.after : entry.properties?.after;
       if (!values) continue;
+      if (options.signal?.aborted && !fatal) {
+        fatal = {
+          code: "interrupted",
+          message: "the process is shutting down; the next run finishes the job",
+        };
+      }
       const stop = fatal ?? unknownUser;
       if (stop) {
         receipts.push({

@@ -1,0 +1,52 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../../..", import.meta.url));
+const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+
+export interface ServeProcess {
+  url: string;
+  child: ChildProcess;
+  logs(): string;
+  /** Sends a signal and resolves with the exit code and how long the exit took. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
+}
+
+/** Starts `coder-dx serve --port 0` as a child process and waits for the URL it announces. */
+export function startServe(args: string[], env: Record<string, string>): Promise<ServeProcess> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", MAIN, "serve", "--port", "0", ...args],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stderr = "";
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), 20_000);
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /coder-dx API on (http:\/\/[^\s]+)/.exec(stderr);
+      if (match) {
+        clearTimeout(timer);
+        resolve({
+          url: match[1] as string,
+          child,
+          logs: () => stderr,
+          stop: async (signal = "SIGTERM") => {
+            const started = Date.now();
+            child.kill(signal);
+            const code = await exited;
+            return { code, ms: Date.now() - started };
+          },
+        });
+      }
+    });
+    void exited.then((code) => reject(new Error(`serve exited with ${code}:\n${stderr}`)));
+  });
+}

@@ -1,0 +1,46 @@
+import { parseAt, stateAt } from "../domain/history";
+import type { ChangeRow, SyncStore } from "../ports";
+
+export interface UserReport {
+  user: {
+    email: string;
+    coderUserId: string | null;
+    attributes: Record<string, string | null>;
+    updatedAt: string | null;
+  };
+  history: ChangeRow[];
+}
+
+/**
+ * A person's state as coder-dx last saw DX confirm it, and their audit rows; with `at`, the
+ * state at that instant and the rows up to it. Null when coder-dx has no record of them.
+ */
+export function describeUser(
+  store: SyncStore,
+  rawEmail: string,
+  rawAt?: string,
+): UserReport | null {
+  const email = rawEmail.trim().toLowerCase();
+  const history = store.listChanges({ email, limit: 1000 }).items;
+  const current = store.getUserState(email);
+  if (!current && history.length === 0) return null;
+  const coderUserId =
+    current?.coderUserId ?? history.find((row) => row.coderUserId)?.coderUserId ?? null;
+  const at = rawAt === undefined ? null : parseAt(rawAt);
+  if (at) {
+    const past = stateAt(history, at);
+    return {
+      user: { email, coderUserId, attributes: past.attributes, updatedAt: past.updatedAt },
+      history: history.filter((r) => r.at <= at),
+    };
+  }
+  return {
+    user: {
+      email,
+      coderUserId,
+      attributes: current?.attributes ?? {},
+      updatedAt: current?.updatedAt ?? null,
+    },
+    history,
+  };
+}

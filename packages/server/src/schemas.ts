@@ -1,0 +1,154 @@
+import { z } from "@hono/zod-openapi";
+
+const ErrorInfo = z.object({ code: z.string(), message: z.string() }).nullable();
+const Values = z.record(z.string(), z.string().nullable()).nullable();
+
+export const RunSchema = z
+  .object({
+    id: z.string().openapi({ example: "42" }),
+    status: z.enum(["running", "succeeded", "partial", "failed", "halted"]),
+    dryRun: z.boolean(),
+    trigger: z.enum(["cli", "api", "schedule"]),
+    startedAt: z.string().openapi({ format: "date-time" }),
+    finishedAt: z.string().nullable().openapi({ format: "date-time" }),
+    error: ErrorInfo,
+    counts: z.object({
+      users: z.number().int(),
+      unchanged: z.number().int(),
+      changed: z.number().int(),
+      applied: z.number().int(),
+      rejected: z.number().int(),
+      invalid: z.number().int(),
+      excluded: z.number().int(),
+      unmatched: z.number().int(),
+      drift: z.number().int(),
+    }),
+    sourceCount: z.number().int().nullable(),
+    scoped: z.boolean(),
+  })
+  .openapi("Run");
+
+export const ChangeSchema = z
+  .object({
+    id: z.string(),
+    runId: z.string(),
+    at: z.string().openapi({ format: "date-time" }),
+    email: z.string(),
+    coderUserId: z.string().nullable(),
+    kind: z.enum(["attributes", "properties"]),
+    action: z.string(),
+    before: Values,
+    after: Values,
+    observed: Values,
+    outcome: z.enum([
+      "applied",
+      "rejected",
+      "unmatched",
+      "planned",
+      "invalid",
+      "pending",
+      "skipped",
+    ]),
+    error: ErrorInfo,
+    attempts: z.number().int(),
+    note: z.string().nullable(),
+  })
+  .openapi("Change");
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "run_in_progress" }),
+      message: z.string(),
+      requestId: z.string(),
+    }),
+  })
+  .openapi("Error");
+
+const Timestamp = z
+  .string()
+  .refine((v) => !Number.isNaN(Date.parse(v)), "must be an ISO 8601 time")
+  .transform((v) => new Date(v).toISOString())
+  .openapi({ type: "string", format: "date-time" });
+
+export const Cursor = z
+  .string()
+  .regex(/^\d+$/, "must be a cursor returned by the previous page")
+  .optional();
+export const Limit = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(1000)
+  .default(50)
+  .openapi({ type: "integer", minimum: 1, maximum: 1000, default: 50 });
+
+export const ChangesQuery = z.object({
+  email: z.string().min(1).optional(),
+  runId: z.string().regex(/^\d+$/, "must be a run id").optional(),
+  outcome: ChangeSchema.shape.outcome.optional(),
+  since: Timestamp.optional(),
+  until: Timestamp.optional(),
+  limit: Limit,
+  cursor: Cursor,
+});
+
+export const RunsQuery = z.object({ limit: Limit, cursor: Cursor });
+
+export const StartRunBody = z
+  .object({
+    dryRun: z.boolean().default(false),
+    force: z
+      .boolean()
+      .default(false)
+      .openapi({ description: "apply past the brakes; needs the admin role" }),
+    emails: z
+      .array(z.email())
+      .max(1000)
+      .default([])
+      .openapi({ description: "limit the run to these people" }),
+  })
+  .strict();
+
+export const UserQuery = z.object({
+  at: z
+    .string()
+    .refine(
+      (v) => !Number.isNaN(Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v)),
+      "must be a date or an ISO 8601 time",
+    )
+    .optional()
+    .openapi({ description: "the state on this date (end of that UTC day) or at this time" }),
+});
+
+export const UserSchema = z
+  .object({
+    user: z.object({
+      email: z.string(),
+      coderUserId: z.string().nullable(),
+      attributes: z.record(z.string(), z.string().nullable()),
+      updatedAt: z.string().nullable(),
+    }),
+    history: z.array(ChangeSchema),
+  })
+  .openapi("UserHistory");
+
+export function errorResponses(...statuses: number[]) {
+  const descriptions: Record<number, string> = {
+    400: "invalid input",
+    401: "missing or unknown token",
+    403: "the token's role may not do this",
+    404: "not found",
+    409: "another run holds the lease",
+    413: "request body too large",
+  };
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description: descriptions[status] ?? "error",
+        content: { "application/json": { schema: ErrorSchema } },
+      },
+    ]),
+  );
+}

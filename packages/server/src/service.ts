@@ -1,0 +1,127 @@
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  type Config,
+  CoderDxError,
+  isCoderDxError,
+  type Logger,
+  type Run,
+  startSync,
+  type SyncDeps,
+} from "@coder-dx/core";
+import { serve } from "@hono/node-server";
+import { Cron } from "croner";
+import { createApp } from "./app";
+import type { ApiToken } from "./auth";
+import type { LaunchRequest } from "./context";
+import type { Metrics } from "./metrics";
+
+export interface ServiceOptions {
+  host: string;
+  port: number;
+  syncDeps: SyncDeps;
+  config: Config;
+  tokens: readonly ApiToken[];
+  metrics: Metrics;
+  log: Logger;
+  /** A cron expression for scheduled runs, or null. */
+  schedule: string | null;
+  /** How long shutdown waits for a run's in-flight writes. */
+  drainMs?: number;
+}
+
+export interface Service {
+  url: string;
+  launchRun(request: LaunchRequest): Run;
+  /** Stop accepting, stop starting DX writes, let in-flight writes land and be recorded. */
+  stop(): Promise<void>;
+}
+
+export function validateSchedule(expression: string): void {
+  try {
+    new Cron(expression, { paused: true }).stop();
+  } catch (error) {
+    throw new CoderDxError(
+      "config_invalid",
+      `schedule "${expression}": ${(error as Error).message}`,
+    );
+  }
+}
+
+/** The running service: the API, background runs, the schedule, and a graceful stop. */
+export async function startService(options: ServiceOptions): Promise<Service> {
+  const { syncDeps, config, metrics, log } = options;
+  const shutdown = new AbortController();
+  const inflight = new Set<Promise<void>>();
+
+  const launchRun = (request: LaunchRequest): Run => {
+    if (shutdown.signal.aborted)
+      throw new CoderDxError("interrupted", "the server is shutting down");
+    const started = startSync(syncDeps, { config, ...request, signal: shutdown.signal });
+    log.info("run started", {
+      runId: started.run.id,
+      trigger: request.trigger,
+      dryRun: request.dryRun,
+      force: request.force,
+    });
+    const done = started.done.then(({ run }) => {
+      metrics.observeRun(run);
+      log.info("run finished", {
+        runId: run.id,
+        status: run.status,
+        counts: run.counts,
+        error: run.error,
+      });
+    });
+    inflight.add(done);
+    void done.finally(() => inflight.delete(done));
+    return started.run;
+  };
+
+  let cron: Cron | null = null;
+  if (options.schedule) {
+    validateSchedule(options.schedule);
+    cron = new Cron(options.schedule, { protect: true }, () => {
+      try {
+        launchRun({ trigger: "schedule", dryRun: false, force: false, emails: [] });
+      } catch (error) {
+        if (isCoderDxError(error, "run_in_progress"))
+          log.info("scheduled run skipped: another run holds the lease");
+        else log.error("scheduled run did not start", { message: (error as Error).message });
+      }
+    });
+    log.info("schedule set", {
+      schedule: options.schedule,
+      next: cron.nextRun()?.toISOString() ?? null,
+    });
+  }
+
+  const app = createApp({ store: syncDeps.store, launchRun, tokens: options.tokens, metrics, log });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () =>
+      resolve(s),
+    );
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+
+  return {
+    url,
+    launchRun,
+    stop: async () => {
+      cron?.stop();
+      shutdown.abort();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      if ("closeIdleConnections" in server) server.closeIdleConnections();
+      const drained = Promise.all([...inflight]).then(() => "drained" as const);
+      const outcome = await Promise.race([
+        drained,
+        sleep(options.drainMs ?? 8000, undefined, { ref: false }).then(() => "timeout" as const),
+      ]);
+      if (outcome === "timeout")
+        log.warn("shutdown did not wait for the run any longer; the next run finishes the job");
+      if ("closeAllConnections" in server) server.closeAllConnections();
+      await closed;
+    },
+  };
+}
