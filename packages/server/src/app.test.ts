@@ -19,7 +19,6 @@ const aChange = (overrides: Partial<NewChange>): NewChange => ({
   ...overrides,
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are inspected freely
 const body = async (response: Response): Promise<any> => response.json();
 
 describe("POST /v1/runs", () => {

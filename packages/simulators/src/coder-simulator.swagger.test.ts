@@ -35,7 +35,6 @@ describe.skipIf(!available)("the Coder simulator against Coder's swagger.json", 
     const response = await fetch(`${sim.url}${path}`, {
       headers: token ? { "Coder-Session-Token": token } : {},
     });
-    // biome-ignore lint/suspicious/noExplicitAny: assertions below inspect the body freely
     return { status: response.status, body: (await response.json()) as any };
   };
 

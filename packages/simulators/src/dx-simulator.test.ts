@@ -18,7 +18,6 @@ const call = async (method: string, body?: unknown, token: string | null = sim.t
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  // biome-ignore lint/suspicious/noExplicitAny: assertions below inspect the body freely
   return { status: response.status, body: (await response.json()) as any };
 };
 
