@@ -18,6 +18,8 @@ export interface Fault {
   contentType?: string;
   headers?: Record<string, string>;
   delayMs?: number;
+  /** Handle the request normally, then hold the answer this long (the write has happened). */
+  holdResponseMs?: number;
   /** Destroy the connection without an answer. */
   reset?: boolean;
   /** Answer 200 with this body cut to half its length (needs `body`). */
@@ -61,6 +63,11 @@ export class FaultSwitch {
       const fault = await this.take(c.req.method, c.req.path, await emailOf(c));
       if (!fault) return next();
       if (fault.delayMs) await sleep(fault.delayMs);
+      if (fault.holdResponseMs) {
+        await next();
+        await sleep(fault.holdResponseMs);
+        return;
+      }
       if (fault.reset) {
         const incoming = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)
           ?.incoming;

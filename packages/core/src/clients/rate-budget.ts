@@ -7,13 +7,19 @@ import { setTimeout as sleep } from "node:timers/promises";
  * any length ever holds more than its share, which is what DX's sliding-window
  * account limit counts.
  */
+/**
+ * Requests leave evenly spaced but can arrive bunched (a delayed one catches up with the next);
+ * 2% more spacing absorbs ~20 ms of jitter per second so the server never counts a burst.
+ */
+const HEADROOM = 1.02;
+
 export class RateBudget {
   private readonly spacingMs: number;
   private next = 0;
   waitedMs = 0;
 
   constructor(readonly requestsPerMinute: number) {
-    this.spacingMs = 60_000 / requestsPerMinute;
+    this.spacingMs = (60_000 / requestsPerMinute) * HEADROOM;
   }
 
   /** Resolves when the caller may start one request, with how long it waited (ms). */
