@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
-const packages = ["core", "storage", "simulators", "cli", "server"];
+const packages = ["core", "storage", "simulators", "cli", "server", "bench"];
 
 export default defineConfig({
   test: {

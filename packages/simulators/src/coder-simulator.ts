@@ -116,6 +116,8 @@ export class CoderSimulator {
   ownerRole = "owner";
   private listening: Listening | null = null;
   private readonly now: () => Date;
+  /** Users in Coder's order, rebuilt only after a change: 100,000-user listings stay cheap. */
+  private sorted: SimCoderUser[] | null = null;
 
   private constructor(options: CoderSimulatorOptions) {
     this.token = options.token ?? "AbCdEf1234-sim0coder0token0secret0";
@@ -161,6 +163,7 @@ export class CoderSimulator {
       ...input,
     };
     this.users.set(user.id, user);
+    this.sorted = null;
     return user;
   }
 
@@ -168,6 +171,7 @@ export class CoderSimulator {
     const user = this.users.get(id);
     if (!user) throw new Error(`no simulated Coder user ${id}`);
     Object.assign(user, patch);
+    this.sorted = null;
     return user;
   }
 
@@ -179,6 +183,12 @@ export class CoderSimulator {
 
   removeUser(id: string): void {
     this.users.delete(id);
+    this.sorted = null;
+  }
+
+  private inOrder(): SimCoderUser[] {
+    this.sorted ??= [...this.users.values()].sort(byUsername);
+    return this.sorted;
   }
 
   private app(): Hono {
@@ -256,7 +266,7 @@ export class CoderSimulator {
           400,
         );
       }
-      let matching = [...this.users.values()].sort(byUsername);
+      let matching = this.inOrder();
       const q = (query.q ?? "").toLowerCase().trim();
       for (const term of q.split(/\s+/).filter(Boolean)) {
         const [key, value] = term.includes(":") ? term.split(":", 2) : ["search", term];
@@ -285,7 +295,15 @@ export class CoderSimulator {
       if (query.after_id) {
         const cursor = this.users.get(query.after_id);
         if (!cursor) return c.json({ users: [], count: 0 });
-        matching = matching.filter((u) => u.username.toLowerCase() > cursor.username.toLowerCase());
+        const key = cursor.username.toLowerCase();
+        let low = 0;
+        let high = matching.length;
+        while (low < high) {
+          const mid = (low + high) >> 1;
+          if ((matching[mid] as SimCoderUser).username.toLowerCase() <= key) low = mid + 1;
+          else high = mid;
+        }
+        matching = matching.slice(low);
       }
       const offset = Number(query.offset ?? 0);
       const limit = Number(query.limit ?? 0);

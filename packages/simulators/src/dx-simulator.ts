@@ -57,6 +57,8 @@ export class DxSimulator {
   token: string;
   private nextId = 1;
   private listening: Listening | null = null;
+  /** The users users.list shows, rebuilt only after a change. */
+  private listed: SimDxUser[] | null = null;
 
   private constructor(options: DxSimulatorOptions) {
     this.token = options.token ?? "dx-sim-token-0123456789abcdef";
@@ -95,6 +97,7 @@ export class DxSimulator {
     for (const [group, value] of Object.entries(input.attributes ?? {}))
       this.setAttribute(user, group, value);
     this.users.set(input.email.toLowerCase(), user);
+    this.listed = null;
     return user;
   }
 
@@ -165,7 +168,8 @@ export class DxSimulator {
           422,
         );
       }
-      const listed = [...this.users.values()].filter((u) => !u.hidden);
+      this.listed ??= [...this.users.values()].filter((u) => !u.hidden);
+      const listed = this.listed;
       const totalPages = Math.max(1, Math.ceil(listed.length / pageSize));
       const slice = listed.slice((page - 1) * pageSize, page * pageSize);
       return c.json({
@@ -287,7 +291,10 @@ export class DxSimulator {
         if (value === null) delete user.properties[key];
         else user.properties[key] = value as string | boolean;
       }
-      if (Object.keys(user.properties).length > 0) user.hidden = false;
+      if (Object.keys(user.properties).length > 0 && user.hidden) {
+        user.hidden = false;
+        this.listed = null;
+      }
       return c.json({ ok: "true", user: { email: user.email, ...user.properties } });
     });
 

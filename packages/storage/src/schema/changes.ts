@@ -30,6 +30,8 @@ export const changes = sqliteTable(
   (t) => [
     index("changes_email_idx").on(t.email, t.id),
     index("changes_run_idx").on(t.runId, t.id),
+    // "this run's rejections": without it SQLite walks every row of that outcome.
+    index("changes_run_outcome_idx").on(t.runId, t.outcome, t.id),
     index("changes_outcome_idx").on(t.outcome, t.id),
     index("changes_at_idx").on(t.at, t.id),
   ],

@@ -1,0 +1,205 @@
+import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { type CoderUser, defaultConfig, mapCoderUsers, planSync, silentLogger, type UserState } from "@coder-dx/core";
+import { createApp, Metrics, parseApiTokens } from "@coder-dx/server";
+import { openDatabase, SqliteSyncStore } from "@coder-dx/storage";
+import { serve } from "@hono/node-server";
+import { measureSync, type Org, percentile, startOrg } from "./harness";
+
+export interface Result {
+  scenario: string;
+  figure: string;
+  value: number;
+  unit: string;
+  /** The physical bound or the fixed target the figure is held to. */
+  bound: number;
+  /** value ÷ bound. */
+  ratio: number;
+  limit: string;
+  pass: boolean;
+  details: Record<string, unknown>;
+}
+
+const LATENCY_MS = 10;
+const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+
+function result(scenario: string, figure: string, value: number, unit: string, bound: number, maxRatio: number, details: Record<string, unknown> = {}): Result {
+  const ratio = bound === 0 ? (value === 0 ? 0 : Number.POSITIVE_INFINITY) : value / bound;
+  return { scenario, figure, value, unit, bound, ratio, limit: maxRatio === 1 ? "≤ bound" : `≤ ${maxRatio} × bound`, pass: ratio <= maxRatio, details };
+}
+
+/** The floor for a sync: every request must fit the budget, and the latency divided across the workers. */
+function syncBound(requests: number, requestsPerMinute: number, concurrency: number): number {
+  return Math.max(requests / (requestsPerMinute / 60), (requests * (LATENCY_MS / 1000)) / concurrency);
+}
+
+const syncConfig = (requestsPerMinute: number, concurrency: number) => ({
+  coder: { requestsPerMinute: 60_000 },
+  dx: { requestsPerMinute, concurrency },
+  // The benchmark changes far more people at once than a real day does.
+  safety: { maxRemovals: 1_000_000 },
+});
+
+export async function benchPlanner(size = 100_000): Promise<Result[]> {
+  const config = defaultConfig();
+  const users: CoderUser[] = Array.from({ length: size }, (_, i) => ({
+    id: randomUUID(),
+    username: `person${i}`,
+    name: `Person ${i}`,
+    email: `Person${i}@Example.com`,
+    status: i % 10 === 0 ? "dormant" : "active",
+    login_type: "oidc",
+    organization_ids: [],
+    roles: [],
+  }));
+  const usage = new Map(users.map((u, i) => [u.id, (i % 5) * 10 * 3600]));
+  const state = new Map<string, UserState>(
+    users.map((u) => {
+      const email = u.email.toLowerCase();
+      return [email, { email, coderUserId: u.id, attributes: { Coder: "Active", "Coder usage level": "None" }, properties: {}, updatedAt: "", unmatchedAt: null, unmatchedAttributes: null }];
+    }),
+  );
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    const mapped = mapCoderUsers({ users, usageSeconds: usage, tokenOwnerId: null, config });
+    planSync({ mapped, observed: null, state, config, now: new Date() });
+    times.push((performance.now() - started) / 1000);
+  }
+  const best = Math.min(...times);
+  return [result("planner alone, 100,000 users", "map + plan (best of 5)", best, "s", 1, 1, { runs: times })];
+}
+
+export async function benchAudit(rows = 2_000_000): Promise<Result[]> {
+  const dir = (await import("node:fs")).mkdtempSync(`${(await import("node:os")).tmpdir()}/coder-dx-audit-`);
+  const db = openDatabase(`${dir}/audit.db`);
+  const people = 20_000;
+  const runs = 200;
+  log(`seeding ${rows.toLocaleString()} audit rows`);
+  const insert = db.$client.prepare(
+    "INSERT INTO changes (run_id, at, email, coder_user_id, kind, action, before, after, observed, outcome, error, attempts, note) VALUES (?, ?, ?, ?, 'attributes', 'change', ?, ?, NULL, ?, NULL, 1, NULL)",
+  );
+  const start = Date.parse("2026-01-01T00:00:00Z");
+  const perRun = rows / runs;
+  const seed = db.$client.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      const run = Math.floor(i / perRun) + 1;
+      insert.run(
+        String(run),
+        new Date(start + run * 86_400_000 + (i % perRun) * 1000).toISOString(),
+        `person${i % people}@example.com`,
+        `c-${i % people}`,
+        '{"Coder":"Active","Coder usage level":"Light"}',
+        '{"Coder":"Active","Coder usage level":"Heavy"}',
+        i % 50 === 0 ? "rejected" : "applied",
+      );
+    }
+  });
+  for (let i = 0; i < rows; i += 100_000) seed(i, Math.min(rows, i + 100_000));
+  db.$client.pragma("optimize");
+
+  const token = "bench-viewer";
+  const app = createApp({
+    store: new SqliteSyncStore(db),
+    launchRun: () => {
+      throw new Error("not in this benchmark");
+    },
+    tokens: parseApiTokens([`viewer:${token}`], "bench"),
+    metrics: new Metrics(),
+    log: silentLogger,
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const random = (n: number) => Math.floor(Math.random() * n);
+  const queries: Record<string, () => string> = {
+    "by email": () => `/v1/changes?email=person${random(people)}@example.com&limit=50`,
+    "by run": () => `/v1/changes?runId=${1 + random(runs)}&limit=50`,
+    "by run and outcome": () => `/v1/changes?runId=${1 + random(runs)}&outcome=rejected&limit=50`,
+    "time range (1 day)": () => {
+      const day = new Date(start + (1 + random(runs)) * 86_400_000);
+      return `/v1/changes?since=${day.toISOString()}&until=${new Date(day.getTime() + 86_400_000).toISOString()}&limit=50`;
+    },
+    "cursor page (deep)": () => `/v1/changes?cursor=${1 + random(rows)}&limit=50`,
+    "user history": () => `/v1/users/person${random(people)}@example.com`,
+  };
+  const results: Result[] = [];
+  for (const [name, next] of Object.entries(queries)) {
+    const times: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      const started = performance.now();
+      const response = await fetch(url + next(), { headers: { authorization: `Bearer ${token}` } });
+      if (response.status !== 200) throw new Error(`${name}: HTTP ${response.status} ${await response.text()}`);
+      await response.arrayBuffer();
+      if (i >= 20) times.push(performance.now() - started); // the first few warm the page cache
+    }
+    results.push(result(`audit query, ${(rows / 1e6).toFixed(0)}M rows: ${name}`, "p99 over HTTP", percentile(times, 99), "ms", 20, 1, { p50: percentile(times, 50), requests: times.length }));
+  }
+  server.close();
+  db.$client.close();
+  return results;
+}
+
+export async function benchLargeSync(size = 100_000): Promise<Result[]> {
+  log(`seeding ${size.toLocaleString()} people in both simulators`);
+  const org: Org = await startOrg(size, LATENCY_MS);
+  const results: Result[] = [];
+  try {
+    const firstBudget = 60_000;
+    const firstConcurrency = 16;
+    log("first sync");
+    const first = await measureSync(org, syncConfig(firstBudget, firstConcurrency));
+    if (first.dxWrites !== size) throw new Error(`first sync wrote ${first.dxWrites}, expected ${size}`);
+    results.push(
+      result("first sync, 100,000 users, 60,000 req/min, 10 ms", "run wall", first.runSeconds, "s", syncBound(first.dxRequests, firstBudget, firstConcurrency), 1.15, {
+        dxRequests: first.dxRequests,
+        dxWrites: first.dxWrites,
+        processSeconds: first.processSeconds,
+        peakRssMb: first.peakRssMb,
+        busiestSecond: first.busiestSecond,
+      }),
+    );
+
+    log("no-change sync");
+    const same = await measureSync(org, syncConfig(firstBudget, firstConcurrency));
+    results.push(result("no-change sync, 100,000 users (read-back on)", "DX writes", same.dxWrites, "writes", 0, 1, { dxRequests: same.dxRequests }));
+    results.push(result("no-change sync, 100,000 users (read-back on)", "process wall", same.processSeconds, "s", 15, 1, { runSeconds: same.runSeconds }));
+    results.push(result("no-change sync, 100,000 users (read-back on)", "peak RSS", same.peakRssMb, "MB", 400, 1));
+
+    log("1% changed sync");
+    const changed = [...org.coder.users.values()].filter((u) => u.username.startsWith("person")).slice(0, size / 100);
+    for (const user of changed) org.coder.updateUser(user.id, { status: user.status === "active" ? "dormant" : "active" });
+    const budget = 12_000;
+    const one = await measureSync(org, syncConfig(budget, firstConcurrency));
+    results.push(result("1% changed, 100,000 users, 12,000 req/min", "DX writes", one.dxWrites, "writes", changed.length, 1, {}));
+    results.push(
+      result("1% changed, 100,000 users, 12,000 req/min", "run wall", one.runSeconds, "s", syncBound(one.dxRequests, budget, firstConcurrency), 1.15, {
+        dxRequests: one.dxRequests,
+        processSeconds: one.processSeconds,
+      }),
+    );
+  } finally {
+    await org.close();
+  }
+  return results;
+}
+
+export async function benchTightBudget(size = 10_000): Promise<Result[]> {
+  const org = await startOrg(size, LATENCY_MS);
+  try {
+    log(`tight budget: priming ${size.toLocaleString()} people`);
+    await measureSync(org, syncConfig(60_000, 16));
+    const changed = [...org.coder.users.values()].filter((u) => u.username.startsWith("person")).slice(0, size / 100);
+    for (const user of changed) org.coder.updateUser(user.id, { usageSeconds: 80 * 3600 });
+    const budget = 1200;
+    log("tight budget sync");
+    const tight = await measureSync(org, syncConfig(budget, 8));
+    return [
+      result(`tight budget, ${size.toLocaleString()} users, 1% changed, 1,200 req/min`, "busiest 1-s window", tight.busiestSecond, "requests", budget / 60, 1, { dxWrites: tight.dxWrites }),
+      result(`tight budget, ${size.toLocaleString()} users, 1% changed, 1,200 req/min`, "run wall", tight.runSeconds, "s", syncBound(tight.dxRequests, budget, 8), 1.15, { dxRequests: tight.dxRequests }),
+    ];
+  } finally {
+    await org.close();
+  }
+}

@@ -1,0 +1,1 @@
+CREATE INDEX `changes_run_outcome_idx` ON `changes` (`run_id`,`outcome`,`id`);
