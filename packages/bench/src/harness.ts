@@ -66,7 +66,10 @@ export function busiestSecond(times: number[]): number {
 }
 
 /** One `coder-dx sync --json` run of the bundled CLI against the org, with its cost measured. */
-export async function measureSync(org: Org, config: Record<string, unknown>): Promise<SyncMeasurement> {
+export async function measureSync(
+  org: Org,
+  config: Record<string, unknown>,
+): Promise<SyncMeasurement> {
   const configPath = join(org.dir, "config.json");
   writeFileSync(configPath, JSON.stringify(config));
   const requestsBefore = org.dx.requests.length;

@@ -1,7 +1,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
-import { benchAudit, benchLargeSync, benchPlanner, benchTightBudget, type Result } from "./scenarios";
+import {
+  benchAudit,
+  benchLargeSync,
+  benchPlanner,
+  benchTightBudget,
+  type Result,
+} from "./scenarios";
 
 const only = process.argv[2];
 const suites: Record<string, () => Promise<Result[]>> = {
@@ -18,12 +24,28 @@ for (const [name, suite] of Object.entries(suites)) {
   results.push(...(await suite()));
 }
 
-const format = (n: number) => (Number.isInteger(n) ? String(n) : n < 10 ? n.toFixed(3) : n.toFixed(1));
-const rows = results.map((r) => [r.scenario, r.figure, `${format(r.value)} ${r.unit}`, `${format(r.bound)} ${r.unit}`, Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : "∞", r.limit, r.pass ? "pass" : "MISS"]);
+const format = (n: number) =>
+  Number.isInteger(n) ? String(n) : n < 10 ? n.toFixed(3) : n.toFixed(1);
+const rows = results.map((r) => [
+  r.scenario,
+  r.figure,
+  `${format(r.value)} ${r.unit}`,
+  `${format(r.bound)} ${r.unit}`,
+  Number.isFinite(r.ratio) ? r.ratio.toFixed(2) : "∞",
+  r.limit,
+  r.pass ? "pass" : "MISS",
+]);
 const headers = ["SCENARIO", "FIGURE", "VALUE", "BOUND/TARGET", "RATIO", "HELD TO", "RESULT"];
-const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((row) => [...(row[i] as string)].length)));
+const widths = headers.map((h, i) =>
+  Math.max(h.length, ...rows.map((row) => [...(row[i] as string)].length)),
+);
 for (const row of [headers, ...rows]) {
-  console.log(row.map((cell, i) => cell + " ".repeat((widths[i] as number) - [...cell].length)).join("  ").trimEnd());
+  console.log(
+    row
+      .map((cell, i) => cell + " ".repeat((widths[i] as number) - [...cell].length))
+      .join("  ")
+      .trimEnd(),
+  );
 }
 
 const out = fileURLToPath(new URL("../../../bench/results.json", import.meta.url));
@@ -32,5 +54,7 @@ writeFileSync(
   out,
   `${JSON.stringify({ at: new Date().toISOString(), machine: { cpus: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version }, seconds: (performance.now() - started) / 1000, results }, null, 2)}\n`,
 );
-console.log(`\n${results.filter((r) => r.pass).length}/${results.length} within target; figures in bench/results.json (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+console.log(
+  `\n${results.filter((r) => r.pass).length}/${results.length} within target; figures in bench/results.json (${((performance.now() - started) / 1000).toFixed(0)} s)`,
+);
 process.exitCode = results.every((r) => r.pass) ? 0 : 1;

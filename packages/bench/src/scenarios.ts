@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { type CoderUser, defaultConfig, mapCoderUsers, planSync, silentLogger, type UserState } from "@coder-dx/core";
+import {
+  type CoderUser,
+  defaultConfig,
+  mapCoderUsers,
+  planSync,
+  silentLogger,
+  type UserState,
+} from "@coder-dx/core";
 import { createApp, Metrics, parseApiTokens } from "@coder-dx/server";
 import { openDatabase, SqliteSyncStore } from "@coder-dx/storage";
 import { serve } from "@hono/node-server";
@@ -23,14 +30,35 @@ export interface Result {
 const LATENCY_MS = 10;
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
-function result(scenario: string, figure: string, value: number, unit: string, bound: number, maxRatio: number, details: Record<string, unknown> = {}): Result {
+function result(
+  scenario: string,
+  figure: string,
+  value: number,
+  unit: string,
+  bound: number,
+  maxRatio: number,
+  details: Record<string, unknown> = {},
+): Result {
   const ratio = bound === 0 ? (value === 0 ? 0 : Number.POSITIVE_INFINITY) : value / bound;
-  return { scenario, figure, value, unit, bound, ratio, limit: maxRatio === 1 ? "≤ bound" : `≤ ${maxRatio} × bound`, pass: ratio <= maxRatio, details };
+  return {
+    scenario,
+    figure,
+    value,
+    unit,
+    bound,
+    ratio,
+    limit: maxRatio === 1 ? "≤ bound" : `≤ ${maxRatio} × bound`,
+    pass: ratio <= maxRatio,
+    details,
+  };
 }
 
 /** The floor for a sync: every request must fit the budget, and the latency divided across the workers. */
 function syncBound(requests: number, requestsPerMinute: number, concurrency: number): number {
-  return Math.max(requests / (requestsPerMinute / 60), (requests * (LATENCY_MS / 1000)) / concurrency);
+  return Math.max(
+    requests / (requestsPerMinute / 60),
+    (requests * (LATENCY_MS / 1000)) / concurrency,
+  );
 }
 
 const syncConfig = (requestsPerMinute: number, concurrency: number) => ({
@@ -56,7 +84,18 @@ export async function benchPlanner(size = 100_000): Promise<Result[]> {
   const state = new Map<string, UserState>(
     users.map((u) => {
       const email = u.email.toLowerCase();
-      return [email, { email, coderUserId: u.id, attributes: { Coder: "Active", "Coder usage level": "None" }, properties: {}, updatedAt: "", unmatchedAt: null, unmatchedAttributes: null }];
+      return [
+        email,
+        {
+          email,
+          coderUserId: u.id,
+          attributes: { Coder: "Active", "Coder usage level": "None" },
+          properties: {},
+          updatedAt: "",
+          unmatchedAt: null,
+          unmatchedAttributes: null,
+        },
+      ];
     }),
   );
   const times: number[] = [];
@@ -67,11 +106,17 @@ export async function benchPlanner(size = 100_000): Promise<Result[]> {
     times.push((performance.now() - started) / 1000);
   }
   const best = Math.min(...times);
-  return [result("planner alone, 100,000 users", "map + plan (best of 5)", best, "s", 1, 1, { runs: times })];
+  return [
+    result("planner alone, 100,000 users", "map + plan (best of 5)", best, "s", 1, 1, {
+      runs: times,
+    }),
+  ];
 }
 
 export async function benchAudit(rows = 2_000_000): Promise<Result[]> {
-  const dir = (await import("node:fs")).mkdtempSync(`${(await import("node:os")).tmpdir()}/coder-dx-audit-`);
+  const dir = (await import("node:fs")).mkdtempSync(
+    `${(await import("node:os")).tmpdir()}/coder-dx-audit-`,
+  );
   const db = openDatabase(`${dir}/audit.db`);
   const people = 20_000;
   const runs = 200;
@@ -130,11 +175,22 @@ export async function benchAudit(rows = 2_000_000): Promise<Result[]> {
     for (let i = 0; i < 400; i++) {
       const started = performance.now();
       const response = await fetch(url + next(), { headers: { authorization: `Bearer ${token}` } });
-      if (response.status !== 200) throw new Error(`${name}: HTTP ${response.status} ${await response.text()}`);
+      if (response.status !== 200)
+        throw new Error(`${name}: HTTP ${response.status} ${await response.text()}`);
       await response.arrayBuffer();
       if (i >= 20) times.push(performance.now() - started); // the first few warm the page cache
     }
-    results.push(result(`audit query, ${(rows / 1e6).toFixed(0)}M rows: ${name}`, "p99 over HTTP", percentile(times, 99), "ms", 20, 1, { p50: percentile(times, 50), requests: times.length }));
+    results.push(
+      result(
+        `audit query, ${(rows / 1e6).toFixed(0)}M rows: ${name}`,
+        "p99 over HTTP",
+        percentile(times, 99),
+        "ms",
+        20,
+        1,
+        { p50: percentile(times, 50), requests: times.length },
+      ),
+    );
   }
   server.close();
   db.$client.close();
@@ -147,37 +203,96 @@ export async function benchLargeSync(size = 100_000): Promise<Result[]> {
   const results: Result[] = [];
   try {
     const firstBudget = 60_000;
-    const firstConcurrency = 16;
+    const firstConcurrency = 32;
     log("first sync");
     const first = await measureSync(org, syncConfig(firstBudget, firstConcurrency));
-    if (first.dxWrites !== size) throw new Error(`first sync wrote ${first.dxWrites}, expected ${size}`);
+    if (first.dxWrites !== size)
+      throw new Error(`first sync wrote ${first.dxWrites}, expected ${size}`);
     results.push(
-      result("first sync, 100,000 users, 60,000 req/min, 10 ms", "run wall", first.runSeconds, "s", syncBound(first.dxRequests, firstBudget, firstConcurrency), 1.15, {
-        dxRequests: first.dxRequests,
-        dxWrites: first.dxWrites,
-        processSeconds: first.processSeconds,
-        peakRssMb: first.peakRssMb,
-        busiestSecond: first.busiestSecond,
-      }),
+      result(
+        "first sync, 100,000 users, 60,000 req/min, 10 ms",
+        "run wall",
+        first.runSeconds,
+        "s",
+        syncBound(first.dxRequests, firstBudget, firstConcurrency),
+        1.15,
+        {
+          dxRequests: first.dxRequests,
+          dxWrites: first.dxWrites,
+          processSeconds: first.processSeconds,
+          peakRssMb: first.peakRssMb,
+          busiestSecond: first.busiestSecond,
+        },
+      ),
     );
 
     log("no-change sync");
     const same = await measureSync(org, syncConfig(firstBudget, firstConcurrency));
-    results.push(result("no-change sync, 100,000 users (read-back on)", "DX writes", same.dxWrites, "writes", 0, 1, { dxRequests: same.dxRequests }));
-    results.push(result("no-change sync, 100,000 users (read-back on)", "process wall", same.processSeconds, "s", 15, 1, { runSeconds: same.runSeconds }));
-    results.push(result("no-change sync, 100,000 users (read-back on)", "peak RSS", same.peakRssMb, "MB", 400, 1));
+    results.push(
+      result(
+        "no-change sync, 100,000 users (read-back on)",
+        "DX writes",
+        same.dxWrites,
+        "writes",
+        0,
+        1,
+        { dxRequests: same.dxRequests },
+      ),
+    );
+    results.push(
+      result(
+        "no-change sync, 100,000 users (read-back on)",
+        "process wall",
+        same.processSeconds,
+        "s",
+        15,
+        1,
+        { runSeconds: same.runSeconds },
+      ),
+    );
+    results.push(
+      result(
+        "no-change sync, 100,000 users (read-back on)",
+        "peak RSS",
+        same.peakRssMb,
+        "MB",
+        400,
+        1,
+      ),
+    );
 
     log("1% changed sync");
-    const changed = [...org.coder.users.values()].filter((u) => u.username.startsWith("person")).slice(0, size / 100);
-    for (const user of changed) org.coder.updateUser(user.id, { status: user.status === "active" ? "dormant" : "active" });
+    const changed = [...org.coder.users.values()]
+      .filter((u) => u.username.startsWith("person"))
+      .slice(0, size / 100);
+    for (const user of changed)
+      org.coder.updateUser(user.id, { status: user.status === "active" ? "dormant" : "active" });
     const budget = 12_000;
     const one = await measureSync(org, syncConfig(budget, firstConcurrency));
-    results.push(result("1% changed, 100,000 users, 12,000 req/min", "DX writes", one.dxWrites, "writes", changed.length, 1, {}));
     results.push(
-      result("1% changed, 100,000 users, 12,000 req/min", "run wall", one.runSeconds, "s", syncBound(one.dxRequests, budget, firstConcurrency), 1.15, {
-        dxRequests: one.dxRequests,
-        processSeconds: one.processSeconds,
-      }),
+      result(
+        "1% changed, 100,000 users, 12,000 req/min",
+        "DX writes",
+        one.dxWrites,
+        "writes",
+        changed.length,
+        1,
+        {},
+      ),
+    );
+    results.push(
+      result(
+        "1% changed, 100,000 users, 12,000 req/min",
+        "run wall",
+        one.runSeconds,
+        "s",
+        syncBound(one.dxRequests, budget, firstConcurrency),
+        1.15,
+        {
+          dxRequests: one.dxRequests,
+          processSeconds: one.processSeconds,
+        },
+      ),
     );
   } finally {
     await org.close();
@@ -190,14 +305,32 @@ export async function benchTightBudget(size = 10_000): Promise<Result[]> {
   try {
     log(`tight budget: priming ${size.toLocaleString()} people`);
     await measureSync(org, syncConfig(60_000, 16));
-    const changed = [...org.coder.users.values()].filter((u) => u.username.startsWith("person")).slice(0, size / 100);
+    const changed = [...org.coder.users.values()]
+      .filter((u) => u.username.startsWith("person"))
+      .slice(0, size / 100);
     for (const user of changed) org.coder.updateUser(user.id, { usageSeconds: 80 * 3600 });
     const budget = 1200;
     log("tight budget sync");
     const tight = await measureSync(org, syncConfig(budget, 8));
     return [
-      result(`tight budget, ${size.toLocaleString()} users, 1% changed, 1,200 req/min`, "busiest 1-s window", tight.busiestSecond, "requests", budget / 60, 1, { dxWrites: tight.dxWrites }),
-      result(`tight budget, ${size.toLocaleString()} users, 1% changed, 1,200 req/min`, "run wall", tight.runSeconds, "s", syncBound(tight.dxRequests, budget, 8), 1.15, { dxRequests: tight.dxRequests }),
+      result(
+        `tight budget, ${size.toLocaleString()} users, 1% changed, 1,200 req/min`,
+        "busiest 1-s window",
+        tight.busiestSecond,
+        "requests",
+        budget / 60,
+        1,
+        { dxWrites: tight.dxWrites },
+      ),
+      result(
+        `tight budget, ${size.toLocaleString()} users, 1% changed, 1,200 req/min`,
+        "run wall",
+        tight.runSeconds,
+        "s",
+        syncBound(tight.dxRequests, budget, 8),
+        1.15,
+        { dxRequests: tight.dxRequests },
+      ),
     ];
   } finally {
     await org.close();

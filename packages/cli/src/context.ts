@@ -59,6 +59,8 @@ export function createClients(
       timeoutMs: config.dx.timeoutMs,
       maxAttempts: config.dx.maxAttempts,
       retryBaseMs: config.dx.retryBaseMs,
+      // Read-back pages share the request budget with writes; the same concurrency keeps them at it.
+      readConcurrency: Math.min(config.dx.concurrency, 8),
     }),
   };
 }

@@ -31,7 +31,6 @@ const LEASE = "sync";
 
 type RunRow = typeof runs.$inferSelect;
 type ChangeRecord = typeof changes.$inferSelect;
-type StateRow = typeof userState.$inferSelect;
 
 function toRun(row: RunRow): Run {
   return {
@@ -52,8 +51,41 @@ function toChange(row: ChangeRecord): ChangeRow {
   return { ...row, id: String(row.id) };
 }
 
-function toState(row: StateRow): UserState {
-  return { ...row };
+/** `user_state` as SQLite returns it: snake_case columns, JSON as text. */
+interface RawState {
+  email: string;
+  coder_user_id: string | null;
+  attributes: string;
+  properties: string;
+  updated_at: string;
+  unmatched_at: string | null;
+  unmatched_attributes: string | null;
+}
+
+function fromRawState(row: RawState): UserState {
+  return {
+    email: row.email,
+    coderUserId: row.coder_user_id,
+    attributes: JSON.parse(row.attributes),
+    properties: JSON.parse(row.properties),
+    updatedAt: row.updated_at,
+    unmatchedAt: row.unmatched_at,
+    unmatchedAttributes:
+      row.unmatched_attributes === null ? null : JSON.parse(row.unmatched_attributes),
+  };
+}
+
+function toRawState(state: UserState) {
+  return {
+    ...state,
+    attributes: JSON.stringify(state.attributes),
+    properties: JSON.stringify(state.properties),
+    unmatchedAttributes: json(state.unmatchedAttributes),
+  };
+}
+
+function json(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
 }
 
 /** A holder is `host:pid:nonce`; on this host, a holder whose pid is gone has died. */
@@ -75,8 +107,35 @@ function cursorId(cursor: string | undefined): number | undefined {
   return Number.isSafeInteger(id) && id > 0 ? id : 0;
 }
 
+/**
+ * The SyncStore on SQLite. Queries go through drizzle; the per-user hot paths of a run
+ * (intents, receipts, state) use statements prepared once, which a 100,000-user sync
+ * runs hundreds of thousands of times.
+ */
 export class SqliteSyncStore implements SyncStore {
-  constructor(readonly db: Db) {}
+  private readonly sql;
+
+  constructor(readonly db: Db) {
+    const client = db.$client;
+    this.sql = {
+      insertChange: client.prepare(
+        `INSERT INTO changes (run_id, at, email, coder_user_id, kind, action, before, after, observed, outcome, error, attempts, note)
+         VALUES (@runId, @at, @email, @coderUserId, @kind, @action, @before, @after, @observed, @outcome, @error, @attempts, @note)`,
+      ),
+      settleChange: client.prepare(
+        "UPDATE changes SET outcome = @outcome, error = @error, attempts = @attempts WHERE id = @id",
+      ),
+      getState: client.prepare("SELECT * FROM user_state WHERE email = ?"),
+      allStates: client.prepare("SELECT * FROM user_state"),
+      upsertState: client.prepare(
+        `INSERT INTO user_state (email, coder_user_id, attributes, properties, updated_at, unmatched_at, unmatched_attributes)
+         VALUES (@email, @coderUserId, @attributes, @properties, @updatedAt, @unmatchedAt, @unmatchedAttributes)
+         ON CONFLICT (email) DO UPDATE SET coder_user_id = excluded.coder_user_id, attributes = excluded.attributes,
+           properties = excluded.properties, updated_at = excluded.updated_at, unmatched_at = excluded.unmatched_at,
+           unmatched_attributes = excluded.unmatched_attributes`,
+      ),
+    };
+  }
 
   startRun(input: StartRun): Run {
     const row = this.db
@@ -163,68 +222,64 @@ export class SqliteSyncStore implements SyncStore {
 
   loadUserStates(): Map<string, UserState> {
     const states = new Map<string, UserState>();
-    for (const row of this.db.select().from(userState).all()) states.set(row.email, toState(row));
+    for (const row of this.sql.allStates.iterate() as IterableIterator<RawState>)
+      states.set(row.email, fromRawState(row));
     return states;
   }
 
   getUserState(email: string): UserState | null {
-    const row = this.db
-      .select()
-      .from(userState)
-      .where(eq(userState.email, email.toLowerCase()))
-      .get();
-    return row ? toState(row) : null;
+    const row = this.sql.getState.get(email.toLowerCase()) as RawState | undefined;
+    return row ? fromRawState(row) : null;
   }
 
   adoptUserStates(states: UserState[]): void {
     if (states.length === 0) return;
-    this.db.transaction((tx) => {
-      for (const state of states) {
-        tx.insert(userState)
-          .values(state)
-          .onConflictDoUpdate({ target: userState.email, set: state })
-          .run();
-      }
-    });
+    this.db.$client.transaction(() => {
+      for (const state of states) this.sql.upsertState.run(toRawState(state));
+    })();
   }
 
   insertChanges(rows: NewChange[]): string[] {
     if (rows.length === 0) return [];
-    return this.db.transaction((tx) => {
-      const ids: string[] = [];
-      // SQLite caps bound parameters per statement; 13 columns × 500 rows stays under it.
-      for (let i = 0; i < rows.length; i += 500) {
-        const inserted = tx
-          .insert(changes)
-          .values(rows.slice(i, i + 500))
-          .returning({ id: changes.id })
-          .all();
-        for (const { id } of inserted) ids.push(String(id));
-      }
-      return ids;
-    });
+    return this.db.$client.transaction(() =>
+      rows.map((row) =>
+        String(
+          this.sql.insertChange.run({
+            ...row,
+            before: json(row.before),
+            after: json(row.after),
+            observed: json(row.observed),
+            error: json(row.error),
+          }).lastInsertRowid,
+        ),
+      ),
+    )();
   }
 
   settleChanges(receipts: ChangeReceipt[]): void {
     if (receipts.length === 0) return;
-    this.db.transaction((tx) => {
+    this.db.$client.transaction(() => {
       for (const receipt of receipts) {
-        tx.update(changes)
-          .set({ outcome: receipt.outcome, error: receipt.error, attempts: receipt.attempts })
-          .where(eq(changes.id, Number(receipt.changeId)))
-          .run();
+        this.sql.settleChange.run({
+          id: Number(receipt.changeId),
+          outcome: receipt.outcome,
+          error: json(receipt.error),
+          attempts: receipt.attempts,
+        });
         const update = receipt.state;
         if (!update) continue;
-        const current = tx.select().from(userState).where(eq(userState.email, update.email)).get();
-        const next: StateRow = current ?? {
-          email: update.email,
-          coderUserId: update.coderUserId,
-          attributes: {},
-          properties: {},
-          updatedAt: receipt.at,
-          unmatchedAt: null,
-          unmatchedAttributes: null,
-        };
+        const current = this.sql.getState.get(update.email) as RawState | undefined;
+        const next: UserState = current
+          ? fromRawState(current)
+          : {
+              email: update.email,
+              coderUserId: update.coderUserId,
+              attributes: {},
+              properties: {},
+              updatedAt: receipt.at,
+              unmatchedAt: null,
+              unmatchedAttributes: null,
+            };
         if (update.type === "confirmed") {
           const field = update.kind === "attributes" ? "attributes" : "properties";
           next[field] = { ...next[field], ...update.values };
@@ -237,12 +292,9 @@ export class SqliteSyncStore implements SyncStore {
         } else {
           Object.assign(next, { unmatchedAt: receipt.at, unmatchedAttributes: update.attributes });
         }
-        tx.insert(userState)
-          .values(next)
-          .onConflictDoUpdate({ target: userState.email, set: next })
-          .run();
+        this.sql.upsertState.run(toRawState(next));
       }
-    });
+    })();
   }
 
   listChanges(query: ChangeQuery): Page<ChangeRow> {

@@ -82,6 +82,8 @@ export class CoderClient {
   private readonly pageSize: number;
 
   constructor(options: CoderClientOptions) {
+    // Coder has no page-size cap (its own CLI asks for everything at once). 1,000 per page keeps
+    // each page's parsed garbage small enough to die young: larger pages raised peak memory.
     this.pageSize = options.pageSize ?? 1000;
     this.http = new HttpClient({
       service: "coder",

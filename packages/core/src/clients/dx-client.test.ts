@@ -44,7 +44,7 @@ describe("DxClient", () => {
   it("reads every page of users.list, leaving out hidden and deleted users", async () => {
     const users = await client().listUsers();
     expect(users.size).toBe(245);
-    expect(users.get("person1@example.com")?.attributes.get("department")).toBe("Data");
+    expect(users.get("person1@example.com")?.attributes.department).toBe("Data");
     expect(users.has("person0@example.com")).toBe(false);
     expect(users.has("gone@example.com")).toBe(false);
   });

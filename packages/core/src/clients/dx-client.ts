@@ -119,46 +119,36 @@ export class DxClient {
    * Any page failing fails the whole listing: a partial read-back must never drive a write.
    */
   async listUsers(): Promise<Map<string, DxObservedUser>> {
-    const first = (await this.listPage(1)).data;
-    const pages: DxUser[][] = [first.users];
-    if (first.next_page !== null) {
-      const totalPages = first.total !== undefined ? Math.ceil(first.total / 100) : null;
-      if (totalPages !== null && first.next_page === 2) {
-        const limit = pLimit(this.readConcurrency);
-        const rest = await Promise.all(
-          Array.from({ length: totalPages - 1 }, (_, i) =>
-            limit(async () => (await this.listPage(i + 2)).data),
-          ),
-        );
-        for (const page of rest) pages.push(page.users);
-        // The listing grew while we read it: follow next_page past the precomputed end.
-        let next = rest.at(-1)?.next_page ?? null;
-        while (next !== null) {
-          const page: DxUsersPageBody = (await this.listPage(next)).data;
-          pages.push(page.users);
-          next = page.next_page;
-        }
-      } else {
-        let next: number | null = first.next_page;
-        while (next !== null) {
-          const page: DxUsersPageBody = (await this.listPage(next)).data;
-          pages.push(page.users);
-          next = page.next_page;
-        }
-      }
-    }
+    // Each page is boiled down as it arrives, so the parsed pages never pile up.
     const users = new Map<string, DxObservedUser>();
-    for (const page of pages) {
-      for (const user of page) {
+    const keep = (page: DxUsersPageBody): number | null => {
+      for (const user of page.users) {
         if (user.deleted_at) continue;
         const email = user.email.trim().toLowerCase();
         users.set(email, {
           email,
-          attributes: new Map(user.attributes.map((a) => [a.name.toLowerCase(), a.value])),
+          attributes: Object.fromEntries(
+            user.attributes.map((a) => [a.name.toLowerCase(), a.value]),
+          ),
           githubUsername: user.github_username ?? null,
         });
       }
+      return page.next_page;
+    };
+    const first = (await this.listPage(1)).data;
+    let next = keep(first);
+    const totalPages = first.total === undefined ? null : Math.ceil(first.total / 100);
+    if (next === 2 && totalPages !== null && totalPages > 1) {
+      const limit = pLimit(this.readConcurrency);
+      const nexts = await Promise.all(
+        Array.from({ length: totalPages - 1 }, (_, i) =>
+          limit(async () => keep((await this.listPage(i + 2)).data)),
+        ),
+      );
+      // If the listing grew while it was read, the last page points further: follow it.
+      next = nexts.at(-1) ?? null;
     }
+    while (next !== null) next = keep((await this.listPage(next)).data);
     return users;
   }
 

@@ -132,7 +132,9 @@ export class HttpClient {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const endpoint = `${method} ${path}`;
-    const waitMs = await budget.take();
+    const asked = performance.now();
+    const answered = await budget.take();
+    const waitMs = performance.now() - asked;
     const started = performance.now();
     let response: Response;
     let text: string;
@@ -148,7 +150,9 @@ export class HttpClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       text = await response.text();
+      answered();
     } catch (error) {
+      answered();
       this.options.onRequest?.({
         service,
         endpoint,

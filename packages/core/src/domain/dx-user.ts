@@ -54,9 +54,12 @@ export const DxErrorBody = z.object({
   error_details: z.object({ message: z.string() }).partial().optional(),
 });
 
-/** What coder-dx reads back from DX for one user: owned groups keyed by lower-cased group name. */
+/**
+ * What coder-dx reads back from DX for one user: attribute values keyed by lower-cased group
+ * name. A plain object, not a Map: 100,000 of these are held through a run.
+ */
 export interface DxObservedUser {
   email: string;
-  attributes: Map<string, string | null>;
+  attributes: Record<string, string | null>;
   githubUsername?: string | null;
 }

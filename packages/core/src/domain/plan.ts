@@ -103,7 +103,7 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
     const seen = observed?.get(email);
     if (!seen) return null;
     return Object.fromEntries(
-      groups.map((group) => [group, seen.attributes.get(group.toLowerCase()) ?? null]),
+      groups.map((group) => [group, seen.attributes[group.toLowerCase()] ?? null]),
     );
   };
 
@@ -150,7 +150,8 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
     if (!inScope(person.email)) continue;
     users += person.coderUserIds.length;
     const last = state.get(person.email);
-    const desired = pickValues(person.attributes, groups);
+    // mapCoderUsers fills every owned group, in order: hold its object rather than a copy.
+    const desired = person.attributes;
     const { action, drift, write } = planAttributes(person.email, desired, last);
     const properties = planProperties(person.properties, last);
     entries.push({
@@ -232,7 +233,7 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
         continue;
       const last = state.get(seen.email);
       if (last && last.coderUserId !== null) continue; // a former user: handled above
-      const before = { [statusGroup]: seen.attributes.get(statusGroup.toLowerCase()) ?? null };
+      const before = { [statusGroup]: seen.attributes[statusGroup.toLowerCase()] ?? null };
       const write = sameValues(before, target) ? null : { before, after: target };
       entries.push({
         email: seen.email,

@@ -1,11 +1,9 @@
 import { hostname } from "node:os";
-import pLimit from "p-limit";
-import { usageWindow } from "../clients/coder-client";
+import { readPeople } from "./read-people";
 import type { Config } from "../config/schema";
 import { sameValues } from "../domain/attributes";
 import type { DxObservedUser } from "../domain/dx-user";
 import { guardPlan, type Halt } from "../domain/guard";
-import { mapCoderUsers } from "../domain/mapping";
 import {
   hasWrite,
   type Plan,
@@ -17,7 +15,6 @@ import {
 import { CoderDxError, type ErrorInfo, toErrorInfo } from "../errors";
 import {
   type ChangeKind,
-  type ChangeOutcome,
   type ChangeReceipt,
   type Clock,
   type CoderSource,
@@ -97,23 +94,20 @@ function normaliseEmails(emails: readonly string[] | undefined): Set<string> | n
 export async function preparePlan(deps: SyncDeps, options: PlanOptions): Promise<PreparedPlan> {
   const { config } = options;
   const now = (deps.clock ?? systemClock).now();
-  const window = usageWindow(now, config.coder.usageWindowDays);
   options.onProgress?.({ phase: "read", done: 0, total: 2 });
   const readDx = async () =>
     config.dx.readBack
       ? Promise.all([deps.dx.listUsers(), deps.dx.listAttributeGroups()])
       : ([null, null] as const);
-  const [[users, me, usage], [observed, dxGroups]] = await Promise.all([
-    Promise.all([
-      deps.coder.listUsers(),
-      deps.coder.getMe(),
-      deps.coder.getUserActivity(window.start, window.end),
-    ]),
+  // Coder's raw user objects live only inside readPeople: at 100,000 users they are the
+  // biggest thing a run holds, and planning needs only the mapped people.
+  const [mapped, [observed, dxGroups]] = await Promise.all([
+    readPeople(deps.coder, config, now),
     readDx(),
   ]);
-  options.onProgress?.({ phase: "plan", done: 0, total: users.length });
-  const mapped = mapCoderUsers({ users, usageSeconds: usage, tokenOwnerId: me.id, config });
+  // Loaded after the reads, not beside them: the read phase is the run's memory peak.
   const state = deps.store.loadUserStates();
+  options.onProgress?.({ phase: "plan", done: 0, total: mapped.accounts });
   const plan = planSync({
     mapped,
     observed,
@@ -126,18 +120,18 @@ export async function preparePlan(deps: SyncDeps, options: PlanOptions): Promise
   const halts = guardPlan({
     plan,
     config,
-    sourceCount: users.length,
+    sourceCount: mapped.accounts,
     // A scoped run touches a handful of people: the shrink brake compares whole listings only.
     lastSourceCount: scoped ? null : deps.store.lastSourceCount(),
     dxGroups,
   });
-  return { plan, halts, sourceCount: users.length, observed, state };
+  return { plan, halts, sourceCount: mapped.accounts, observed, state };
 }
 
 function observedValues(entry: PlanEntry, observed: PreparedPlan["observed"], groups: string[]) {
   const seen = observed?.get(entry.email);
   if (!seen) return null;
-  return Object.fromEntries(groups.map((g) => [g, seen.attributes.get(g.toLowerCase()) ?? null]));
+  return Object.fromEntries(groups.map((g) => [g, seen.attributes[g.toLowerCase()] ?? null]));
 }
 
 /** Audit rows for a plan: one per planned write, plus the reasons some people get none. */
@@ -245,6 +239,45 @@ function planCounts(plan: Plan | null): RunCounts {
     unmatched: c?.unmatched ?? 0,
     drift: c?.drift ?? 0,
   };
+}
+
+/**
+ * Receipts are settled in batches (one transaction per batch, or every 200 ms), not one per
+ * person. A crash loses at most the last batch of receipts; those intents stay `pending`, and
+ * the next run re-plans them: DX's read-back shows the value, so nothing is written twice.
+ */
+class ReceiptBook {
+  private buffer: ChangeReceipt[] = [];
+  private readonly timer: NodeJS.Timeout;
+  failed: unknown = null;
+
+  constructor(private readonly store: SyncStore) {
+    this.timer = setInterval(() => this.flush(), 200);
+    this.timer.unref();
+  }
+
+  add(receipts: ChangeReceipt[]): void {
+    for (const receipt of receipts) this.buffer.push(receipt);
+    if (this.buffer.length >= 256) this.flush();
+  }
+
+  private flush(): void {
+    if (this.buffer.length === 0 || this.failed) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    try {
+      this.store.settleChanges(batch);
+    } catch (error) {
+      this.failed = error;
+    }
+  }
+
+  /** Settles what is left; throws the store's error if any batch failed. */
+  close(): void {
+    clearInterval(this.timer);
+    this.flush();
+    if (this.failed) throw this.failed;
+  }
 }
 
 export interface StartedSync {
@@ -386,12 +419,11 @@ async function executeRun(
   });
 
   const writes = plan.entries.filter(hasWrite);
-  const outcomes = new Map<string, ChangeOutcome>();
-  const limit = pLimit(options.config.dx.concurrency);
   let fatal: ErrorInfo | null = null;
   let consecutiveUnavailable = 0;
   let done = 0;
 
+  const receiptBook = new ReceiptBook(store);
   const applyOne = async (entry: PlanEntry) => {
     const receipts: ChangeReceipt[] = [];
     let unknownUser: ErrorInfo | null = null;
@@ -469,31 +501,27 @@ async function executeRun(
         receipts.push({ changeId: intent.id, at, outcome: "rejected", error: info, attempts });
       }
     }
-    store.settleChanges(receipts);
-    const worst = receipts.some((r) => r.outcome === "rejected")
-      ? "rejected"
-      : receipts.some((r) => r.outcome === "unmatched")
-        ? "unmatched"
-        : receipts.some((r) => r.outcome === "skipped")
-          ? "skipped"
-          : "applied";
-    outcomes.set(entry.email, worst);
+    receiptBook.add(receipts);
+    if (receipts.some((r) => r.outcome === "rejected")) counts.rejected += 1;
+    else if (receipts.some((r) => r.outcome === "unmatched")) counts.unmatched += 1;
+    else if (receipts.every((r) => r.outcome === "applied")) counts.applied += 1;
     done += 1;
     options.onProgress?.({ phase: "apply", done, total: writes.length });
   };
 
+  // A fixed pool of workers pulling the next person: bounded concurrency without a queued promise per person.
+  let next = 0;
+  const worker = async () => {
+    while (next < writes.length && !receiptBook.failed) await applyOne(writes[next++] as PlanEntry);
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(options.config.dx.concurrency, writes.length) }, worker),
+  );
   try {
-    await Promise.all(writes.map((entry) => limit(() => applyOne(entry))));
+    receiptBook.close();
   } catch (error) {
-    // Only the store can throw here (DX errors become receipts): the intents stay pending for the next run.
-    const info = toErrorInfo(error);
-    return { run: finish("failed", counts, info, sourceCount), plan, halts };
-  }
-
-  for (const outcome of outcomes.values()) {
-    if (outcome === "applied") counts.applied += 1;
-    else if (outcome === "rejected") counts.rejected += 1;
-    else if (outcome === "unmatched") counts.unmatched += 1;
+    // Only the store can fail here (DX errors became receipts): unsettled intents stay pending for the next run.
+    return { run: finish("failed", counts, toErrorInfo(error), sourceCount), plan, halts };
   }
   options.onProgress?.({ phase: "done", done: writes.length, total: writes.length });
   if (fatal) {

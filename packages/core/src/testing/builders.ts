@@ -35,7 +35,9 @@ export function aDxUser(
 ): DxObservedUser {
   return {
     email,
-    attributes: new Map(Object.entries(attributes).map(([k, v]) => [k.toLowerCase(), v])),
+    attributes: Object.fromEntries(
+      Object.entries(attributes).map(([k, v]) => [k.toLowerCase(), v]),
+    ),
   };
 }
 
