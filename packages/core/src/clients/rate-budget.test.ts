@@ -25,7 +25,8 @@ const busiestWindow = (starts: number[], windowMs: number) => {
   let worst = 0;
   for (let i = 0, j = 0; i < starts.length; i++) {
     // Times are sums of floating-point clock readings: allow a nanosecond of rounding.
-    while (j < starts.length && (starts[j] as number) < (starts[i] as number) + windowMs - 1e-6) j++;
+    while (j < starts.length && (starts[j] as number) < (starts[i] as number) + windowMs - 1e-6)
+      j++;
     worst = Math.max(worst, j - i);
   }
   return worst;
