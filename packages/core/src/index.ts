@@ -21,3 +21,4 @@ export * from "./config/json-schema";
 export * from "./config/starter";
 export * from "./sync/doctor";
 export * from "./sync/describe-user";
+export * from "./domain/receipt";

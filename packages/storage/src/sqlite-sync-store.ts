@@ -1,32 +1,22 @@
 import { hostname } from "node:os";
-import type {
-  ChangeQuery,
-  ChangeReceipt,
-  ChangeRow,
-  FinishRun,
-  NewChange,
-  Page,
-  Run,
-  RunCounts,
-  StartRun,
-  SyncStore,
-  UserState,
+import {
+  type ChangeQuery,
+  type ChangeReceipt,
+  type ChangeRow,
+  emptyRunCounts,
+  type FinishRun,
+  type NewChange,
+  type Page,
+  type Run,
+  type StartRun,
+  type SyncStore,
+  stateAfterReceipt,
+  type UserState,
 } from "@coder-dx/core";
 import { and, desc, eq, gte, inArray, lt, type SQL } from "drizzle-orm";
 import type { Db } from "./open-database";
 import { changes, lease, runs, userState } from "./schema";
 
-const EMPTY_COUNTS: RunCounts = {
-  users: 0,
-  unchanged: 0,
-  changed: 0,
-  applied: 0,
-  rejected: 0,
-  invalid: 0,
-  excluded: 0,
-  unmatched: 0,
-  drift: 0,
-};
 const LEASE = "sync";
 
 type RunRow = typeof runs.$inferSelect;
@@ -140,7 +130,7 @@ export class SqliteSyncStore implements SyncStore {
   startRun(input: StartRun): Run {
     const row = this.db
       .insert(runs)
-      .values({ status: "running", ...input, counts: EMPTY_COUNTS })
+      .values({ status: "running", ...input, counts: emptyRunCounts() })
       .returning()
       .get();
     return toRun(row);
@@ -266,32 +256,12 @@ export class SqliteSyncStore implements SyncStore {
           error: json(receipt.error),
           attempts: receipt.attempts,
         });
-        const update = receipt.state;
-        if (!update) continue;
-        const current = this.sql.getState.get(update.email) as RawState | undefined;
-        const next: UserState = current
-          ? fromRawState(current)
-          : {
-              email: update.email,
-              coderUserId: update.coderUserId,
-              attributes: {},
-              properties: {},
-              updatedAt: receipt.at,
-              unmatchedAt: null,
-              unmatchedAttributes: null,
-            };
-        if (update.type === "confirmed") {
-          const field = update.kind === "attributes" ? "attributes" : "properties";
-          next[field] = { ...next[field], ...update.values };
-          Object.assign(next, {
-            coderUserId: update.coderUserId,
-            updatedAt: receipt.at,
-            unmatchedAt: null,
-            unmatchedAttributes: null,
-          });
-        } else {
-          Object.assign(next, { unmatchedAt: receipt.at, unmatchedAttributes: update.attributes });
-        }
+        if (!receipt.state) continue;
+        const current = this.sql.getState.get(receipt.state.email) as RawState | undefined;
+        const next = stateAfterReceipt(current ? fromRawState(current) : null, {
+          ...receipt,
+          state: receipt.state,
+        });
         this.sql.upsertState.run(toRawState(next));
       }
     })();

@@ -1,6 +1,6 @@
 import { CoderSimulator } from "@coder-dx/simulators";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { isCoderDxError } from "../errors";
+import { failureOf } from "../testing/failure";
 import { CoderClient, usageWindow } from "./coder-client";
 
 let sim: CoderSimulator;
@@ -13,16 +13,6 @@ const client = (overrides: Partial<ConstructorParameters<typeof CoderClient>[0]>
     pageSize: 7,
     ...overrides,
   });
-
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (isCoderDxError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a failure");
-}
 
 beforeAll(async () => {
   sim = await CoderSimulator.start({ now: () => new Date("2026-11-22T06:30:00Z") });
@@ -52,13 +42,15 @@ describe("CoderClient", () => {
       status: 200,
       body: JSON.stringify({ users: [], count: 0 }),
     });
-    const error = await failure(client().listUsers());
+    const error = await failureOf(client().listUsers());
     expect(error.code).toBe("listing_incomplete");
     expect(error.message).toContain("returned 7 users but reported 21");
   });
 
   it("names the refused token without printing it", async () => {
-    const error = await failure(client({ token: "AbCdEf1234-wrongwrongwrongwrongwr" }).listUsers());
+    const error = await failureOf(
+      client({ token: "AbCdEf1234-wrongwrongwrongwrongwr" }).listUsers(),
+    );
     expect(error.code).toBe("coder_unauthorized");
     expect(error.message).toContain("CODER_SESSION_TOKEN was refused");
     expect(error.message).not.toContain("wrongwrong");
@@ -75,7 +67,7 @@ describe("CoderClient", () => {
   });
 
   it("turns Coder's 400 for a window off midnight into a typed error quoting Coder", async () => {
-    const error = await failure(
+    const error = await failureOf(
       client().getUserActivity(new Date("2026-11-01T05:00:00Z"), new Date("2026-11-20T00:00:00Z")),
     );
     expect(error.code).toBe("coder_rejected");
@@ -85,7 +77,7 @@ describe("CoderClient", () => {
   it("reports a token that may not read insights as a permission problem", async () => {
     sim.ownerRole = "member";
     const { start, end } = usageWindow(new Date("2026-11-22T06:30:00Z"), 28);
-    const error = await failure(client().getUserActivity(start, end));
+    const error = await failureOf(client().getUserActivity(start, end));
     expect(error.code).toBe("coder_forbidden");
     expect(error.message).toContain("Owner, Auditor or Template Admin");
   });
@@ -105,7 +97,7 @@ describe("CoderClient", () => {
       contentType: "text/html",
       body: "<html>down for maintenance</html>",
     });
-    const error = await failure(client({ maxAttempts: 3 }).getMe());
+    const error = await failureOf(client({ maxAttempts: 3 }).getMe());
     expect(error).toMatchObject({ code: "coder_unavailable", attempts: 3 });
     expect(error.message).toContain("down for maintenance");
   });
@@ -116,7 +108,7 @@ describe("CoderClient", () => {
       status: 200,
       body: JSON.stringify({ id: "x", username: 5 }),
     });
-    const error = await failure(client().getMe());
+    const error = await failureOf(client().getMe());
     expect(error.code).toBe("coder_bad_response");
     expect(error.message).toMatch(/username/);
   });
@@ -125,7 +117,7 @@ describe("CoderClient", () => {
     const closed = await CoderSimulator.start();
     const url = closed.url;
     await closed.close();
-    const error = await failure(
+    const error = await failureOf(
       new CoderClient({ url, token: "t", maxAttempts: 2, retryBaseMs: 1 }).getMe(),
     );
     expect(error.code).toBe("coder_unavailable");

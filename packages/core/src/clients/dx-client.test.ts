@@ -1,6 +1,6 @@
 import { DxSimulator } from "@coder-dx/simulators";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { isCoderDxError } from "../errors";
+import { failureOf } from "../testing/failure";
 import { DxClient } from "./dx-client";
 
 let sim: DxSimulator;
@@ -12,16 +12,6 @@ const client = (overrides: Partial<ConstructorParameters<typeof DxClient>[0]> = 
     retryBaseMs: 5,
     ...overrides,
   });
-
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (isCoderDxError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a failure");
-}
 
 beforeAll(async () => {
   sim = await DxSimulator.start();
@@ -56,7 +46,7 @@ describe("DxClient", () => {
       status: 500,
       body: JSON.stringify({ ok: false, error: "internal" }),
     });
-    const error = await failure(client({ maxAttempts: 2 }).listUsers());
+    const error = await failureOf(client({ maxAttempts: 2 }).listUsers());
     expect(error.code).toBe("dx_unavailable");
   });
 
@@ -79,7 +69,7 @@ describe("DxClient", () => {
 
   it("treats failures inside a 200 as a rejection", async () => {
     sim.failingEmails.add("person4@example.com");
-    const error = await failure(
+    const error = await failureOf(
       client().updateAttributes("person4@example.com", { Coder: "Active" }),
     );
     expect(error.code).toBe("dx_rejected");
@@ -87,7 +77,7 @@ describe("DxClient", () => {
   });
 
   it("reports an email DX does not know as unknown, not as a failure of DX", async () => {
-    const error = await failure(
+    const error = await failureOf(
       client().updateAttributes("stranger@example.com", { Coder: "Active" }),
     );
     expect(error.code).toBe("dx_unknown_user");
@@ -100,7 +90,7 @@ describe("DxClient", () => {
   });
 
   it("names the refused token without printing it", async () => {
-    const error = await failure(client({ token: "secret-wrong-token" }).listAttributeGroups());
+    const error = await failureOf(client({ token: "secret-wrong-token" }).listAttributeGroups());
     expect(error.code).toBe("dx_unauthorized");
     expect(error.message).toContain("DX_API_TOKEN was refused (invalid_auth)");
     expect(error.message).not.toContain("secret-wrong-token");
@@ -137,7 +127,7 @@ describe("DxClient", () => {
       match: /attributeGroups/,
       body: JSON.stringify({ ok: true, attribute_groups: "nope" }),
     });
-    const error = await failure(client().listAttributeGroups());
+    const error = await failureOf(client().listAttributeGroups());
     expect(error.code).toBe("dx_bad_response");
     expect(error.message).toContain("attribute_groups");
   });

@@ -1,3 +1,4 @@
 export * from "./builders";
 export * from "./memory-store";
 export * from "./sync-store-contract";
+export * from "./failure";

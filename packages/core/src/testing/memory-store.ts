@@ -1,4 +1,5 @@
 import type { UserState } from "../domain/plan";
+import { emptyRunCounts, stateAfterReceipt } from "../domain/receipt";
 import type {
   ChangeQuery,
   ChangeReceipt,
@@ -10,18 +11,6 @@ import type {
   StartRun,
   SyncStore,
 } from "../ports";
-
-const EMPTY_COUNTS = {
-  users: 0,
-  unchanged: 0,
-  changed: 0,
-  applied: 0,
-  rejected: 0,
-  invalid: 0,
-  excluded: 0,
-  unmatched: 0,
-  drift: 0,
-};
 
 function clone<T>(value: T): T {
   return structuredClone(value);
@@ -40,7 +29,7 @@ export class MemorySyncStore implements SyncStore {
       status: "running",
       finishedAt: null,
       error: null,
-      counts: { ...EMPTY_COUNTS },
+      counts: emptyRunCounts(),
       sourceCount: null,
       ...input,
     };
@@ -125,30 +114,12 @@ export class MemorySyncStore implements SyncStore {
         error: receipt.error,
         attempts: receipt.attempts,
       });
-      const update = receipt.state;
-      if (!update) continue;
-      const current: UserState = this.states.get(update.email) ?? {
-        email: update.email,
-        coderUserId: update.coderUserId,
-        attributes: {},
-        properties: {},
-        updatedAt: receipt.at,
-        unmatchedAt: null,
-        unmatchedAttributes: null,
-      };
-      if (update.type === "confirmed") {
-        const field = update.kind === "attributes" ? "attributes" : "properties";
-        current[field] = { ...current[field], ...update.values };
-        Object.assign(current, {
-          coderUserId: update.coderUserId,
-          updatedAt: receipt.at,
-          unmatchedAt: null,
-          unmatchedAttributes: null,
-        });
-      } else {
-        Object.assign(current, { unmatchedAt: receipt.at, unmatchedAttributes: update.attributes });
-      }
-      this.states.set(update.email, clone(current));
+      if (!receipt.state) continue;
+      const email = receipt.state.email;
+      this.states.set(
+        email,
+        stateAfterReceipt(this.states.get(email) ?? null, { ...receipt, state: receipt.state }),
+      );
     }
   }
 
