@@ -1,7 +1,7 @@
 import type { ChangeRow, Run } from "@coder-dx/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { startScenario } from "./testing/scenario";
-import { type ServeProcess, startServe } from "./testing/serve-process";
+import { startServe } from "./testing/serve-process";
 
 const TOKENS = { viewer: "e2e-viewer", operator: "e2e-operator", admin: "e2e-admin" };
 const API_TOKENS = Object.entries(TOKENS)

@@ -15,7 +15,7 @@ import {
 } from "@coder-dx/core";
 import { and, desc, eq, gte, inArray, lt, type SQL } from "drizzle-orm";
 import type { Db } from "./open-database";
-import { changes, lease, runs, userState } from "./schema";
+import { changes, lease, runs } from "./schema";
 
 const LEASE = "sync";
 

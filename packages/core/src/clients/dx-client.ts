@@ -5,7 +5,6 @@ import {
   DxAttributesUpdateResponse,
   DxErrorBody,
   type DxObservedUser,
-  type DxUser,
   DxUserUpdateResponse,
   DxUsersPage,
 } from "../domain/dx-user";
