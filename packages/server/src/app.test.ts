@@ -1,23 +1,10 @@
 import type { NewChange } from "@coder-dx/core";
+import { aChangeRow } from "@coder-dx/core/testing";
 import { describe, expect, it } from "vitest";
 import { createTestApp, TOKENS } from "./testing";
 
-const aChange = (overrides: Partial<NewChange>): NewChange => ({
-  runId: "1",
-  at: "2026-11-20T10:00:00.000Z",
-  email: "alice@example.com",
-  coderUserId: "c-1",
-  kind: "attributes",
-  action: "set",
-  before: { Coder: null },
-  after: { Coder: "Active" },
-  observed: null,
-  outcome: "applied",
-  error: null,
-  attempts: 1,
-  note: null,
-  ...overrides,
-});
+const aChange = (overrides: Partial<NewChange>): NewChange =>
+  aChangeRow({ outcome: "applied", attempts: 1, ...overrides });
 
 const body = async (response: Response): Promise<any> => response.json();
 

@@ -3,6 +3,7 @@ import { type Config, type ConfigInput, Config as ConfigSchema } from "../config
 import type { CoderUser } from "../domain/coder-user";
 import type { DxObservedUser } from "../domain/dx-user";
 import type { UserState } from "../domain/plan";
+import type { NewChange } from "../ports";
 
 let sequence = 0;
 
@@ -54,6 +55,26 @@ export function aUserState(
     updatedAt: "2026-11-01T00:00:00.000Z",
     unmatchedAt: null,
     unmatchedAttributes: null,
+    ...overrides,
+  };
+}
+
+/** An audit row as a run writes it before the DX call (an intent); state only what differs. */
+export function aChangeRow(overrides: Partial<NewChange> = {}): NewChange {
+  return {
+    runId: "1",
+    at: "2026-11-20T10:00:00.000Z",
+    email: "alice@example.com",
+    coderUserId: "c-alice",
+    kind: "attributes",
+    action: "set",
+    before: { Coder: null },
+    after: { Coder: "Active" },
+    observed: null,
+    outcome: "pending",
+    error: null,
+    attempts: 0,
+    note: null,
     ...overrides,
   };
 }

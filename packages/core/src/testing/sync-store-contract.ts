@@ -1,26 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { NewChange, SyncStore } from "../ports";
+import type { SyncStore } from "../ports";
+import { aChangeRow } from "./builders";
 
 const T0 = "2026-11-20T10:00:00.000Z";
-
-function aChange(overrides: Partial<NewChange> = {}): NewChange {
-  return {
-    runId: "1",
-    at: T0,
-    email: "alice@example.com",
-    coderUserId: "c-alice",
-    kind: "attributes",
-    action: "set",
-    before: { Coder: null },
-    after: { Coder: "Active" },
-    observed: null,
-    outcome: "pending",
-    error: null,
-    attempts: 0,
-    note: null,
-    ...overrides,
-  };
-}
 
 const finished = (sourceCount: number) => ({
   status: "succeeded" as const,
@@ -79,8 +61,8 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
     it("changes a user's state only with an applied receipt", () => {
       const store = createStore();
       const [applied, rejected] = store.insertChanges([
-        aChange(),
-        aChange({ email: "bob@example.com", coderUserId: "c-bob" }),
+        aChangeRow(),
+        aChangeRow({ email: "bob@example.com", coderUserId: "c-bob" }),
       ]);
       store.settleChanges([
         {
@@ -120,7 +102,7 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
 
     it("remembers an unmatched email without inventing a pushed state", () => {
       const store = createStore();
-      const [id] = store.insertChanges([aChange()]);
+      const [id] = store.insertChanges([aChangeRow()]);
       store.settleChanges([
         {
           changeId: id as string,
@@ -146,9 +128,9 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
     it("filters changes by email, run, outcome and time, newest first, with a cursor", () => {
       const store = createStore();
       store.insertChanges([
-        aChange({ at: "2026-11-01T00:00:00.000Z", runId: "1" }),
-        aChange({ at: "2026-11-02T00:00:00.000Z", runId: "2", email: "bob@example.com" }),
-        aChange({ at: "2026-11-03T00:00:00.000Z", runId: "2", outcome: "planned" }),
+        aChangeRow({ at: "2026-11-01T00:00:00.000Z", runId: "1" }),
+        aChangeRow({ at: "2026-11-02T00:00:00.000Z", runId: "2", email: "bob@example.com" }),
+        aChangeRow({ at: "2026-11-03T00:00:00.000Z", runId: "2", outcome: "planned" }),
       ]);
       expect(store.listChanges({ limit: 10, email: "ALICE@example.com" }).items).toHaveLength(2);
       expect(store.listChanges({ limit: 10, runId: "2" }).items.map((r) => r.email)).toEqual([
@@ -175,7 +157,7 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
     it("closes runs a dead process left running and skips their pending intents", () => {
       const store = createStore();
       const run = store.startRun({ trigger: "cli", dryRun: false, scoped: false, startedAt: T0 });
-      store.insertChanges([aChange({ runId: run.id })]);
+      store.insertChanges([aChangeRow({ runId: run.id })]);
       const closed = store.closeAbandonedRuns(T0, "abandoned");
       expect(closed.map((r) => r.id)).toEqual([run.id]);
       expect(store.getRun(run.id)).toMatchObject({
