@@ -1,6 +1,7 @@
 import {
   CoderClient,
   DxClient,
+  proxyFromEnv,
   type RequestEvent,
   type Logger,
   resolveSettings,
@@ -38,29 +39,35 @@ export function openStore(settings: Settings): SqliteSyncStore {
 
 export function createClients(
   settings: Settings,
+  env: NodeJS.ProcessEnv,
   hooks: { onRequest?: (event: RequestEvent) => void } = {},
 ) {
   const config = settings.config;
+  const proxy = proxyFromEnv(env);
   return {
     coder: new CoderClient({
       ...hooks,
       url: settings.coderUrl,
       token: settings.coderToken,
+      proxy,
       requestsPerMinute: config.coder.requestsPerMinute,
       timeoutMs: config.coder.timeoutMs,
       maxAttempts: config.coder.maxAttempts,
       retryBaseMs: config.coder.retryBaseMs,
+      maxRetryTimeMs: config.coder.maxRetryTimeMs,
     }),
     dx: new DxClient({
       ...hooks,
       url: settings.dxUrl,
       token: settings.dxToken,
+      proxy,
       requestsPerMinute: config.dx.requestsPerMinute,
+      // Read-back pages share the request budget with writes, and go at the same concurrency.
+      concurrency: config.dx.concurrency,
       timeoutMs: config.dx.timeoutMs,
       maxAttempts: config.dx.maxAttempts,
       retryBaseMs: config.dx.retryBaseMs,
-      // Read-back pages share the request budget with writes; the same concurrency keeps them at it.
-      readConcurrency: Math.min(config.dx.concurrency, 8),
+      maxRetryTimeMs: config.dx.maxRetryTimeMs,
     }),
   };
 }
@@ -70,5 +77,7 @@ export function createSyncDeps(
   cli: Cli,
   settings: Settings,
 ): SyncDeps & { store: SqliteSyncStore } {
-  return { ...createClients(settings), store: openStore(settings), log: cli.log };
+  // The store first: a database that cannot be used stops the command before any call out.
+  const store = openStore(settings);
+  return { ...createClients(settings, cli.env), store, log: cli.log };
 }

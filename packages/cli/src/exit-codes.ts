@@ -1,12 +1,23 @@
 import type { ErrorCode, RunStatus } from "@coder-dx/core";
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, partial: 3, halted: 4 } as const;
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  partial: 3,
+  halted: 4,
+  /** 128 + the signal's number, as shells report a process a signal stopped. */
+  sigint: 130,
+  sigterm: 143,
+} as const;
 
 /** The contract's exit codes for a thrown error, decided in one exhaustive switch. */
 export function exitCodeForError(code: ErrorCode): number {
   switch (code) {
     case "config_invalid":
     case "usage_invalid":
+    case "identity_invalid":
+    case "store_unusable":
       return EXIT.usage;
     case "halted":
       return EXIT.halted;
@@ -15,13 +26,20 @@ export function exitCodeForError(code: ErrorCode): number {
     case "coder_forbidden":
     case "coder_bad_response":
     case "coder_rejected":
+    case "coder_url_invalid":
+    case "coder_tls":
     case "dx_unavailable":
     case "dx_unauthorized":
     case "dx_bad_response":
     case "dx_rejected":
     case "dx_unknown_user":
+    case "dx_url_invalid":
+    case "dx_tls":
     case "listing_incomplete":
     case "run_in_progress":
+    case "lease_lost":
+    case "abandoned":
+    case "store_failed":
     case "plan_stale":
     case "interrupted":
     case "not_found":
@@ -38,6 +56,8 @@ export function exitCodeForRun(status: RunStatus, dryRun: boolean): number {
       return dryRun ? EXIT.ok : EXIT.partial;
     case "halted":
       return EXIT.halted;
+    case "interrupted":
+      return EXIT.sigterm;
     case "failed":
     case "running":
       return EXIT.failed;

@@ -6,18 +6,27 @@
 export type ErrorCode =
   | "config_invalid"
   | "usage_invalid"
+  | "identity_invalid"
   | "coder_unavailable"
   | "coder_unauthorized"
   | "coder_forbidden"
   | "coder_bad_response"
   | "coder_rejected"
+  | "coder_url_invalid"
+  | "coder_tls"
   | "dx_unavailable"
   | "dx_unauthorized"
   | "dx_bad_response"
   | "dx_rejected"
   | "dx_unknown_user"
+  | "dx_url_invalid"
+  | "dx_tls"
   | "listing_incomplete"
   | "run_in_progress"
+  | "lease_lost"
+  | "abandoned"
+  | "store_failed"
+  | "store_unusable"
   | "halted"
   | "plan_stale"
   | "interrupted"
@@ -29,7 +38,13 @@ export class CoderDxError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: { endpoint?: string; status?: number; retryable?: boolean } = {},
+    readonly details: {
+      endpoint?: string;
+      status?: number;
+      retryable?: boolean;
+      /** The service's own error code (DX's `error`), when it sent one. */
+      upstreamCode?: string;
+    } = {},
   ) {
     super(message);
   }

@@ -1,22 +1,15 @@
 import type { CoderUser } from "./domain/coder-user";
-import type { DxObservedUser } from "./domain/dx-user";
+import type { DxAttributesAnswer, DxObservedUser, DxPropertiesAnswer } from "./domain/dx-user";
 import type { PlanAction, UserState } from "./domain/plan";
+import type {
+  ChangeKind,
+  ChangeOutcome,
+  FinalRunStatus,
+  RunCounts,
+  RunStatus,
+  RunTrigger,
+} from "./domain/run";
 import type { ErrorInfo } from "./errors";
-
-export type RunStatus = "running" | "succeeded" | "partial" | "failed" | "halted";
-export type RunTrigger = "cli" | "api" | "schedule";
-
-export interface RunCounts {
-  users: number;
-  unchanged: number;
-  changed: number;
-  applied: number;
-  rejected: number;
-  invalid: number;
-  excluded: number;
-  unmatched: number;
-  drift: number;
-}
 
 export interface Run {
   id: string;
@@ -32,16 +25,6 @@ export interface Run {
   /** Limited to some emails (`--email`): such runs never serve as a baseline. */
   scoped: boolean;
 }
-
-export type ChangeKind = "attributes" | "properties";
-export type ChangeOutcome =
-  | "applied"
-  | "rejected"
-  | "unmatched"
-  | "planned"
-  | "invalid"
-  | "pending"
-  | "skipped";
 
 /** One audit row: a planned write (or a reason not to write) for one person. */
 export interface ChangeRow {
@@ -73,6 +56,8 @@ export interface ChangeReceipt {
   outcome: ChangeOutcome;
   error: ErrorInfo | null;
   attempts: number;
+  /** Replaces the row's note when set (how the outcome was established). */
+  note?: string | null;
   state?:
     | {
         type: "confirmed";
@@ -112,7 +97,7 @@ export interface StartRun {
 }
 
 export interface FinishRun {
-  status: Exclude<RunStatus, "running">;
+  status: FinalRunStatus;
   finishedAt: string;
   error: ErrorInfo | null;
   counts: RunCounts;
@@ -131,8 +116,13 @@ export interface SyncStore {
   listRuns(query: { limit: number; cursor?: string | undefined }): Page<Run>;
   /** Coder accounts listed by the last complete, unscoped, non-dry run. */
   lastSourceCount(): number | null;
-  /** Marks runs left `running` by a holder that died as failed, and their pending rows as skipped. */
-  closeAbandonedRuns(at: string, reason: string): Run[];
+  /**
+   * Marks runs left `running` by a holder that died as failed with `error`. Their pending rows
+   * stay pending: the next read-back settles them (`listPendingChanges`).
+   */
+  closeAbandonedRuns(at: string, error: ErrorInfo): Run[];
+  /** Intents of finished runs whose DX call never got an answer recorded (oldest first). */
+  listPendingChanges(exceptRunId: string): ChangeRow[];
 
   loadUserStates(): Map<string, UserState>;
   getUserState(email: string): UserState | null;
@@ -145,29 +135,49 @@ export interface SyncStore {
   settleChanges(receipts: ChangeReceipt[]): void;
   listChanges(query: ChangeQuery): Page<ChangeRow>;
 
-  /** The one-run-at-a-time lease. `acquire` takes it when free, expired or held by a dead process. */
-  acquireLease(holder: string, now: number, ttlMs: number): boolean;
+  /**
+   * The one-run-at-a-time lease. `acquire` takes it when free, expired, or held by a holder
+   * `isDead` says has died (core knows what a holder is; the store only keeps the row).
+   */
+  acquireLease(
+    holder: string,
+    now: number,
+    ttlMs: number,
+    isDead: (holder: string) => boolean,
+  ): boolean;
+  /** Extends the lease; false when this holder no longer has it. */
   renewLease(holder: string, now: number, ttlMs: number): boolean;
   releaseLease(holder: string): void;
+
+  /** Throws when the store can no longer be trusted to record (its file deleted or replaced). */
+  assertIntact(): void;
+  close(): void;
+}
+
+export interface CallOptions {
+  /** Aborts the request at once (its retries too). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface CoderSource {
-  listUsers(): Promise<CoderUser[]>;
-  getMe(): Promise<CoderUser>;
-  getUserActivity(start: Date, end: Date): Promise<Map<string, number>>;
+  listUsers(options?: CallOptions): Promise<CoderUser[]>;
+  getMe(options?: CallOptions): Promise<CoderUser>;
+  getUserActivity(start: Date, end: Date, options?: CallOptions): Promise<Map<string, number>>;
 }
 
 export interface DxTarget {
-  listUsers(): Promise<Map<string, DxObservedUser>>;
-  listAttributeGroups(): Promise<Set<string>>;
+  listUsers(options?: CallOptions): Promise<Map<string, DxObservedUser>>;
+  listAttributeGroups(options?: CallOptions): Promise<Set<string>>;
   updateAttributes(
     email: string,
     attributes: Record<string, string | null>,
-  ): Promise<{ attempts: number }>;
+    options?: CallOptions,
+  ): Promise<{ attempts: number; answer: DxAttributesAnswer }>;
   updateProperties(
     email: string,
     properties: Record<string, string | null>,
-  ): Promise<{ attempts: number }>;
+    options?: CallOptions,
+  ): Promise<{ attempts: number; answer: DxPropertiesAnswer }>;
 }
 
 export interface Clock {

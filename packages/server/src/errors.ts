@@ -14,6 +14,7 @@ export function statusFor(code: HttpErrorCode): ContentfulStatusCode {
   switch (code) {
     case "invalid_request":
     case "usage_invalid":
+    case "identity_invalid":
     case "config_invalid":
       return 400;
     case "unauthorized":
@@ -23,6 +24,7 @@ export function statusFor(code: HttpErrorCode): ContentfulStatusCode {
     case "not_found":
       return 404;
     case "run_in_progress":
+    case "lease_lost":
     case "plan_stale":
       return 409;
     case "payload_too_large":
@@ -34,15 +36,22 @@ export function statusFor(code: HttpErrorCode): ContentfulStatusCode {
     case "coder_forbidden":
     case "coder_bad_response":
     case "coder_rejected":
+    case "coder_url_invalid":
+    case "coder_tls":
     case "dx_unavailable":
     case "dx_unauthorized":
     case "dx_bad_response":
     case "dx_rejected":
     case "dx_unknown_user":
+    case "dx_url_invalid":
+    case "dx_tls":
     case "listing_incomplete":
       return 502;
     case "interrupted":
       return 503;
+    case "abandoned":
+    case "store_failed":
+    case "store_unusable":
     case "internal":
       return 500;
   }

@@ -1,3 +1,4 @@
+import { ChangeKind, ChangeOutcome, RunCounts, RunStatus, RunTrigger } from "@coder-dx/core";
 import { z } from "@hono/zod-openapi";
 
 const ErrorInfo = z.object({ code: z.string(), message: z.string() }).nullable();
@@ -6,23 +7,13 @@ const Values = z.record(z.string(), z.string().nullable()).nullable();
 export const RunSchema = z
   .object({
     id: z.string().openapi({ example: "42" }),
-    status: z.enum(["running", "succeeded", "partial", "failed", "halted"]),
+    status: RunStatus,
     dryRun: z.boolean(),
-    trigger: z.enum(["cli", "api", "schedule"]),
+    trigger: RunTrigger,
     startedAt: z.string().openapi({ format: "date-time" }),
     finishedAt: z.string().nullable().openapi({ format: "date-time" }),
     error: ErrorInfo,
-    counts: z.object({
-      users: z.number().int(),
-      unchanged: z.number().int(),
-      changed: z.number().int(),
-      applied: z.number().int(),
-      rejected: z.number().int(),
-      invalid: z.number().int(),
-      excluded: z.number().int(),
-      unmatched: z.number().int(),
-      drift: z.number().int(),
-    }),
+    counts: RunCounts,
     sourceCount: z.number().int().nullable(),
     scoped: z.boolean(),
   })
@@ -35,20 +26,12 @@ export const ChangeSchema = z
     at: z.string().openapi({ format: "date-time" }),
     email: z.string(),
     coderUserId: z.string().nullable(),
-    kind: z.enum(["attributes", "properties"]),
+    kind: ChangeKind,
     action: z.string(),
     before: Values,
     after: Values,
     observed: Values,
-    outcome: z.enum([
-      "applied",
-      "rejected",
-      "unmatched",
-      "planned",
-      "invalid",
-      "pending",
-      "skipped",
-    ]),
+    outcome: ChangeOutcome,
     error: ErrorInfo,
     attempts: z.number().int(),
     note: z.string().nullable(),

@@ -38,13 +38,14 @@ describe("DxSimulator", () => {
         { name: "Coder", value: "Active" },
       ],
     });
+    // seeds/002: all of the user's attributes, in the spelling DX keeps, updated where changed.
     expect(result.body).toMatchObject({
       ok: true,
       user: {
         failures: [],
         attributes: [
-          { name: "location", updated: true },
-          { name: "Coder", updated: true },
+          { name: "Location", value: "Berlin", updated: true },
+          { name: "Coder", value: "Active", updated: true },
         ],
       },
     });
@@ -56,10 +57,34 @@ describe("DxSimulator", () => {
     ).toEqual(["Location", "Coder"]);
   });
 
+  it("answers with every attribute the user holds, updated only where the request changed it", async () => {
+    sim.addUser({ email: "kim@example.com", attributes: { Department: "Data", Coder: "Active" } });
+    const result = await call("users.attributes.update", {
+      email: "kim@example.com",
+      attributes: [
+        { name: "CODER", value: "Active" },
+        { name: "Coder usage level", value: "Heavy" },
+      ],
+    });
+    expect(result.body.user.attributes).toEqual([
+      { name: "Department", value: "Data", updated: false },
+      { name: "Coder", value: "Active", updated: false },
+      { name: "Coder usage level", value: "Heavy", updated: true },
+    ]);
+    sim.failingEmails.add("kim@example.com");
+    const refused = await call("users.attributes.update", {
+      email: "kim@example.com",
+      attributes: [{ name: "Coder", value: "Dormant" }],
+    });
+    expect(refused.body.user.failures).toEqual([{ name: "Coder", error: "attribute_locked" }]);
+    expect(sim.attributesOf("kim@example.com").Coder).toBe("Active");
+    sim.failingEmails.clear();
+  });
+
   it("leaves hidden users out of users.list but still accepts writes for them", async () => {
     const listed = (await call("users.list")).body;
-    expect(listed.users.map((u: { email: string }) => u.email)).toEqual(["jane@example.com"]);
-    expect(listed).toMatchObject({ next_page: null, total: 1 });
+    expect(listed.users.map((u: { email: string }) => u.email)).not.toContain("quiet@example.com");
+    expect(listed).toMatchObject({ next_page: null, total: listed.users.length });
     expect(
       (
         await call("users.attributes.update", {
@@ -81,7 +106,13 @@ describe("DxSimulator", () => {
   it("refuses unknown users and malformed payloads", async () => {
     expect(
       await call("users.attributes.update", { email: "who@example.com", attributes: [] }),
-    ).toEqual({ status: 404, body: { ok: false, error: "user_not_found" } });
+    ).toEqual({ status: 404, body: { ok: false, error: "not_found" } });
+    sim.unknownUserAnswer = { status: 422, error: "invalid_payload" };
+    expect(await call("users.update", { email: "who@example.com", github_username: "x" })).toEqual({
+      status: 422,
+      body: { ok: false, error: "invalid_payload" },
+    });
+    sim.unknownUserAnswer = { status: 404, error: "not_found" };
     expect(
       (
         await call("users.attributes.update", {

@@ -41,8 +41,10 @@ const PROPERTIES = new Set([
 
 /**
  * DX's Web API on loopback: users.list, users.attributes.update, users.update and
- * attributeGroups.list, with DX's envelope, auth errors, case-insensitive group names,
- * silent group creation and hidden users.
+ * attributeGroups.list. Every behaviour here is a claim about the real service and says where
+ * it comes from: seeds/002 and seeds/003 (DX's own method pages) and reference/dx/API.md.
+ * Where DX's behaviour is not documented, the comment says it is a guess, and coder-dx must
+ * not depend on the guess (tests vary it with faults).
  */
 export class DxSimulator {
   readonly users = new Map<string, SimDxUser>();
@@ -52,8 +54,23 @@ export class DxSimulator {
   readonly faults = new FaultSwitch();
   /** Every request, `METHOD /path`, in arrival order, with its arrival time (ms, monotonic). */
   readonly requests: { key: string; at: number }[] = [];
-  /** Emails whose attribute writes come back 200 with a `failures` entry. */
+  /**
+   * Lower-cased names of privileged groups: attributeGroups.list shows them only to a PAT whose
+   * user may view privileged attributes, never to the organisation token coder-dx uses
+   * (reference/dx/API.md §5.5); users.list still shows the values on the people who hold them.
+   */
+  readonly privilegedGroups = new Set<string>();
+  /** Emails whose attribute writes come back 200 with a `failures` entry per sent group. */
   readonly failingEmails = new Set<string>();
+  /**
+   * The answer to a write for an email DX does not know. Undocumented (reference/dx/API.md §8,
+   * "OPEN"): this guess borrows DX's CLI fixtures' `not_found`. coder-dx decides "unknown user"
+   * from the read-back, never from this answer.
+   */
+  unknownUserAnswer: { status: 400 | 404 | 422; error: string } = {
+    status: 404,
+    error: "not_found",
+  };
   token: string;
   private nextId = 1;
   private listening: Listening | null = null;
@@ -110,7 +127,11 @@ export class DxSimulator {
     );
   }
 
-  /** Changes an attribute behind coder-dx's back (a manual edit in DX). */
+  /**
+   * Changes an attribute behind coder-dx's back (a manual edit in DX). Group names match
+   * case-insensitively and an unknown name creates the group in the spelling first used
+   * (seeds/002; reference/dx/API.md §5.2).
+   */
   setAttribute(user: SimDxUser, group: string, value: string | null): void {
     const key = group.toLowerCase();
     if (!this.groups.has(key)) this.groups.set(key, group);
@@ -196,15 +217,17 @@ export class DxSimulator {
     app.get("/attributeGroups.list", (c) =>
       c.json({
         ok: true,
-        attribute_groups: [...this.groups.values()].map((name, i) => ({
-          id: Buffer.from(String(100 + i)).toString("base64url"),
-          name,
-          type: "admin_managed",
-          hidden: false,
-          position: i + 1,
-          privileged: false,
-          attributes: [],
-        })),
+        attribute_groups: [...this.groups.values()]
+          .filter((name) => !this.privilegedGroups.has(name.toLowerCase()))
+          .map((name, i) => ({
+            id: Buffer.from(String(100 + i)).toString("base64url"),
+            name,
+            type: "admin_managed",
+            hidden: false,
+            position: i + 1,
+            privileged: false,
+            attributes: [],
+          })),
       }),
     );
 
@@ -233,33 +256,45 @@ export class DxSimulator {
         );
       }
       const user = this.users.get(body.email.toLowerCase());
-      if (!user || user.deletedAt) return c.json({ ok: false, error: "user_not_found" }, 404);
+      if (!user || user.deletedAt)
+        return c.json(
+          { ok: false, error: this.unknownUserAnswer.error },
+          this.unknownUserAnswer.status,
+        );
       this.writes.push({
         method: "users.attributes.update",
         email: user.email,
         body,
         at: performance.now(),
       });
-      if (this.failingEmails.has(user.email.toLowerCase())) {
-        return c.json({
-          ok: true,
-          user: {
-            id: user.id,
-            email: user.email,
-            failures: [{ name: body.attributes[0]?.name, error: "attribute_locked" }],
-            attributes: [],
-          },
-        });
+      const sent = body.attributes as { name: string; value: string | null }[];
+      // The shape of a failure entry is undocumented (reference/dx/API.md §8): a guess.
+      const failures = this.failingEmails.has(user.email.toLowerCase())
+        ? sent.map((a) => ({ name: a.name, error: "attribute_locked" }))
+        : [];
+      const changed = new Set<string>();
+      if (failures.length === 0) {
+        for (const { name, value } of sent) {
+          // "Setting a group replaces the user's existing value(s) in that group" (seeds/002).
+          const before = user.attributes.get(name.toLowerCase())?.value ?? null;
+          if (before !== value) changed.add(name.toLowerCase());
+          this.setAttribute(user, name, value);
+        }
       }
-      const attributes = body.attributes as { name: string; value: string | null }[];
-      for (const { name, value } of attributes) this.setAttribute(user, name, value);
+      // seeds/002: "the response will contain all of the attributes that are assigned to the
+      // user, with an updated value of true on the ones that were updated" — groups this request
+      // did not name included, each in the spelling DX keeps for the group.
       return c.json({
         ok: true,
         user: {
           id: user.id,
           email: user.email,
-          failures: [],
-          attributes: attributes.map((a) => ({ name: a.name, value: a.value, updated: true })),
+          failures,
+          attributes: [...user.attributes.entries()].map(([key, { group, value }]) => ({
+            name: group,
+            value,
+            updated: changed.has(key),
+          })),
         },
       });
     });
@@ -284,7 +319,11 @@ export class DxSimulator {
         );
       }
       const user = this.users.get(body.email.toLowerCase());
-      if (!user || user.deletedAt) return c.json({ ok: false, error: "user_not_found" }, 404);
+      if (!user || user.deletedAt)
+        return c.json(
+          { ok: false, error: this.unknownUserAnswer.error },
+          this.unknownUserAnswer.status,
+        );
       this.writes.push({ method: "users.update", email: user.email, body, at: performance.now() });
       for (const [key, value] of Object.entries(body)) {
         if (key === "email") continue;
@@ -295,9 +334,12 @@ export class DxSimulator {
         user.hidden = false;
         this.listed = null;
       }
+      // The older users.update page's example, verbatim in shape: `"ok":"true"` as a string and
+      // the user with its properties (reference/dx/API.md §5.1).
       return c.json({ ok: "true", user: { email: user.email, ...user.properties } });
     });
 
+    // Unknown methods: undocumented; a guess in DX's envelope (Slack-style `unknown_method`).
     app.notFound((c) => c.json({ ok: false, error: "unknown_method" }, 404));
     return app;
   }

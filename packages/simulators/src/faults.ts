@@ -24,6 +24,8 @@ export interface Fault {
   reset?: boolean;
   /** Answer 200 with this body cut to half its length (needs `body`). */
   truncate?: boolean;
+  /** Hold the request until this settles, then handle it normally (see `FaultSwitch.gate`). */
+  gate?: Promise<void>;
 }
 
 export class FaultSwitch {
@@ -33,6 +35,19 @@ export class FaultSwitch {
 
   add(fault: Fault): void {
     this.faults.push({ ...fault });
+  }
+
+  /**
+   * Holds every matching request until `release()`: a run stays in flight exactly as long as a
+   * test needs, with no race against latency.
+   */
+  gate(fault: Omit<Fault, "gate"> = {}): { release(): void } {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.add({ ...fault, gate });
+    return { release };
   }
 
   clear(): void {
@@ -62,6 +77,10 @@ export class FaultSwitch {
       if (this.latencyMs > 0) await sleep(this.latencyMs);
       const fault = await this.take(c.req.method, c.req.path, await emailOf(c));
       if (!fault) return next();
+      if (fault.gate) {
+        await fault.gate;
+        return next();
+      }
       if (fault.delayMs) await sleep(fault.delayMs);
       if (fault.holdResponseMs) {
         await next();

@@ -1,9 +1,11 @@
-import { hostname } from "node:os";
+import { statSync } from "node:fs";
 import {
   type ChangeQuery,
   type ChangeReceipt,
   type ChangeRow,
+  CoderDxError,
   emptyRunCounts,
+  type ErrorInfo,
   type FinishRun,
   type NewChange,
   type Page,
@@ -13,8 +15,9 @@ import {
   stateAfterReceipt,
   type UserState,
 } from "@coder-dx/core";
-import { and, desc, eq, gte, inArray, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, ne, type SQL } from "drizzle-orm";
 import type { Db } from "./open-database";
+import { describeSqliteError } from "./sqlite-errors";
 import { changes, lease, runs } from "./schema";
 
 const LEASE = "sync";
@@ -78,18 +81,6 @@ function json(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
 }
 
-/** A holder is `host:pid:nonce`; on this host, a holder whose pid is gone has died. */
-function holderIsDead(holder: string): boolean {
-  const [host, pid] = holder.split(":");
-  if (host !== hostname() || !pid) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
-  }
-}
-
 /** A cursor is the id of the last row of the previous page. */
 function cursorId(cursor: string | undefined): number | undefined {
   if (cursor === undefined) return undefined;
@@ -97,23 +88,38 @@ function cursorId(cursor: string | undefined): number | undefined {
   return Number.isSafeInteger(id) && id > 0 ? id : 0;
 }
 
+/** The file's identity: a database replaced or deleted under a running process is detected. */
+function fileIdentity(path: string): string | null {
+  try {
+    const stat = statSync(path);
+    return `${stat.dev}:${stat.ino}`;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The SyncStore on SQLite. Queries go through drizzle; the per-user hot paths of a run
  * (intents, receipts, state) use statements prepared once, which a 100,000-user sync
- * runs hundreds of thousands of times.
+ * runs hundreds of thousands of times. Every failure leaves as one `store_failed` error that
+ * names the file and says what happened in words (a full disk, a lock held too long).
  */
 export class SqliteSyncStore implements SyncStore {
   private readonly sql;
+  readonly path: string;
+  private readonly identity: string | null;
 
   constructor(readonly db: Db) {
     const client = db.$client;
+    this.path = client.name;
+    this.identity = client.memory ? null : fileIdentity(this.path);
     this.sql = {
       insertChange: client.prepare(
         `INSERT INTO changes (run_id, at, email, coder_user_id, kind, action, before, after, observed, outcome, error, attempts, note)
          VALUES (@runId, @at, @email, @coderUserId, @kind, @action, @before, @after, @observed, @outcome, @error, @attempts, @note)`,
       ),
       settleChange: client.prepare(
-        "UPDATE changes SET outcome = @outcome, error = @error, attempts = @attempts WHERE id = @id",
+        "UPDATE changes SET outcome = @outcome, error = @error, attempts = @attempts, note = coalesce(@note, note) WHERE id = @id",
       ),
       getState: client.prepare("SELECT * FROM user_state WHERE email = ?"),
       allStates: client.prepare("SELECT * FROM user_state"),
@@ -128,202 +134,262 @@ export class SqliteSyncStore implements SyncStore {
   }
 
   startRun(input: StartRun): Run {
-    const row = this.db
-      .insert(runs)
-      .values({ status: "running", ...input, counts: emptyRunCounts() })
-      .returning()
-      .get();
-    return toRun(row);
-  }
-
-  finishRun(id: string, result: FinishRun): Run {
-    const row = this.db
-      .update(runs)
-      .set(result)
-      .where(eq(runs.id, Number(id)))
-      .returning()
-      .get();
-    if (!row) throw new Error(`no run ${id}`);
-    return toRun(row);
-  }
-
-  getRun(id: string): Run | null {
-    const key = Number(id);
-    if (!Number.isSafeInteger(key)) return null;
-    const row = this.db.select().from(runs).where(eq(runs.id, key)).get();
-    return row ? toRun(row) : null;
-  }
-
-  listRuns({ limit, cursor }: { limit: number; cursor?: string | undefined }): Page<Run> {
-    const after = cursorId(cursor);
-    const rows = this.db
-      .select()
-      .from(runs)
-      .where(after === undefined ? undefined : lt(runs.id, after))
-      .orderBy(desc(runs.id))
-      .limit(limit + 1)
-      .all();
-    const items = rows.slice(0, limit).map(toRun);
-    return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
-  }
-
-  lastSourceCount(): number | null {
-    const row = this.db
-      .select({ sourceCount: runs.sourceCount })
-      .from(runs)
-      .where(
-        and(
-          inArray(runs.status, ["succeeded", "partial"]),
-          eq(runs.dryRun, false),
-          eq(runs.scoped, false),
-        ),
-      )
-      .orderBy(desc(runs.id))
-      .limit(1)
-      .get();
-    return row?.sourceCount ?? null;
-  }
-
-  closeAbandonedRuns(at: string, reason: string): Run[] {
-    return this.db.transaction((tx) => {
-      const closed = tx
-        .update(runs)
-        .set({ status: "failed", finishedAt: at, error: { code: "internal", message: reason } })
-        .where(eq(runs.status, "running"))
+    return this.guard(() => {
+      const row = this.db
+        .insert(runs)
+        .values({ status: "running", ...input, counts: emptyRunCounts() })
         .returning()
-        .all();
-      if (closed.length > 0) {
-        tx.update(changes)
-          .set({ outcome: "skipped" })
-          .where(
-            and(
-              inArray(
-                changes.runId,
-                closed.map((r) => String(r.id)),
-              ),
-              eq(changes.outcome, "pending"),
-            ),
-          )
-          .run();
-      }
-      return closed.map(toRun);
+        .get();
+      return toRun(row);
     });
   }
 
+  finishRun(id: string, result: FinishRun): Run {
+    return this.guard(() => {
+      const row = this.db
+        .update(runs)
+        .set(result)
+        .where(eq(runs.id, Number(id)))
+        .returning()
+        .get();
+      if (!row) throw new Error(`no run ${id}`);
+      return toRun(row);
+    });
+  }
+
+  getRun(id: string): Run | null {
+    return this.guard(() => {
+      const key = Number(id);
+      if (!Number.isSafeInteger(key)) return null;
+      const row = this.db.select().from(runs).where(eq(runs.id, key)).get();
+      return row ? toRun(row) : null;
+    });
+  }
+
+  listRuns({ limit, cursor }: { limit: number; cursor?: string | undefined }): Page<Run> {
+    return this.guard(() => {
+      const after = cursorId(cursor);
+      const rows = this.db
+        .select()
+        .from(runs)
+        .where(after === undefined ? undefined : lt(runs.id, after))
+        .orderBy(desc(runs.id))
+        .limit(limit + 1)
+        .all();
+      const items = rows.slice(0, limit).map(toRun);
+      return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+    });
+  }
+
+  lastSourceCount(): number | null {
+    return this.guard(() => {
+      const row = this.db
+        .select({ sourceCount: runs.sourceCount })
+        .from(runs)
+        .where(
+          and(
+            inArray(runs.status, ["succeeded", "partial"]),
+            eq(runs.dryRun, false),
+            eq(runs.scoped, false),
+          ),
+        )
+        .orderBy(desc(runs.id))
+        .limit(1)
+        .get();
+      return row?.sourceCount ?? null;
+    });
+  }
+
+  closeAbandonedRuns(at: string, error: ErrorInfo): Run[] {
+    return this.guard(() =>
+      this.db
+        .update(runs)
+        .set({ status: "failed", finishedAt: at, error })
+        .where(eq(runs.status, "running"))
+        .returning()
+        .all()
+        .map(toRun),
+    );
+  }
+
+  listPendingChanges(exceptRunId: string): ChangeRow[] {
+    return this.guard(() =>
+      this.db
+        .select()
+        .from(changes)
+        .where(and(eq(changes.outcome, "pending"), ne(changes.runId, exceptRunId)))
+        .orderBy(changes.id)
+        .all()
+        .map(toChange),
+    );
+  }
+
   loadUserStates(): Map<string, UserState> {
-    const states = new Map<string, UserState>();
-    for (const row of this.sql.allStates.iterate() as IterableIterator<RawState>)
-      states.set(row.email, fromRawState(row));
-    return states;
+    return this.guard(() => {
+      const states = new Map<string, UserState>();
+      for (const row of this.sql.allStates.iterate() as IterableIterator<RawState>)
+        states.set(row.email, fromRawState(row));
+      return states;
+    });
   }
 
   getUserState(email: string): UserState | null {
-    const row = this.sql.getState.get(email.toLowerCase()) as RawState | undefined;
-    return row ? fromRawState(row) : null;
+    return this.guard(() => {
+      const row = this.sql.getState.get(email.toLowerCase()) as RawState | undefined;
+      return row ? fromRawState(row) : null;
+    });
   }
 
   adoptUserStates(states: UserState[]): void {
-    if (states.length === 0) return;
-    this.db.$client.transaction(() => {
-      for (const state of states) this.sql.upsertState.run(toRawState(state));
-    })();
+    return this.guard(() => {
+      if (states.length === 0) return;
+      this.db.$client.transaction(() => {
+        for (const state of states) this.sql.upsertState.run(toRawState(state));
+      })();
+    });
   }
 
   insertChanges(rows: NewChange[]): string[] {
-    if (rows.length === 0) return [];
-    return this.db.$client.transaction(() =>
-      rows.map((row) =>
-        String(
-          this.sql.insertChange.run({
-            ...row,
-            before: json(row.before),
-            after: json(row.after),
-            observed: json(row.observed),
-            error: json(row.error),
-          }).lastInsertRowid,
+    return this.guard(() => {
+      if (rows.length === 0) return [];
+      return this.db.$client.transaction(() =>
+        rows.map((row) =>
+          String(
+            this.sql.insertChange.run({
+              ...row,
+              before: json(row.before),
+              after: json(row.after),
+              observed: json(row.observed),
+              error: json(row.error),
+            }).lastInsertRowid,
+          ),
         ),
-      ),
-    )();
+      )();
+    });
   }
 
   settleChanges(receipts: ChangeReceipt[]): void {
-    if (receipts.length === 0) return;
-    this.db.$client.transaction(() => {
-      for (const receipt of receipts) {
-        this.sql.settleChange.run({
-          id: Number(receipt.changeId),
-          outcome: receipt.outcome,
-          error: json(receipt.error),
-          attempts: receipt.attempts,
-        });
-        if (!receipt.state) continue;
-        const current = this.sql.getState.get(receipt.state.email) as RawState | undefined;
-        const next = stateAfterReceipt(current ? fromRawState(current) : null, {
-          ...receipt,
-          state: receipt.state,
-        });
-        this.sql.upsertState.run(toRawState(next));
-      }
-    })();
+    return this.guard(() => {
+      if (receipts.length === 0) return;
+      this.db.$client.transaction(() => {
+        for (const receipt of receipts) {
+          this.sql.settleChange.run({
+            id: Number(receipt.changeId),
+            outcome: receipt.outcome,
+            error: json(receipt.error),
+            attempts: receipt.attempts,
+            note: receipt.note ?? null,
+          });
+          if (!receipt.state) continue;
+          const current = this.sql.getState.get(receipt.state.email) as RawState | undefined;
+          const next = stateAfterReceipt(current ? fromRawState(current) : null, {
+            ...receipt,
+            state: receipt.state,
+          });
+          this.sql.upsertState.run(toRawState(next));
+        }
+      })();
+    });
   }
 
   listChanges(query: ChangeQuery): Page<ChangeRow> {
-    const conditions: SQL[] = [];
-    if (query.email !== undefined)
-      conditions.push(eq(changes.email, query.email.trim().toLowerCase()));
-    if (query.runId !== undefined) conditions.push(eq(changes.runId, query.runId));
-    if (query.outcome !== undefined) conditions.push(eq(changes.outcome, query.outcome));
-    if (query.since !== undefined) conditions.push(gte(changes.at, query.since));
-    if (query.until !== undefined) conditions.push(lt(changes.at, query.until));
-    const after = cursorId(query.cursor);
-    if (after !== undefined) conditions.push(lt(changes.id, after));
-    const rows = this.db
-      .select()
-      .from(changes)
-      .where(and(...conditions))
-      .orderBy(desc(changes.id))
-      .limit(query.limit + 1)
-      .all();
-    const items = rows.slice(0, query.limit).map(toChange);
-    return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+    return this.guard(() => {
+      const conditions: SQL[] = [];
+      if (query.email !== undefined)
+        conditions.push(eq(changes.email, query.email.trim().toLowerCase()));
+      if (query.runId !== undefined) conditions.push(eq(changes.runId, query.runId));
+      if (query.outcome !== undefined) conditions.push(eq(changes.outcome, query.outcome));
+      if (query.since !== undefined) conditions.push(gte(changes.at, query.since));
+      if (query.until !== undefined) conditions.push(lt(changes.at, query.until));
+      const after = cursorId(query.cursor);
+      if (after !== undefined) conditions.push(lt(changes.id, after));
+      const rows = this.db
+        .select()
+        .from(changes)
+        .where(and(...conditions))
+        .orderBy(desc(changes.id))
+        .limit(query.limit + 1)
+        .all();
+      const items = rows.slice(0, query.limit).map(toChange);
+      return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+    });
   }
 
-  acquireLease(holder: string, now: number, ttlMs: number): boolean {
-    // IMMEDIATE: two processes racing for a free lease serialise on the write lock.
-    return this.db.$client
-      .transaction(() => {
-        const current = this.db.select().from(lease).where(eq(lease.name, LEASE)).get();
-        if (
-          current &&
-          current.holder !== holder &&
-          current.expiresAt > now &&
-          !holderIsDead(current.holder)
-        )
-          return false;
-        const row = { name: LEASE, holder, expiresAt: now + ttlMs };
-        this.db
-          .insert(lease)
-          .values(row)
-          .onConflictDoUpdate({ target: lease.name, set: row })
-          .run();
-        return true;
-      })
-      .immediate();
+  acquireLease(
+    holder: string,
+    now: number,
+    ttlMs: number,
+    isDead: (holder: string) => boolean,
+  ): boolean {
+    return this.guard(() => {
+      // IMMEDIATE: two processes racing for a free lease serialise on the write lock.
+      return this.db.$client
+        .transaction(() => {
+          const current = this.db.select().from(lease).where(eq(lease.name, LEASE)).get();
+          if (
+            current &&
+            current.holder !== holder &&
+            current.expiresAt > now &&
+            !isDead(current.holder)
+          )
+            return false;
+          const row = { name: LEASE, holder, expiresAt: now + ttlMs };
+          this.db
+            .insert(lease)
+            .values(row)
+            .onConflictDoUpdate({ target: lease.name, set: row })
+            .run();
+          return true;
+        })
+        .immediate();
+    });
   }
 
   renewLease(holder: string, now: number, ttlMs: number): boolean {
-    const result = this.db
-      .update(lease)
-      .set({ expiresAt: now + ttlMs })
-      .where(and(eq(lease.name, LEASE), eq(lease.holder, holder)))
-      .run();
-    return result.changes > 0;
+    return this.guard(() => {
+      const result = this.db
+        .update(lease)
+        .set({ expiresAt: now + ttlMs })
+        .where(and(eq(lease.name, LEASE), eq(lease.holder, holder)))
+        .run();
+      return result.changes > 0;
+    });
   }
 
   releaseLease(holder: string): void {
-    this.db
-      .delete(lease)
-      .where(and(eq(lease.name, LEASE), eq(lease.holder, holder)))
-      .run();
+    return this.guard(() => {
+      this.db
+        .delete(lease)
+        .where(and(eq(lease.name, LEASE), eq(lease.holder, holder)))
+        .run();
+    });
+  }
+
+  assertIntact(): void {
+    if (this.identity === null) return;
+    const now = fileIdentity(this.path);
+    if (now !== this.identity) {
+      throw new CoderDxError(
+        "store_failed",
+        `database ${this.path}: ${now === null ? "deleted" : "replaced by another file"} while coder-dx was using it; stopped before writing anything it could not record`,
+      );
+    }
+  }
+
+  close(): void {
+    if (this.db.$client.open) this.db.$client.close();
+  }
+
+  /** Runs a store operation; a SQLite failure becomes one `store_failed` naming the file. */
+  private guard<T>(operation: () => T): T {
+    try {
+      return operation();
+    } catch (error) {
+      if (error instanceof CoderDxError) throw error;
+      throw new CoderDxError(
+        "store_failed",
+        `database ${this.path}: ${describeSqliteError(error)}`,
+      );
+    }
   }
 }

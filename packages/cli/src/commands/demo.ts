@@ -115,6 +115,7 @@ export function registerDemo(program: Command, cli: Cli): void {
                 drift: false,
                 note: r.note,
                 desired: r.after,
+                observed: r.observed,
                 attributes: { before: r.before ?? {}, after: r.after ?? {} },
                 properties: null,
               })),

@@ -15,7 +15,7 @@ export function registerExport(program: Command, cli: Cli): void {
     .action(async (raw) => {
       const options = parseOptions(ExportOptions, raw);
       const settings = loadSettings(cli, true);
-      const { coder } = createClients(settings);
+      const { coder } = createClients(settings, cli.env);
       const people = await readPeople(coder, settings.config, new Date());
       const groups = Object.keys(people.desired[0]?.attributes ?? {});
       const rows = people.desired.map((p) => ({

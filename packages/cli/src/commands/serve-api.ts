@@ -36,7 +36,7 @@ export async function serveApi(cli: Cli, options: z.infer<typeof ServeOptions>):
   }
   const log = jsonLogger();
   const metrics = new Metrics();
-  const { coder, dx } = createClients(settings, {
+  const { coder, dx } = createClients(settings, cli.env, {
     onRequest: (event) => metrics.observeUpstream(event),
   });
   const config = settings.config;

@@ -41,12 +41,18 @@ export function cliEnvironment(
 ) {
   const dir = mkdtempSync(join(tmpdir(), "coder-dx-e2e-"));
   const configPath = join(dir, "coder-dx.json");
-  // The simulators answer at once; a high budget keeps the tests quick. Budget tests set their own.
+  // The simulators answer at once; a high budget and short retry delays keep the tests quick.
+  // Tests of the budget or of retries set their own.
   writeFileSync(
     configPath,
     JSON.stringify({
       ...config,
-      dx: { requestsPerMinute: 60_000, ...(config.dx as object | undefined) },
+      coder: {
+        requestsPerMinute: 60_000,
+        retryBaseMs: 10,
+        ...(config.coder as object | undefined),
+      },
+      dx: { requestsPerMinute: 60_000, retryBaseMs: 10, ...(config.dx as object | undefined) },
     }),
   );
   const db = join(dir, "coder-dx.db");

@@ -1,6 +1,7 @@
 import { CoderSimulator } from "@coder-dx/simulators";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { failureOf } from "../testing/failure";
+import { startLoopback } from "../testing/loopback";
 import { CoderClient, usageWindow } from "./coder-client";
 
 let sim: CoderSimulator;
@@ -122,5 +123,77 @@ describe("CoderClient", () => {
     );
     expect(error.code).toBe("coder_unavailable");
     expect(error.message).toContain("ECONNREFUSED");
+  });
+
+  it("refuses a listing whose cursor does not move on, and accepts one that grew while paging", async () => {
+    const firstPage = await client().listUsers();
+    const wire = (u: (typeof firstPage)[number]) => ({ ...u, created_at: "2025-01-01T00:00:00Z" });
+    // The second page comes back as the first again: a server that ignored after_id.
+    sim.faults.add({
+      match: /GET \/api\/v2\/users$/,
+      skip: 1,
+      times: 1,
+      status: 200,
+      body: JSON.stringify({ users: firstPage.slice(0, 7).map(wire), count: 14 }),
+    });
+    const repeated = await failureOf(client().listUsers());
+    expect(repeated.code).toBe("listing_incomplete");
+    expect(repeated.message).toMatch(/listed \S+ \(.*\) twice: the cursor did not move on/);
+
+    sim.faults.clear();
+    // Coder's count can grow while the listing is read (users created meanwhile): more is fine.
+    sim.faults.add({
+      match: /GET \/api\/v2\/users$/,
+      times: 1,
+      status: 200,
+      body: JSON.stringify({ users: firstPage.slice(0, 7).map(wire), count: 15 }),
+    });
+    expect(await client().listUsers()).toHaveLength(21);
+  });
+
+  it("refuses a usage report with negative seconds or a user listed twice", async () => {
+    const { start, end } = usageWindow(new Date("2026-11-22T06:30:00Z"), 28);
+    const report = (users: unknown[]) =>
+      JSON.stringify({ report: { start_time: "x", end_time: "y", template_ids: [], users } });
+    const row = { user_id: "a", username: "alice", avatar_url: "", template_ids: [], seconds: 60 };
+    sim.faults.add({ match: /user-activity/, times: 1, body: report([{ ...row, seconds: -60 }]) });
+    expect((await failureOf(client().getUserActivity(start, end))).code).toBe("coder_bad_response");
+    sim.faults.add({ match: /user-activity/, times: 1, body: report([row, row]) });
+    const twice = await failureOf(client().getUserActivity(start, end));
+    expect(twice.code).toBe("coder_bad_response");
+    expect(twice.message).toContain("listed alice (a) twice");
+  });
+
+  it("never follows a redirect with the session token, and says where CODER_URL should point", async () => {
+    const elsewhere = await startLoopback((_, res) => res.end("{}"));
+    try {
+      sim.faults.add({
+        match: /users\/me/,
+        status: 307,
+        headers: { location: `${elsewhere.url}/api/v2/users/me` },
+        body: "",
+      });
+      const error = await failureOf(client().getMe());
+      expect(error.code).toBe("coder_url_invalid");
+      expect(error.message).toContain(`set CODER_URL to ${elsewhere.url}`);
+      expect(elsewhere.requests).toHaveLength(0);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it("says CODER_URL is wrong when a 404 is not Coder's answer", async () => {
+    const web = await startLoopback((_, res) => {
+      res.writeHead(404, { "content-type": "text/html" });
+      res.end("<html>Not Found</html>");
+    });
+    try {
+      const error = await failureOf(new CoderClient({ url: web.url, token: "t" }).listUsers());
+      expect(error.code).toBe("coder_url_invalid");
+      expect(error.message).toContain("CODER_URL does not point at a Coder deployment");
+      expect(web.requests).toHaveLength(1);
+    } finally {
+      await web.close();
+    }
   });
 });

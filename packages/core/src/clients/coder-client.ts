@@ -7,6 +7,9 @@ import {
   CoderUsersPage,
 } from "../domain/coder-user";
 import { CoderDxError } from "../errors";
+import type { CallOptions } from "../ports";
+import type { Dispatcher } from "undici";
+import { createDispatcher, type ProxySettings } from "./dispatcher";
 import { excerpt, HttpClient, type RequestEvent } from "./http";
 import { RateBudget } from "./rate-budget";
 
@@ -17,7 +20,10 @@ export interface CoderClientOptions {
   timeoutMs?: number;
   maxAttempts?: number;
   retryBaseMs?: number;
+  maxRetryTimeMs?: number;
   pageSize?: number;
+  proxy?: ProxySettings;
+  dispatcher?: Dispatcher;
   onRequest?: (event: RequestEvent) => void;
 }
 
@@ -27,7 +33,10 @@ const CoderErrorBody = z.object({
   validations: z.array(z.object({ field: z.string(), detail: z.string() })).optional(),
 });
 
-/** Coder's error body is `{message, detail?, validations?}`; the token is never echoed. */
+/**
+ * Coder's error body is `codersdk.Response`, `{message, detail?, validations?}` (coderd/httpapi);
+ * the token is never echoed. A 404 without that body never came from coderd: the URL is wrong.
+ */
 export function describeCoderError(status: number, body: string, endpoint: string): CoderDxError {
   let parsed: z.infer<typeof CoderErrorBody> | null = null;
   try {
@@ -35,6 +44,20 @@ export function describeCoderError(status: number, body: string, endpoint: strin
     parsed = result.success ? result.data : null;
   } catch {
     parsed = null;
+  }
+  if (status === 404 && parsed === null) {
+    return new CoderDxError(
+      "coder_url_invalid",
+      `Coder ${endpoint} → 404 with a body that is not Coder's {"message":…} answer (${excerpt(body)}): CODER_URL does not point at a Coder deployment; it should be the URL you open Coder's dashboard at, without /api/v2`,
+      { endpoint, status },
+    );
+  }
+  if (status === 404 && parsed?.detail?.includes("insights are disabled")) {
+    return new CoderDxError(
+      "coder_forbidden",
+      `Coder ${endpoint} → 404: ${parsed.detail} Usage needs CODER_STATS_COLLECTION_USAGE_STATS_ENABLE on the Coder server`,
+      { endpoint, status },
+    );
   }
   const said = parsed
     ? [
@@ -85,15 +108,20 @@ export class CoderClient {
     // Coder has no page-size cap (its own CLI asks for everything at once). 1,000 per page keeps
     // each page's parsed garbage small enough to die young: larger pages raised peak memory.
     this.pageSize = options.pageSize ?? 1000;
+    const url = options.url.replace(/\/+$/, "");
     this.http = new HttpClient({
       service: "coder",
-      baseUrl: `${options.url.replace(/\/+$/, "")}/api/v2`,
+      baseUrl: `${url}/api/v2`,
+      urlSetting: { name: "CODER_URL", value: url },
       headers: { "Coder-Session-Token": options.token },
-      budget: new RateBudget(options.requestsPerMinute ?? 300),
+      budget: RateBudget.perMinute(options.requestsPerMinute ?? 300),
+      // Coder's reads are sequential keyset pages plus two calls beside them.
+      dispatcher: options.dispatcher ?? createDispatcher({ connections: 4, proxy: options.proxy }),
       describeError: describeCoderError,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
       ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
+      ...(options.maxRetryTimeMs === undefined ? {} : { maxRetryTimeMs: options.maxRetryTimeMs }),
       ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
     });
   }
@@ -103,9 +131,15 @@ export class CoderClient {
       .data;
   }
 
-  async getMe(): Promise<CoderUser> {
-    return (await this.http.request({ method: "GET", path: "/users/me", schema: CoderUserSchema }))
-      .data;
+  async getMe(options: CallOptions = {}): Promise<CoderUser> {
+    return (
+      await this.http.request({
+        method: "GET",
+        path: "/users/me",
+        schema: CoderUserSchema,
+        signal: options.signal,
+      })
+    ).data;
   }
 
   /** How many users this token can see (one cheap page). */
@@ -120,39 +154,62 @@ export class CoderClient {
     ).data.count;
   }
 
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
   /**
    * Every user, by keyset pages (`after_id`), which stay correct while users are added.
-   * The first page's `count` is the total; a listing that ends with a different number
-   * is incomplete and refused, because removals would be computed from it.
+   * The first page's `count` is how many there are (coderd counts the rows matching before
+   * limit; with `after_id`, those after the cursor). Users created while paging may make the
+   * listing longer than that; a shorter one, a cursor that does not move on, or a user listed
+   * twice means the listing cannot be trusted, and it is refused: removals would be computed
+   * from it.
    */
-  async listUsers(): Promise<CoderUser[]> {
+  async listUsers(options: CallOptions = {}): Promise<CoderUser[]> {
     const users: CoderUser[] = [];
+    const seen = new Set<string>();
     let expected: number | null = null;
     let afterId: string | undefined;
-    for (;;) {
+    const refuse = (why: string) =>
+      new CoderDxError(
+        "listing_incomplete",
+        `Coder GET /users ${why}; refusing to plan from a listing that cannot be trusted (nothing was written)`,
+        { endpoint: "GET /users" },
+      );
+    for (let page = 1; ; page++) {
       const { data } = await this.http.request({
         method: "GET",
         path: "/users",
         query: { limit: this.pageSize, after_id: afterId },
         schema: CoderUsersPage,
+        signal: options.signal,
       });
       expected ??= data.count;
-      for (const user of data.users) users.push(user);
+      // Room for users created while the listing is read, but never an endless loop.
+      if (page > 2 * Math.ceil(expected / this.pageSize) + 10)
+        throw refuse(`kept paging past ${page - 1} pages for ${expected} users`);
+      for (const user of data.users) {
+        if (seen.has(user.id))
+          throw refuse(`listed ${user.username} (${user.id}) twice: the cursor did not move on`);
+        seen.add(user.id);
+        users.push(user);
+      }
       if (data.users.length < this.pageSize) break;
       afterId = data.users[data.users.length - 1]?.id;
     }
-    if (users.length !== expected) {
-      throw new CoderDxError(
-        "listing_incomplete",
-        `Coder GET /users returned ${users.length} users but reported ${expected}; refusing to plan from an incomplete listing`,
-        { endpoint: "GET /users" },
-      );
+    if (users.length < (expected ?? 0)) {
+      throw refuse(`returned ${users.length} users but reported ${expected}`);
     }
     return users;
   }
 
   /** Active seconds per user id over [start, end); users with no activity are absent. */
-  async getUserActivity(start: Date, end: Date): Promise<Map<string, number>> {
+  async getUserActivity(
+    start: Date,
+    end: Date,
+    options: CallOptions = {},
+  ): Promise<Map<string, number>> {
     const { data } = await this.http.request({
       method: "GET",
       path: "/insights/user-activity",
@@ -161,7 +218,19 @@ export class CoderClient {
         end_time: end.toISOString().replace(".000Z", "Z"),
       },
       schema: CoderUserActivity,
+      signal: options.signal,
     });
-    return new Map(data.report.users.map((row) => [row.user_id, row.seconds]));
+    const seconds = new Map<string, number>();
+    for (const row of data.report.users) {
+      if (seconds.has(row.user_id)) {
+        throw new CoderDxError(
+          "coder_bad_response",
+          `Coder GET /insights/user-activity listed ${row.username} (${row.user_id}) twice; refusing to add up usage from a report that cannot be trusted`,
+          { endpoint: "GET /insights/user-activity" },
+        );
+      }
+      seconds.set(row.user_id, row.seconds);
+    }
+    return seconds;
   }
 }

@@ -1,6 +1,7 @@
-import { DxSimulator } from "@coder-dx/simulators";
+import { CoderSimulator, DxSimulator } from "@coder-dx/simulators";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { failureOf } from "../testing/failure";
+import { startLoopback } from "../testing/loopback";
 import { DxClient } from "./dx-client";
 
 let sim: DxSimulator;
@@ -50,16 +51,16 @@ describe("DxClient", () => {
     expect(error.code).toBe("dx_unavailable");
   });
 
-  it("sets named groups only, and null removes", async () => {
-    await client().updateAttributes("person3@example.com", {
+  it("sets named groups only, null removes, and returns DX's answer with every attribute", async () => {
+    const { answer } = await client().updateAttributes("person3@example.com", {
       Coder: "Active",
       "Coder usage level": "Light",
     });
-    expect(sim.attributesOf("person3@example.com")).toEqual({
-      Department: "Data",
-      Coder: "Active",
-      "Coder usage level": "Light",
-    });
+    expect(answer.attributes.map((a) => [a.name, a.value, a.updated])).toEqual([
+      ["Department", "Data", false],
+      ["Coder", "Active", true],
+      ["Coder usage level", "Light", true],
+    ]);
     await client().updateAttributes("person3@example.com", { coder: null });
     expect(sim.attributesOf("person3@example.com")).toEqual({
       Department: "Data",
@@ -67,26 +68,46 @@ describe("DxClient", () => {
     });
   });
 
-  it("treats failures inside a 200 as a rejection", async () => {
+  it("hands back failures inside a 200 for the run to judge", async () => {
     sim.failingEmails.add("person4@example.com");
-    const error = await failureOf(
-      client().updateAttributes("person4@example.com", { Coder: "Active" }),
-    );
-    expect(error.code).toBe("dx_rejected");
-    expect(error.message).toContain("attribute_locked");
+    const { answer } = await client().updateAttributes("person4@example.com", { Coder: "Active" });
+    expect(answer.failures).toEqual([{ name: "Coder", error: "attribute_locked" }]);
   });
 
-  it("reports an email DX does not know as unknown, not as a failure of DX", async () => {
-    const error = await failureOf(
-      client().updateAttributes("stranger@example.com", { Coder: "Active" }),
-    );
-    expect(error.code).toBe("dx_unknown_user");
+  it("reports a 4xx for an unknown email as a rejection carrying DX's code, never guessing from the status", async () => {
+    for (const answer of [
+      { status: 404, error: "not_found" },
+      { status: 422, error: "invalid_payload" },
+      { status: 400, error: "no_users_found" },
+    ] as const) {
+      sim.unknownUserAnswer = answer;
+      const error = await failureOf(
+        client().updateAttributes("stranger@example.com", { Coder: "Active" }),
+      );
+      expect(error.code).toBe("dx_rejected");
+      expect(error.details).toMatchObject({ status: answer.status, upstreamCode: answer.error });
+    }
+    sim.unknownUserAnswer = { status: 404, error: "not_found" };
   });
 
-  it('accepts DX\'s string "true" for ok', async () => {
+  it('accepts DX\'s string "true" for ok, and reads a 200 with ok:false by its code', async () => {
     await expect(
       client().updateProperties("person5@example.com", { github_username: "p5" }),
-    ).resolves.toEqual({ attempts: 1 });
+    ).resolves.toMatchObject({ attempts: 1, answer: { github_username: "p5" } });
+    sim.faults.add({
+      match: /users\.update/,
+      times: 1,
+      body: '{"ok":false,"error":"invalid_auth"}',
+    });
+    expect(
+      (await failureOf(client().updateProperties("person5@example.com", { github_username: "x" })))
+        .code,
+    ).toBe("dx_unauthorized");
+    sim.faults.add({ match: /users\.update/, times: 1, body: '{"ok":"false","error":"locked"}' });
+    const refused = await failureOf(
+      client().updateProperties("person5@example.com", { github_username: "x" }),
+    );
+    expect(refused).toMatchObject({ code: "dx_rejected", details: { upstreamCode: "locked" } });
   });
 
   it("names the refused token without printing it", async () => {
@@ -112,7 +133,7 @@ describe("DxClient", () => {
     });
     await expect(
       client().updateAttributes("person6@example.com", { Coder: "Active" }),
-    ).resolves.toEqual({ attempts: 3 });
+    ).resolves.toMatchObject({ attempts: 3 });
   });
 
   it("retries a truncated body and refuses a malformed one with an excerpt", async () => {
@@ -130,5 +151,185 @@ describe("DxClient", () => {
     const error = await failureOf(client().listAttributeGroups());
     expect(error.code).toBe("dx_bad_response");
     expect(error.message).toContain("attribute_groups");
+  });
+
+  it("rides out a 429 without Retry-After past maxAttempts, bounded by maxRetryTimeMs", async () => {
+    const tooMany = {
+      match: /attributes\.update/,
+      status: 429,
+      body: '{"ok":false,"error":"rate_limited"}',
+    };
+    sim.faults.add({ ...tooMany, times: 4 });
+    await expect(
+      client({ maxAttempts: 2, retryBaseMs: 5 }).updateAttributes("person7@example.com", {
+        Coder: "Active",
+      }),
+    ).resolves.toMatchObject({ attempts: 5 });
+    sim.faults.add(tooMany);
+    const started = performance.now();
+    const error = await failureOf(
+      client({ maxAttempts: 2, retryBaseMs: 5, maxRetryTimeMs: 300 }).updateAttributes(
+        "person7@example.com",
+        { Coder: "Active" },
+      ),
+    );
+    expect(error.code).toBe("dx_unavailable");
+    expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+    expect((error as { attempts?: number }).attempts).toBeGreaterThan(2);
+  });
+
+  it("holds every request of the client back after a 429, not just the one that got it", async () => {
+    sim.faults.add({
+      match: /attributes\.update/,
+      email: "person8@example.com",
+      times: 1,
+      status: 429,
+      headers: { "retry-after": "1" },
+      body: '{"ok":false,"error":"rate_limited"}',
+    });
+    let other: Promise<unknown> | null = null;
+    const shared = client({
+      onRequest: (event) => {
+        // Another worker's write, started only once the 429 has been received.
+        if (event.status === 429)
+          setImmediate(() => {
+            other = shared.updateAttributes("person9@example.com", { Coder: "Active" });
+          });
+      },
+    });
+    await shared.updateAttributes("person8@example.com", { Coder: "Active" });
+    await other;
+    const arrivals = sim.requests
+      .filter((r) => r.key === "POST /users.attributes.update")
+      .slice(-3);
+    expect(arrivals).toHaveLength(3);
+    const [limited, ...after] = arrivals.map((r) => r.at) as [number, number, number];
+    for (const at of after) expect(at - limited).toBeGreaterThanOrEqual(900);
+  });
+
+  it("refuses a listing that does not advance, repeats a page, or runs past total_pages", async () => {
+    const page = (n: number, next: number | null, emails: string[], totalPages = 3) =>
+      JSON.stringify({
+        ok: true,
+        users: emails.map((email, i) => ({ id: `${n}-${i}-${email}`, email, attributes: [] })),
+        next_page: next,
+        total: 300,
+        total_pages: totalPages,
+      });
+    const cases: [string, { skip?: number; body: string; times?: number }[], RegExp][] = [
+      [
+        "next_page that does not advance",
+        [{ body: page(1, 1, ["a@x.io"]) }],
+        /named page 1 as the next/,
+      ],
+      [
+        // Without total_pages the pages are read one by one.
+        "a repeated page",
+        [
+          { body: page(1, 2, ["a@x.io"]).replace(',"total":300,"total_pages":3', ""), times: 1 },
+          { body: page(1, 3, ["a@x.io"]).replace(',"total":300,"total_pages":3', ""), times: 1 },
+        ],
+        /repeats a@x\.io/,
+      ],
+      [
+        "a next page past total_pages",
+        [{ body: page(1, 2, ["a@x.io"], 1), times: 1 }],
+        /past its own total_pages/,
+      ],
+      [
+        "a listing that ends early",
+        [
+          { body: page(1, 2, ["a@x.io"]), times: 1 },
+          { body: page(2, null, ["b@x.io"]), times: 1 },
+          { body: page(3, null, ["c@x.io"]), times: 1 },
+        ],
+        /page 2 was the last, but page 1 reported 3 pages/,
+      ],
+    ];
+    for (const [name, faults, message] of cases) {
+      sim.faults.clear();
+      for (const fault of faults) sim.faults.add({ match: /users\.list/, ...fault });
+      const error = await failureOf(client().listUsers()).catch((e) => {
+        throw new Error(`${name}: ${e}`);
+      });
+      expect(error.code, name).toBe("listing_incomplete");
+      expect(error.message, name).toMatch(message);
+    }
+  });
+
+  it("says DX_API_URL is wrong when a 404 is not DX's answer, without retrying", async () => {
+    const coder = await CoderSimulator.start();
+    try {
+      const error = await failureOf(
+        new DxClient({ url: coder.url, token: "t", retryBaseMs: 5 }).listUsers(),
+      );
+      expect(error.code).toBe("dx_url_invalid");
+      expect(error.message).toContain("Route not found.");
+      expect(error.message).toContain("DX_API_URL");
+      expect(coder.requests).toHaveLength(1);
+    } finally {
+      await coder.close();
+    }
+  });
+
+  it("never follows a redirect, so the token never leaves for another host", async () => {
+    const elsewhere = await startLoopback((_, res) =>
+      res.end('{"ok":true,"users":[],"next_page":null}'),
+    );
+    try {
+      sim.faults.add({
+        match: /users\.list/,
+        status: 301,
+        headers: { location: `${elsewhere.url}/v2/users.list?page=1&page_size=100` },
+        body: "",
+      });
+      const error = await failureOf(client().listUsers());
+      expect(error.code).toBe("dx_url_invalid");
+      expect(error.message).toContain(`set DX_API_URL to ${elsewhere.url}/v2`);
+      expect(elsewhere.requests).toHaveLength(0);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it("refuses a 200 that is not JSON (a login wall) at once, naming the fix", async () => {
+    sim.faults.add({
+      match: /users\.list/,
+      status: 200,
+      contentType: "text/html",
+      body: "<html><title>Sign in to Okta</title></html>",
+    });
+    const error = await failureOf(client().listUsers());
+    expect(error.code).toBe("dx_url_invalid");
+    expect(error.message).toMatch(/text\/html, not JSON .*check DX_API_URL/);
+    expect((error as { attempts?: number }).attempts).toBe(1);
+  });
+
+  it("refuses a certificate it cannot trust at once, pointing at NODE_EXTRA_CA_CERTS", async () => {
+    const tls = await startLoopback((_, res) => res.end("{}"), { tls: true });
+    try {
+      const error = await failureOf(
+        new DxClient({ url: tls.url, token: "t", retryBaseMs: 5 }).listUsers(),
+      );
+      expect(error.code).toBe("dx_tls");
+      expect(error.message).toContain("NODE_EXTRA_CA_CERTS");
+      expect((error as { attempts?: number }).attempts).toBe(1);
+    } finally {
+      await tls.close();
+    }
+  });
+
+  it("goes through HTTP_PROXY, and around it for NO_PROXY hosts", async () => {
+    const proxy = await startLoopback((_, res) => res.end(), { proxy: true });
+    try {
+      await client({ proxy: { httpProxy: proxy.url } }).listAttributeGroups();
+      expect(proxy.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+        `CONNECT ${new URL(sim.url).host}`,
+      ]);
+      await client({ proxy: { httpProxy: proxy.url, noProxy: "127.0.0.1" } }).listAttributeGroups();
+      expect(proxy.requests).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
   });
 });

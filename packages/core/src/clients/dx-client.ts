@@ -1,127 +1,178 @@
 import pLimit from "p-limit";
+import type { Dispatcher } from "undici";
 import type { z } from "zod";
 import {
+  type DxAttributesAnswer,
   DxAttributeGroups,
   DxAttributesUpdateResponse,
   DxErrorBody,
   type DxObservedUser,
+  type DxPropertiesAnswer,
   DxUserUpdateResponse,
   DxUsersPage,
 } from "../domain/dx-user";
 import { CoderDxError } from "../errors";
-import { excerpt, HttpClient, HttpError, type RequestEvent } from "./http";
+import type { CallOptions } from "../ports";
+import { createDispatcher, type ProxySettings } from "./dispatcher";
+import { excerpt, HttpClient, type RequestEvent } from "./http";
 import { RateBudget } from "./rate-budget";
 
 export interface DxClientOptions {
   url: string;
   token: string;
   requestsPerMinute?: number;
+  /** Parallel requests: sockets in the pool and `users.list` pages read at once. */
+  concurrency?: number;
   timeoutMs?: number;
   maxAttempts?: number;
   retryBaseMs?: number;
-  /** Parallel `users.list` page reads after the first page. */
-  readConcurrency?: number;
+  maxRetryTimeMs?: number;
+  proxy?: ProxySettings;
+  dispatcher?: Dispatcher;
   onRequest?: (event: RequestEvent) => void;
 }
 
-const UNKNOWN_USER_CODES = new Set([
-  "user_not_found",
-  "not_found",
-  "unknown_user",
-  "no_users_found",
-]);
+/** DX's default base URL, named in the fix for a wrong one. */
+const DX_API = "https://api.getdx.com";
+const PAGE_SIZE = 100;
+/** 2,000,000 people: twenty times the largest organisation coder-dx is designed for. */
+const MAX_PAGES = 20_000;
 
-/** DX errors are `{ok:false, error, error_details?}` with real 4xx statuses. */
-export function describeDxError(status: number, body: string, endpoint: string): CoderDxError {
-  let parsed: z.infer<typeof DxErrorBody> | null = null;
+function parseEnvelope(body: string): z.infer<typeof DxErrorBody> | null {
   try {
     const result = DxErrorBody.safeParse(JSON.parse(body));
-    parsed = result.success ? result.data : null;
+    return result.success ? result.data : null;
   } catch {
-    parsed = null;
+    return null;
   }
+}
+
+/**
+ * DX errors are `{ok:false, error, error_details?}` with real 4xx statuses (reference/dx/API.md
+ * §2). The status of an unknown email is undocumented, so a 4xx here is only `dx_rejected`
+ * carrying DX's own code: whether it means "no such user" is decided by the run, from the
+ * read-back. A 404 that is not DX's envelope never came from DX's API: the URL is wrong.
+ */
+export function describeDxError(status: number, body: string, endpoint: string): CoderDxError {
+  const parsed = parseEnvelope(body);
   const code = parsed?.error ?? null;
   const said = parsed
     ? [parsed.error, parsed.error_details?.message].filter(Boolean).join(": ")
     : excerpt(body);
   const prefix = `DX ${endpoint} → ${status}`;
+  const details = { endpoint, status, ...(code ? { upstreamCode: code } : {}) };
   if (code === "not_authed" || code === "invalid_auth" || status === 401) {
-    return new CoderDxError("dx_unauthorized", `${prefix}: DX_API_TOKEN was refused (${said})`, {
-      endpoint,
-      status,
-    });
+    return new CoderDxError(
+      "dx_unauthorized",
+      `${prefix}: DX_API_TOKEN was refused (${said})`,
+      details,
+    );
   }
   if (status === 403) {
     return new CoderDxError(
       "dx_unauthorized",
       `${prefix}: DX_API_TOKEN lacks a scope this call needs (${said})`,
-      {
-        endpoint,
-        status,
-      },
+      details,
     );
   }
   if (status === 429 || status >= 500) {
     return new CoderDxError("dx_unavailable", `${prefix}: ${said}`, {
-      endpoint,
-      status,
+      ...details,
       retryable: true,
     });
   }
-  if ((code !== null && UNKNOWN_USER_CODES.has(code)) || status === 404) {
+  if (status === 404 && parsed === null) {
     return new CoderDxError(
-      "dx_unknown_user",
-      `${prefix}: DX has no user with this email (${said})`,
-      { endpoint, status },
+      "dx_url_invalid",
+      `${prefix} with a body that is not DX's {"ok":false,"error":…} answer (${said}): DX_API_URL does not point at DX's Web API; it should be ${DX_API} (or your DX instance's API URL)`,
+      details,
     );
   }
-  return new CoderDxError("dx_rejected", `${prefix}: ${said}`, { endpoint, status });
+  return new CoderDxError("dx_rejected", `${prefix}: ${said}`, details);
+}
+
+/** DX may answer 200 with `ok:false` (every method page says to check `ok`): read its code. */
+function describeDxFailedBody(json: unknown, body: string, endpoint: string): CoderDxError | null {
+  const ok = (json as { ok?: unknown } | null)?.ok;
+  return ok === false || ok === "false" ? describeDxError(200, body, endpoint) : null;
 }
 
 type DxUsersPageBody = z.infer<typeof DxUsersPage>;
 
-export interface WriteReceipt {
+export interface DxWriteAnswer<T> {
   attempts: number;
+  answer: T;
 }
 
 export class DxClient {
   private readonly http: HttpClient;
-  private readonly readConcurrency: number;
+  private readonly concurrency: number;
 
   constructor(options: DxClientOptions) {
-    this.readConcurrency = options.readConcurrency ?? 4;
+    this.concurrency = options.concurrency ?? 8;
+    const url = options.url.replace(/\/+$/, "");
     this.http = new HttpClient({
       service: "dx",
-      baseUrl: options.url.replace(/\/+$/, ""),
+      baseUrl: url,
+      urlSetting: { name: "DX_API_URL", value: url },
       headers: { authorization: `Bearer ${options.token}` },
-      budget: new RateBudget(options.requestsPerMinute ?? 600),
+      budget: RateBudget.perSecond(options.requestsPerMinute ?? 600),
+      dispatcher:
+        options.dispatcher ??
+        createDispatcher({ connections: this.concurrency, proxy: options.proxy }),
       describeError: describeDxError,
+      describeFailedBody: describeDxFailedBody,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
       ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
+      ...(options.maxRetryTimeMs === undefined ? {} : { maxRetryTimeMs: options.maxRetryTimeMs }),
       ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
     });
   }
 
-  private listPage(page: number) {
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  private listPage(page: number, signal?: AbortSignal) {
     return this.http.request({
       method: "GET",
       path: "/users.list",
-      query: { page, page_size: 100 },
+      query: { page, page_size: PAGE_SIZE },
       schema: DxUsersPage,
+      signal,
     });
   }
 
   /**
    * Every user `users.list` shows, with attributes keyed by lower-cased group name
    * (DX matches group names case-insensitively). Deleted users are left out.
-   * Any page failing fails the whole listing: a partial read-back must never drive a write.
+   *
+   * A listing that cannot be trusted fails whole, because removals and downgrades would be
+   * computed from it: any page failing, a `next_page` that does not advance by one or points
+   * past the page's own `total_pages`, a page that repeats a user already listed.
    */
-  async listUsers(): Promise<Map<string, DxObservedUser>> {
+  async listUsers({ signal }: CallOptions = {}): Promise<Map<string, DxObservedUser>> {
     // Each page is boiled down as it arrives, so the parsed pages never pile up.
     const users = new Map<string, DxObservedUser>();
-    const keep = (page: DxUsersPageBody): number | null => {
-      for (const user of page.users) {
+    const seen = new Set<string>();
+    const refuse = (why: string) =>
+      new CoderDxError(
+        "listing_incomplete",
+        `DX GET /users.list ${why}; refusing to plan from a listing that cannot be trusted (nothing was written)`,
+        { endpoint: "GET /users.list" },
+      );
+    const keep = (page: number, body: DxUsersPageBody): number | null => {
+      const next = body.next_page;
+      if (next !== null && next !== page + 1)
+        throw refuse(`page ${page} named page ${next} as the next one`);
+      if (next !== null && body.total_pages !== undefined && next > body.total_pages)
+        throw refuse(`page ${page} points past its own total_pages (${body.total_pages})`);
+      for (const user of body.users) {
+        const key = user.id ?? `email:${user.email.trim().toLowerCase()}`;
+        if (seen.has(key))
+          throw refuse(`page ${page} repeats ${user.email}, already listed on an earlier page`);
+        seen.add(key);
         if (user.deleted_at) continue;
         const email = user.email.trim().toLowerCase();
         users.set(email, {
@@ -132,22 +183,40 @@ export class DxClient {
           githubUsername: user.github_username ?? null,
         });
       }
-      return page.next_page;
+      return next;
     };
-    const first = (await this.listPage(1)).data;
-    let next = keep(first);
-    const totalPages = first.total === undefined ? null : Math.ceil(first.total / 100);
+
+    const first = (await this.listPage(1, signal)).data;
+    let next = keep(1, first);
+    const totalPages =
+      first.total_pages ??
+      (first.total === undefined ? null : Math.max(1, Math.ceil(first.total / PAGE_SIZE)));
+    if (totalPages !== null && totalPages > MAX_PAGES)
+      throw refuse(`reports ${totalPages} pages, more than the ${MAX_PAGES} coder-dx reads`);
+    let page = 1;
     if (next === 2 && totalPages !== null && totalPages > 1) {
-      const limit = pLimit(this.readConcurrency);
+      // The pages are known up front: read them at the client's concurrency, then check the chain.
+      const limit = pLimit(this.concurrency);
       const nexts = await Promise.all(
         Array.from({ length: totalPages - 1 }, (_, i) =>
-          limit(async () => keep((await this.listPage(i + 2)).data)),
+          limit(async () => keep(i + 2, (await this.listPage(i + 2, signal)).data)),
         ),
       );
-      // If the listing grew while it was read, the last page points further: follow it.
+      nexts.forEach((n, i) => {
+        if (n === null && i < nexts.length - 1)
+          throw refuse(`page ${i + 2} was the last, but page 1 reported ${totalPages} pages`);
+      });
+      page = totalPages;
+      // The listing grew while it was read: the last page points further. Follow it.
       next = nexts.at(-1) ?? null;
     }
-    while (next !== null) next = keep((await this.listPage(next)).data);
+    while (next !== null) {
+      if (next > MAX_PAGES) throw refuse(`runs past ${MAX_PAGES} pages`);
+      page = next;
+      next = keep(page, (await this.listPage(page, signal)).data);
+    }
+    if (totalPages !== null && page < totalPages)
+      throw refuse(`ended at page ${page}, but page 1 reported ${totalPages} pages`);
     return users;
   }
 
@@ -158,7 +227,8 @@ export class DxClient {
 
   /**
    * Proves users:write without changing anything: an empty attribute list for an address
-   * that cannot exist. DX answers "unknown user" when the scope is there, 401/403 when not.
+   * that cannot exist. With the scope, DX refuses the unknown user (a 4xx we need not
+   * understand) or accepts a no-op; without it, 401/403.
    */
   async probeWrite(): Promise<void> {
     try {
@@ -169,29 +239,31 @@ export class DxClient {
         schema: DxAttributesUpdateResponse,
       });
     } catch (error) {
-      if (error instanceof CoderDxError && error.code === "dx_unknown_user") return;
+      if (error instanceof CoderDxError && error.code === "dx_rejected") return;
       throw error;
     }
   }
 
   /** Lower-cased names of the attribute groups DX has. */
-  async listAttributeGroups(): Promise<Set<string>> {
+  async listAttributeGroups({ signal }: CallOptions = {}): Promise<Set<string>> {
     const { data } = await this.http.request({
       method: "GET",
       path: "/attributeGroups.list",
       schema: DxAttributeGroups,
+      signal,
     });
     return new Set(data.attribute_groups.map((group) => group.name.toLowerCase()));
   }
 
   /**
-   * Sets the named groups (null removes). A 200 whose `failures` is non-empty, or that
-   * reports any group `updated: false`, is a rejection.
+   * Sets the named groups (null removes) and returns DX's answer: all of the user's
+   * attributes and any failures. What it proves is `judgeAttributeWrite`'s business.
    */
   async updateAttributes(
     email: string,
     attributes: Record<string, string | null>,
-  ): Promise<WriteReceipt> {
+    options: CallOptions = {},
+  ): Promise<DxWriteAnswer<DxAttributesAnswer>> {
     const { data, attempts } = await this.http.request({
       method: "POST",
       path: "/users.attributes.update",
@@ -200,34 +272,23 @@ export class DxClient {
         attributes: Object.entries(attributes).map(([name, value]) => ({ name, value })),
       },
       schema: DxAttributesUpdateResponse,
+      signal: options.signal,
     });
-    const notUpdated = data.user.attributes.filter((a) => a.updated === false).map((a) => a.name);
-    if (data.user.failures.length > 0 || notUpdated.length > 0) {
-      const error = new HttpError(
-        "dx_rejected",
-        `DX POST /users.attributes.update accepted the call but refused ${
-          data.user.failures.length > 0
-            ? `: ${excerpt(JSON.stringify(data.user.failures))}`
-            : `group(s) ${notUpdated.join(", ")}`
-        }`,
-        { endpoint: "POST /users.attributes.update", status: 200 },
-      );
-      error.attempts = attempts;
-      throw error;
-    }
-    return { attempts };
+    return { attempts, answer: data.user };
   }
 
   async updateProperties(
     email: string,
     properties: Record<string, string | null>,
-  ): Promise<WriteReceipt> {
-    const { attempts } = await this.http.request({
+    options: CallOptions = {},
+  ): Promise<DxWriteAnswer<DxPropertiesAnswer>> {
+    const { data, attempts } = await this.http.request({
       method: "POST",
       path: "/users.update",
       body: { email, ...properties },
       schema: DxUserUpdateResponse,
+      signal: options.signal,
     });
-    return { attempts };
+    return { attempts, answer: data.user };
   }
 }

@@ -1,7 +1,9 @@
 import pRetry from "p-retry";
 import { setTimeout as sleep } from "node:timers/promises";
+import { type Dispatcher, request as undiciRequest } from "undici";
 import type { z } from "zod";
 import { CoderDxError, type ErrorCode } from "../errors";
+import { createDispatcher } from "./dispatcher";
 import type { RateBudget } from "./rate-budget";
 
 export type Service = "coder" | "dx";
@@ -20,13 +22,25 @@ export interface HttpClientOptions {
   baseUrl: string;
   headers: Record<string, string>;
   budget: RateBudget;
+  /** The connection pool; one per service (see createDispatcher). */
+  dispatcher?: Dispatcher;
   timeoutMs?: number;
+  /** Attempts for 5xx and network errors. */
   maxAttempts?: number;
   /** First retry delay; later ones grow ×2 with jitter, up to `maxRetryDelayMs`. */
   retryBaseMs?: number;
   maxRetryDelayMs?: number;
+  /**
+   * How long one request may keep retrying, in all. A 429 does not use up `maxAttempts`:
+   * rate limits are ridden out until this much time has passed.
+   */
+  maxRetryTimeMs?: number;
   /** Turns a non-2xx response into the service's typed error. */
   describeError: (status: number, body: string, endpoint: string) => CoderDxError;
+  /** Turns a 2xx JSON body that says it failed (DX's `ok:false`) into a typed error. */
+  describeFailedBody?: (json: unknown, body: string, endpoint: string) => CoderDxError | null;
+  /** The setting the base URL came from, to name in fixes: `CODER_URL`, `DX_API_URL`. */
+  urlSetting: { name: string; value: string };
   onRequest?: (event: RequestEvent) => void;
 }
 
@@ -36,6 +50,8 @@ export interface RequestOptions<T> {
   query?: Record<string, string | number | undefined>;
   body?: unknown;
   schema: z.ZodType<T>;
+  /** Aborts the request (and its retries) at once: a shutdown past its drain deadline. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface HttpResult<T> {
@@ -50,6 +66,8 @@ export class HttpError extends CoderDxError {
 }
 
 const EXCERPT = 160;
+/** However long the retry time, one request never tries more often than this. */
+const MAX_ATTEMPTS_EVER = 50;
 
 export function excerpt(text: string): string {
   const flat = text.replace(/\s+/g, " ").trim();
@@ -69,10 +87,27 @@ function retryable(code: ErrorCode): boolean {
   return code === "coder_unavailable" || code === "dx_unavailable";
 }
 
+/** Node's and OpenSSL's codes for a certificate that cannot be trusted. */
+const TLS_CODES =
+  /^(CERT_|UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED_CERT|ERR_TLS_CERT|HOSTNAME_MISMATCH|ERR_SSL_)/;
+
+function header(headers: Record<string, string | string[] | undefined>, name: string) {
+  const value = headers[name];
+  return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);
+}
+
+function isJsonContentType(contentType: string | null): boolean {
+  return contentType !== null && /\bjson\b/i.test(contentType);
+}
+
 /**
- * The one place that turns HTTP into typed results: a request budget, a per-request
- * timeout, retries with exponential backoff and jitter on 429/5xx/network errors
- * (honouring Retry-After), error bodies to typed errors, success bodies parsed with zod.
+ * The one place that turns HTTP into typed results: a request budget, per-request timeouts,
+ * retries with exponential backoff and jitter on 429/5xx/network errors (honouring
+ * Retry-After), error bodies to typed errors, success bodies parsed with zod.
+ *
+ * What it refuses rather than retries, because retrying cannot help and following could
+ * hurt: a redirect (it would carry the token to wherever it points), a certificate that
+ * cannot be trusted, and a 2xx that is not JSON at all (an SSO login wall or a proxy page).
  * Secrets are sent in headers only and never copied into an error.
  */
 export class HttpClient {
@@ -80,20 +115,37 @@ export class HttpClient {
   private readonly maxAttempts: number;
   private readonly retryBaseMs: number;
   private readonly maxRetryDelayMs: number;
+  private readonly maxRetryTimeMs: number;
+  private readonly dispatcher: Dispatcher;
+  private readonly name: string;
 
   constructor(private readonly options: HttpClientOptions) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.retryBaseMs = options.retryBaseMs ?? 500;
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
+    this.maxRetryTimeMs = options.maxRetryTimeMs ?? 90_000;
+    this.dispatcher = options.dispatcher ?? createDispatcher({ connections: 8 });
+    this.name = options.service === "dx" ? "DX" : "Coder";
   }
 
   get service(): Service {
     return this.options.service;
   }
 
+  /** Closes the connection pool (idle sockets never keep the process alive either way). */
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  /** The delay before the n-th retry (0-based): base × 2ⁿ with jitter, capped. */
+  private backoff(n: number): number {
+    return Math.min(this.maxRetryDelayMs, this.retryBaseMs * 2 ** n * (1 + Math.random()));
+  }
+
   async request<T>(request: RequestOptions<T>): Promise<HttpResult<T>> {
     let attempts = 0;
+    let rateLimited = 0;
     try {
       const data = await pRetry(
         async () => {
@@ -105,12 +157,27 @@ export class HttpClient {
           factor: 2,
           minTimeout: this.retryBaseMs,
           maxTimeout: this.maxRetryDelayMs,
+          maxRetryTime: this.maxRetryTimeMs,
           randomize: true,
-          shouldRetry: ({ error }) => error instanceof HttpError && retryable(error.code),
-          onFailedAttempt: async ({ error, retriesLeft }) => {
-            // Retry-After is the server's word; the backoff p-retry adds on top is the jitter.
-            if (retriesLeft > 0 && error instanceof HttpError && error.retryAfterMs !== null) {
-              await sleep(Math.min(error.retryAfterMs, this.maxRetryDelayMs));
+          ...(request.signal ? { signal: request.signal } : {}),
+          shouldRetry: ({ error }) =>
+            error instanceof HttpError && retryable(error.code) && attempts < MAX_ATTEMPTS_EVER,
+          // A 429 waits in the shared budget pause below, not in p-retry's own backoff.
+          shouldConsumeRetry: ({ error }) =>
+            !(error instanceof HttpError && error.details.status === 429),
+          onFailedAttempt: async ({ error }) => {
+            if (!(error instanceof HttpError) || !retryable(error.code)) return;
+            if (error.details.status === 429) {
+              // The limit is shared by every worker (and, for DX, by other integrations over a
+              // 60-second sliding window): everyone waits, with the server's Retry-After or a
+              // backoff that grows past that window when it gives none.
+              this.options.budget.pauseFor(error.retryAfterMs ?? this.backoff(rateLimited));
+              rateLimited += 1;
+            } else if (error.retryAfterMs !== null) {
+              // Retry-After on a 503 is the server's word; p-retry's backoff on top is the jitter.
+              await sleep(Math.min(error.retryAfterMs, this.maxRetryDelayMs), undefined, {
+                ...(request.signal ? { signal: request.signal } : {}),
+              });
             }
           },
         },
@@ -121,11 +188,34 @@ export class HttpClient {
         error.attempts = attempts;
         throw error;
       }
+      if (request.signal?.aborted) {
+        const aborted = new HttpError(
+          "interrupted",
+          `${this.name} ${request.method} ${request.path}: aborted while shutting down`,
+          { endpoint: `${request.method} ${request.path}` },
+        );
+        aborted.attempts = attempts;
+        throw aborted;
+      }
       throw error;
     }
   }
 
-  private async attempt<T>({ method, path, query, body, schema }: RequestOptions<T>): Promise<T> {
+  private fail(code: ErrorCode, message: string, endpoint: string, status?: number): HttpError {
+    return new HttpError(code, `${this.name} ${endpoint}: ${message}`, {
+      endpoint,
+      ...(status === undefined ? {} : { status }),
+    });
+  }
+
+  private async attempt<T>({
+    method,
+    path,
+    query,
+    body,
+    schema,
+    signal,
+  }: RequestOptions<T>): Promise<T> {
     const { service, baseUrl, headers, budget } = this.options;
     const url = new URL(baseUrl + path);
     for (const [key, value] of Object.entries(query ?? {})) {
@@ -133,23 +223,29 @@ export class HttpClient {
     }
     const endpoint = `${method} ${path}`;
     const asked = performance.now();
-    const answered = await budget.take();
+    const answered = await budget.take(signal);
     const waitMs = performance.now() - asked;
     const started = performance.now();
-    let response: Response;
+    let status: number;
+    let responseHeaders: Record<string, string | string[] | undefined>;
     let text: string;
     try {
-      response = await fetch(url, {
+      const response = await undiciRequest(url, {
         method,
+        dispatcher: this.dispatcher,
         headers: {
           accept: "application/json",
           ...(body === undefined ? {} : { "content-type": "application/json" }),
           ...headers,
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+        ...(signal ? { signal } : {}),
       });
-      text = await response.text();
+      status = response.statusCode;
+      responseHeaders = response.headers;
+      text = await response.body.text();
       answered();
     } catch (error) {
       answered();
@@ -160,44 +256,60 @@ export class HttpClient {
         ms: performance.now() - started,
         waitMs,
       });
-      const cause = error as Error & { cause?: { code?: string; message?: string } };
-      const reason =
-        cause.name === "TimeoutError"
-          ? `timed out after ${this.timeoutMs} ms`
-          : `${cause.message}${cause.cause ? ` (${cause.cause.code ?? cause.cause.message})` : ""}`;
-      throw new HttpError(
-        `${service}_unavailable`,
-        `${service === "dx" ? "DX" : "Coder"} ${endpoint}: ${reason}`,
-        {
-          endpoint,
-          retryable: true,
-        },
-      );
+      if (signal?.aborted) throw error;
+      throw this.networkError(error, endpoint, url);
     }
     this.options.onRequest?.({
       service,
       endpoint,
-      status: response.status,
+      status,
       ms: performance.now() - started,
       waitMs,
     });
 
-    if (!response.ok) {
-      const typed = this.options.describeError(response.status, text, endpoint);
-      const error = new HttpError(typed.code, typed.message, { endpoint, status: response.status });
-      error.retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+    if (status >= 300 && status < 400) {
+      const location = header(responseHeaders, "location");
+      const target = location && URL.canParse(location, url.href) ? new URL(location, url) : null;
+      throw this.fail(
+        `${service}_url_invalid`,
+        `answered ${status} redirecting to ${target?.href ?? "(no Location)"}; coder-dx does not follow redirects (they would carry the token elsewhere): ${this.urlFix(url, target)}`,
+        endpoint,
+        status,
+      );
+    }
+    if (status < 200 || status >= 300) {
+      const typed = this.options.describeError(status, text, endpoint);
+      const error = new HttpError(typed.code, typed.message, {
+        ...typed.details,
+        endpoint,
+        status,
+      });
+      error.retryAfterMs = parseRetryAfter(header(responseHeaders, "retry-after"));
       throw error;
     }
+    const contentType = header(responseHeaders, "content-type");
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
-      // A 200 that is not JSON (an HTML proxy page, a cut-off body) is a passing fault: retry.
-      throw new HttpError(
-        `${service}_unavailable`,
-        `${service === "dx" ? "DX" : "Coder"} ${endpoint}: response is not JSON: ${excerpt(text)}`,
-        { endpoint, status: response.status, retryable: true },
+      if (isJsonContentType(contentType)) {
+        // Declared JSON but cut off or garbled on the way: a passing fault, retried.
+        throw new HttpError(
+          `${service}_unavailable`,
+          `${this.name} ${endpoint}: the JSON response was cut off or garbled: ${excerpt(text)}`,
+          { endpoint, status, retryable: true },
+        );
+      }
+      throw this.fail(
+        `${service}_url_invalid`,
+        `answered ${status} with ${contentType ?? "no content type"}, not JSON (a login page or a proxy in the way?) at ${url.origin}: check ${this.options.urlSetting.name} and that this machine reaches the API directly: ${excerpt(text)}`,
+        endpoint,
+        status,
       );
+    }
+    const failed = this.options.describeFailedBody?.(json, text, endpoint);
+    if (failed) {
+      throw new HttpError(failed.code, failed.message, { ...failed.details, endpoint, status });
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
@@ -205,12 +317,45 @@ export class HttpClient {
       const where = issue
         ? `${issue.path.join(".") || "(root)"}: ${issue.message}`
         : "unexpected shape";
-      throw new HttpError(
+      throw this.fail(
         `${service}_bad_response`,
-        `${service === "dx" ? "DX" : "Coder"} ${endpoint}: unexpected response (${where}): ${excerpt(text)}`,
-        { endpoint, status: response.status },
+        `unexpected response (${where}): ${excerpt(text)}`,
+        endpoint,
+        status,
       );
     }
     return parsed.data;
+  }
+
+  /** "set CODER_URL to …" when a redirect moved the whole API, else "check CODER_URL". */
+  private urlFix(requested: URL, target: URL | null): string {
+    const { name, value } = this.options.urlSetting;
+    const base = new URL(value).pathname.replace(/\/+$/, "");
+    const tail = requested.pathname.slice(base.length);
+    if (target && tail && target.pathname.endsWith(tail)) {
+      return `set ${name} to ${target.origin}${target.pathname.slice(0, -tail.length)}`;
+    }
+    return `check ${name} (now ${value})`;
+  }
+
+  private networkError(error: unknown, endpoint: string, url: URL): HttpError {
+    const { service } = this.options;
+    const cause = error as Error & { code?: string; cause?: { code?: string; message?: string } };
+    const code = cause.code ?? cause.cause?.code ?? "";
+    if (TLS_CODES.test(code) || TLS_CODES.test(cause.cause?.code ?? "")) {
+      return this.fail(
+        `${service}_tls`,
+        `the certificate of ${url.host} is not trusted (${code || cause.message}); if it comes from a private CA, point NODE_EXTRA_CA_CERTS at that CA's PEM file; otherwise check ${this.options.urlSetting.name}`,
+        endpoint,
+      );
+    }
+    const reason =
+      code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT"
+        ? `timed out after ${this.timeoutMs} ms`
+        : `${cause.message}${code && !cause.message.includes(code) ? ` (${code})` : ""}`;
+    return new HttpError(`${service}_unavailable`, `${this.name} ${endpoint}: ${reason}`, {
+      endpoint,
+      retryable: true,
+    });
   }
 }

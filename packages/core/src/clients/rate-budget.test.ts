@@ -35,18 +35,18 @@ const busiestWindow = (starts: number[], windowMs: number) => {
 describe("RateBudget", () => {
   it("never schedules more than requestsPerMinute / 60 starts in any 1-second window", async () => {
     for (const rpm of [600, 1200, 60_000]) {
-      const starts = await schedule(new RateBudget(rpm), 3 * (rpm / 60) + 7);
+      const starts = await schedule(RateBudget.perSecond(rpm), 3 * (rpm / 60) + 7);
       expect(busiestWindow(starts, 1000)).toBe(rpm / 60);
     }
   });
 
   it("keeps budgets under one request per second to their minute rate", async () => {
-    const starts = await schedule(new RateBudget(30), 4);
+    const starts = await schedule(RateBudget.perSecond(30), 4);
     expect((starts[3] as number) - (starts[0] as number)).toBeGreaterThanOrEqual(3 * 2000 - 1e-6);
   });
 
   it("lets a window's worth start at once, then waits for the window to slide", async () => {
-    const starts = await schedule(new RateBudget(1200), 21);
+    const starts = await schedule(RateBudget.perSecond(1200), 21);
     expect((starts[19] as number) - (starts[0] as number)).toBeLessThan(50);
     expect((starts[20] as number) - (starts[0] as number)).toBeGreaterThanOrEqual(1000 - 1e-6);
   });

@@ -84,6 +84,36 @@ describe("config files", () => {
     );
   });
 
+  it("refuses settings that would write the wrong group or value, naming each", () => {
+    const refused = (yaml: string) => errorOf(() => loadConfigFile(file("c.yaml", yaml))).message;
+    expect(refused("groups:\n  usage: { name: coder }\n")).toMatch(
+      /groups\.usage\.name: "coder" is the same DX attribute group as groups\.status\.name/,
+    );
+    expect(
+      refused("groups:\n  extra:\n    - { name: CODER USAGE LEVEL, from: loginType }\n"),
+    ).toMatch(/groups\.extra\.0\.name: .* same DX attribute group as groups\.usage\.name/);
+    expect(refused("groups:\n  usage: { heavyHours: 5, moderateHours: 10 }\n")).toMatch(
+      /groups\.usage\.heavyHours: must be at least moderateHours \(10\)/,
+    );
+    expect(refused("groups:\n  status: { values: { former: '  ' } }\n")).toMatch(
+      /groups\.status\.values\.former: must not be empty/,
+    );
+    expect(refused("groups:\n  usage: { values: { light: Heavy } }\n")).toMatch(
+      /groups\.usage\.values\.light: "Heavy" is also the value for heavy/,
+    );
+    expect(refused("nonUsers: active\n")).toMatch(/nonUsers: "active" is already a value/);
+    expect(refused("dx:\n  requestsPerMinute: 100000\n")).toMatch(/dx\.requestsPerMinute: .*60000/);
+    expect(refused("coder:\n  timeoutMs: 3600000\n")).toMatch(/coder\.timeoutMs: .*600000/);
+    const dir = mkdtempSync(join(tmpdir(), "coder-dx-config-"));
+    expect(errorOf(() => loadConfigFile(dir)).message).toBe(
+      `config file ${dir}: not a regular file (a directory)`,
+    );
+  });
+
+  it("rides out DX's 60-second rate-limit window by default", () => {
+    expect(defaultConfig().dx.maxRetryTimeMs).toBeGreaterThanOrEqual(60_000);
+  });
+
   it("ships a starter file that is valid and equal to the defaults", () => {
     expect(loadConfigFile(file("c.yaml", STARTER_CONFIG))).toEqual(defaultConfig());
     expect(parseYaml(STARTER_CONFIG)).toHaveProperty("safety.maxRemovals", 5);

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { CoderDxError } from "../errors";
@@ -56,8 +56,16 @@ export function parseConfig(raw: unknown, source: string): Config {
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Config {
   let text: string;
   try {
+    const stat = statSync(path);
+    if (!stat.isFile()) {
+      throw new CoderDxError(
+        "config_invalid",
+        `config file ${path}: not a regular file (${stat.isDirectory() ? "a directory" : "a device, pipe or socket"})`,
+      );
+    }
     text = readFileSync(path, "utf8");
   } catch (error) {
+    if (error instanceof CoderDxError) throw error;
     const reason =
       (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String(error);
     throw new CoderDxError("config_invalid", `config file ${path}: ${reason}`);

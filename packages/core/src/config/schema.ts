@@ -1,7 +1,29 @@
 import { z } from "zod";
 
 const GroupName = z.string().trim().min(1, "must not be empty");
+/** An attribute value DX shows as a filter option: never empty. */
+const ValueName = z.string().trim().min(1, "must not be empty");
 const Hours = z.number().min(0);
+/** DX allows 1,000 per minute per account; Coder 512 per endpoint by default. */
+const RequestsPerMinute = z.number().int().min(1).max(60_000);
+const TimeoutMs = z.number().int().min(100).max(600_000);
+const RetryBaseMs = z.number().int().min(0).max(60_000);
+/** How long one request may keep retrying in all (429s included). */
+const MaxRetryTimeMs = z.number().int().min(0).max(3_600_000);
+
+/** The remote-service settings both Coder and DX share. */
+const remote = {
+  url: z.url().optional(),
+  timeoutMs: TimeoutMs.default(30_000),
+  maxAttempts: z.number().int().min(1).max(20).default(5),
+  /** First retry delay; later ones double, with jitter. */
+  retryBaseMs: RetryBaseMs.default(500),
+  /**
+   * Total retry time per request. DX counts its limit over a 60-second sliding window shared
+   * with other integrations: a 429 without Retry-After is ridden out past that window.
+   */
+  maxRetryTimeMs: MaxRetryTimeMs.default(90_000),
+};
 
 /** A declarative rule for an extra attribute group: which Coder field, and how its values map. */
 export const ExtraGroup = z
@@ -9,9 +31,9 @@ export const ExtraGroup = z
     name: GroupName,
     from: z.enum(["loginType", "siteRole", "organization"]),
     /** Coder value → DX value; values missing here pass through unchanged unless `default` is set. */
-    map: z.record(z.string(), z.string()).default({}),
+    map: z.record(z.string(), ValueName).default({}),
     /** Used when the Coder value is missing or not in `map` (null: leave the group empty). */
-    default: z.string().nullable().optional(),
+    default: ValueName.nullable().optional(),
   })
   .strict();
 export type ExtraGroup = z.infer<typeof ExtraGroup>;
@@ -34,30 +56,22 @@ export const Config = z
   .object({
     coder: z
       .object({
-        url: z.url().optional(),
+        ...remote,
         /** Normally from CODER_SESSION_TOKEN; here only as a `${VAR}` reference. */
         token: z.string().min(1).optional(),
         usageWindowDays: z.number().int().min(1).max(365).default(28),
-        requestsPerMinute: z.number().int().min(1).default(300),
-        timeoutMs: z.number().int().min(100).default(30_000),
-        maxAttempts: z.number().int().min(1).max(20).default(5),
-        /** First retry delay; later ones double, with jitter. */
-        retryBaseMs: z.number().int().min(0).default(500),
+        requestsPerMinute: RequestsPerMinute.default(300),
       })
       .strict()
       .prefault({}),
     dx: z
       .object({
-        url: z.url().optional(),
+        ...remote,
         /** Normally from DX_API_TOKEN; here only as a `${VAR}` reference. */
         token: z.string().min(1).optional(),
-        requestsPerMinute: z.number().int().min(1).max(100_000).default(600),
+        requestsPerMinute: RequestsPerMinute.default(600),
         concurrency: z.number().int().min(1).max(256).default(8),
         readBack: z.boolean().default(true),
-        timeoutMs: z.number().int().min(100).default(30_000),
-        maxAttempts: z.number().int().min(1).max(20).default(5),
-        /** First retry delay; later ones double, with jitter. */
-        retryBaseMs: z.number().int().min(0).default(500),
       })
       .strict()
       .prefault({}),
@@ -68,10 +82,10 @@ export const Config = z
             name: GroupName.default("Coder"),
             values: z
               .object({
-                active: z.string().default("Active"),
-                dormant: z.string().default("Dormant"),
-                suspended: z.string().default("Suspended"),
-                former: z.string().default("Former user"),
+                active: ValueName.default("Active"),
+                dormant: ValueName.default("Dormant"),
+                suspended: ValueName.default("Suspended"),
+                former: ValueName.default("Former user"),
               })
               .strict()
               .prefault({}),
@@ -85,10 +99,10 @@ export const Config = z
             moderateHours: Hours.default(10),
             values: z
               .object({
-                heavy: z.string().default("Heavy"),
-                moderate: z.string().default("Moderate"),
-                light: z.string().default("Light"),
-                none: z.string().default("None"),
+                heavy: ValueName.default("Heavy"),
+                moderate: ValueName.default("Moderate"),
+                light: ValueName.default("Light"),
+                none: ValueName.default("None"),
               })
               .strict()
               .prefault({}),
@@ -109,7 +123,7 @@ export const Config = z
       .strict()
       .prefault({}),
     deprovision: z.enum(["mark", "clear", "ignore"]).default("mark"),
-    nonUsers: z.string().min(1).nullable().default(null),
+    nonUsers: ValueName.nullable().default(null),
     drift: z.enum(["overwrite", "respect"]).default("overwrite"),
     safety: z
       .object({
@@ -139,9 +153,82 @@ export const Config = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine(refuseWrongWrites);
 export type Config = z.infer<typeof Config>;
 export type ConfigInput = z.input<typeof Config>;
+
+type ConfigShape = {
+  groups: {
+    status: { name: string; values: Record<string, string> };
+    usage: {
+      name: string;
+      heavyHours: number;
+      moderateHours: number;
+      values: Record<string, string>;
+    };
+    extra: { name: string }[];
+  };
+  nonUsers: string | null;
+};
+
+/**
+ * Settings that are each valid but together would write the wrong thing: DX matches group
+ * names case-insensitively, so two owned groups differing only by case are one group written
+ * twice; two levels with one value name cannot be told apart in DX's reports.
+ */
+function refuseWrongWrites(config: ConfigShape, ctx: z.RefinementCtx): void {
+  const { status, usage, extra } = config.groups;
+  const owned: [string, string][] = [
+    ["groups.status.name", status.name],
+    ["groups.usage.name", usage.name],
+    ...extra.map((g, i): [string, string] => [`groups.extra.${i}.name`, g.name]),
+  ];
+  const seen = new Map<string, string>();
+  for (const [path, name] of owned) {
+    const first = seen.get(name.toLowerCase());
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: path.split("."),
+        message: `"${name}" is the same DX attribute group as ${first} (DX compares group names case-insensitively)`,
+      });
+    } else seen.set(name.toLowerCase(), path);
+  }
+  if (usage.heavyHours < usage.moderateHours) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["groups", "usage", "heavyHours"],
+      message: `must be at least moderateHours (${usage.moderateHours})`,
+    });
+  }
+  for (const [group, values] of [
+    ["status", status.values],
+    ["usage", usage.values],
+  ] as const) {
+    const names = new Map<string, string>();
+    for (const [key, value] of Object.entries(values)) {
+      const other = names.get(value.toLowerCase());
+      if (other !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["groups", group, "values", key],
+          message: `"${value}" is also the value for ${other}; each value must be distinct`,
+        });
+      } else names.set(value.toLowerCase(), key);
+    }
+  }
+  if (
+    config.nonUsers !== null &&
+    Object.values(status.values).some((v) => v.toLowerCase() === config.nonUsers?.toLowerCase())
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["nonUsers"],
+      message: `"${config.nonUsers}" is already a value of the ${status.name} group for Coder users`,
+    });
+  }
+}
 
 export function defaultConfig(): Config {
   return Config.parse({});

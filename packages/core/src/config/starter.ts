@@ -8,8 +8,9 @@ coder:
   usageWindowDays: 28                 # whole UTC days ending at today's 00:00 UTC
   requestsPerMinute: 300              # Coder allows 512 per user per endpoint
   timeoutMs: 30000                    # per request
-  maxAttempts: 5                      # retries on 429, 5xx and network errors, with backoff
+  maxAttempts: 5                      # attempts on 5xx and network errors, with backoff
   retryBaseMs: 500                    # the first retry's delay; later ones double, with jitter
+  maxRetryTimeMs: 90000               # one request retries (429s included) for at most this long
 
 dx:
   # url: https://api.getdx.com        # or DX_API_URL
@@ -19,6 +20,7 @@ dx:
   timeoutMs: 30000
   maxAttempts: 5
   retryBaseMs: 500
+  maxRetryTimeMs: 90000               # DX's limit is a 60 s sliding window: a 429 is ridden out past it
 
 groups:
   status:

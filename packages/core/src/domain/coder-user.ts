@@ -25,7 +25,14 @@ export const CoderUserActivity = z.object({
   report: z.object({
     start_time: z.string(),
     end_time: z.string(),
-    users: z.array(z.object({ user_id: z.string(), username: z.string(), seconds: z.number() })),
+    users: z.array(
+      z.object({
+        user_id: z.string(),
+        username: z.string(),
+        // int64, "always a multiple of 60" (coderd/database/queries/insights.sql): never negative.
+        seconds: z.number().int().nonnegative(),
+      }),
+    ),
   }),
 });
 

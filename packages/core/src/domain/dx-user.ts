@@ -19,9 +19,15 @@ export const DxUsersPage = z.object({
   ok: DxOk,
   users: z.array(DxUser),
   next_page: z.number().int().nullable(),
-  total: z.number().int().optional(),
+  total: z.number().int().nonnegative().optional(),
+  total_pages: z.number().int().nonnegative().optional(),
 });
 
+/**
+ * `users.attributes.update`'s answer: *all* of the user's attributes, groups the request did
+ * not name included, `updated: true` only where this request changed something (seeds/002).
+ * What goes into `failures` is undocumented (reference/dx/API.md §8), so its entries stay raw.
+ */
 export const DxAttributesUpdateResponse = z.object({
   ok: DxOk,
   user: z.object({
@@ -38,8 +44,14 @@ export const DxAttributesUpdateResponse = z.object({
       .default([]),
   }),
 });
+export type DxAttributesAnswer = z.infer<typeof DxAttributesUpdateResponse>["user"];
 
-export const DxUserUpdateResponse = z.object({ ok: DxOk });
+/** `users.update` answers with the user and its properties (the older docs page's example). */
+export const DxUserUpdateResponse = z.object({
+  ok: DxOk,
+  user: z.record(z.string(), z.unknown()).optional(),
+});
+export type DxPropertiesAnswer = z.infer<typeof DxUserUpdateResponse>["user"];
 
 export const DxAttributeGroups = z.object({
   ok: DxOk,

@@ -13,12 +13,14 @@ function aPlan(removals: number, tracked: number, writtenGroups: string[] = ["Co
     drift: false,
     note: null,
     desired: null,
+    observed: null,
     attributes: { before: {}, after: Object.fromEntries(writtenGroups.map((g) => [g, "x"])) },
     properties: null,
   };
   return {
     ownedGroups: writtenGroups,
     entries: [entry],
+    adopt: [],
     counts: {
       users: 1,
       unchanged: 0,

@@ -49,6 +49,8 @@ export interface PlanEntry {
   note: string | null;
   /** The owned attribute values this person should have (null for invalid/excluded). */
   desired: AttributeValues | null;
+  /** The owned groups as DX's listing showed them, or null when it did not list the person. */
+  observed: AttributeValues | null;
   attributes: PlannedWrite | null;
   properties: PlannedWrite | null;
 }
@@ -70,6 +72,11 @@ export interface Plan {
   ownedGroups: string[];
   entries: PlanEntry[];
   counts: PlanCounts;
+  /**
+   * States DX already holds that coder-dx has not recorded: people DX lists with exactly the
+   * values they should have. A real run records them without a write.
+   */
+  adopt: UserState[];
 }
 
 export interface PlanInput {
@@ -111,13 +118,18 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
     email: string,
     desired: AttributeValues,
     last: UserState | undefined,
-  ): { action: PlanAction; drift: boolean; write: PlannedWrite | null } => {
+  ): {
+    action: PlanAction;
+    drift: boolean;
+    write: PlannedWrite | null;
+    seen: AttributeValues | null;
+  } => {
     const seen = observedOwned(email);
     const pushed = last ? pickValues(last.attributes, groups) : null;
     const before = seen ?? pushed ?? pickValues({}, groups);
     const drift = seen !== null && pushed !== null && !isEmpty(pushed) && !sameValues(seen, pushed);
-    if (sameValues(before, desired)) return { action: "unchanged", drift, write: null };
-    if (drift && config.drift === "respect") return { action: "drift", drift, write: null };
+    if (sameValues(before, desired)) return { action: "unchanged", drift, write: null, seen };
+    if (drift && config.drift === "respect") return { action: "drift", drift, write: null, seen };
     if (
       seen === null &&
       last?.unmatchedAt &&
@@ -125,9 +137,14 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
       sameValues(last.unmatchedAttributes, desired) &&
       now.getTime() - Date.parse(last.unmatchedAt) < UNMATCHED_RECHECK_MS
     ) {
-      return { action: "unmatched", drift, write: null };
+      return { action: "unmatched", drift, write: null, seen };
     }
-    return { action: isEmpty(before) ? "set" : "change", drift, write: { before, after: desired } };
+    return {
+      action: isEmpty(before) ? "set" : "change",
+      drift,
+      write: { before, after: desired },
+      seen,
+    };
   };
 
   const planProperties = (
@@ -141,6 +158,7 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
   };
 
   // Current Coder users.
+  const adopt: UserState[] = [];
   const currentEmails = new Set<string>();
   const emailByCoderId = new Map<string, string>();
   let users = 0;
@@ -152,8 +170,23 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
     const last = state.get(person.email);
     // mapCoderUsers fills every owned group, in order: hold its object rather than a copy.
     const desired = person.attributes;
-    const { action, drift, write } = planAttributes(person.email, desired, last);
+    const { action, drift, write, seen } = planAttributes(person.email, desired, last);
     const properties = planProperties(person.properties, last);
+    const known =
+      last !== undefined &&
+      last.coderUserId === person.coderUserIds[0] &&
+      sameValues(pickValues(last.attributes, groups), desired);
+    if (action === "unchanged" && seen !== null && !known) {
+      adopt.push({
+        email: person.email,
+        coderUserId: person.coderUserIds[0] ?? null,
+        attributes: desired,
+        properties: last?.properties ?? {},
+        updatedAt: now.toISOString(),
+        unmatchedAt: null,
+        unmatchedAttributes: null,
+      });
+    }
     entries.push({
       email: person.email,
       coderUserId: person.coderUserIds[0] ?? null,
@@ -165,6 +198,7 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
           ? `merged ${person.usernames.length} Coder accounts (${person.usernames.join(", ")})`
           : null,
       desired,
+      observed: seen,
       attributes: write,
       properties,
     });
@@ -189,6 +223,7 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
         drift: false,
         note: account.reason,
         desired: null,
+        observed: null,
         attributes: null,
         properties: null,
       });
@@ -207,7 +242,8 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
       continue;
     if (config.deprovision === "ignore") continue;
     const target = config.deprovision === "mark" ? former : pickValues({}, groups);
-    const before = observedOwned(last.email) ?? pickValues(last.attributes, groups);
+    const seen = observedOwned(last.email);
+    const before = seen ?? pickValues(last.attributes, groups);
     if (sameValues(before, target)) continue;
     const newEmail = emailByCoderId.get(last.coderUserId);
     removals += 1;
@@ -219,6 +255,7 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
       drift: false,
       note: newEmail ? `email changed to ${newEmail}` : "no longer in Coder",
       desired: target,
+      observed: seen,
       attributes: { before, after: target },
       properties: null,
     });
@@ -243,6 +280,7 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
         drift: false,
         note: "DX user with no Coder account",
         desired: target,
+        observed: observedOwned(seen.email),
         attributes: write,
         properties: null,
       });
@@ -254,6 +292,7 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
   return {
     ownedGroups: groups,
     entries,
+    adopt,
     counts: {
       users,
       unchanged: count((e) => e.action === "unchanged"),

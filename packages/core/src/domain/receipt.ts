@@ -1,19 +1,5 @@
-import type { ChangeReceipt, RunCounts } from "../ports";
+import type { ChangeReceipt } from "../ports";
 import type { UserState } from "./plan";
-
-export function emptyRunCounts(): RunCounts {
-  return {
-    users: 0,
-    unchanged: 0,
-    changed: 0,
-    applied: 0,
-    rejected: 0,
-    invalid: 0,
-    excluded: 0,
-    unmatched: 0,
-    drift: 0,
-  };
-}
 
 /**
  * A person's state after a receipt: DX confirmed values (merged into what it held) or refused

@@ -8,12 +8,13 @@ export async function readPeople(
   coder: CoderSource,
   config: Config,
   now: Date,
+  signal?: AbortSignal,
 ): Promise<MappedUsers> {
   const window = usageWindow(now, config.coder.usageWindowDays);
   const [users, me, usage] = await Promise.all([
-    coder.listUsers(),
-    coder.getMe(),
-    coder.getUserActivity(window.start, window.end),
+    coder.listUsers({ signal }),
+    coder.getMe({ signal }),
+    coder.getUserActivity(window.start, window.end, { signal }),
   ]);
   return mapCoderUsers({ users, usageSeconds: usage, tokenOwnerId: me.id, config });
 }

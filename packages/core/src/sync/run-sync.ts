@@ -1,33 +1,14 @@
-import { hostname } from "node:os";
-import { readPeople } from "./read-people";
 import type { Config } from "../config/schema";
-import { sameValues } from "../domain/attributes";
 import type { DxObservedUser } from "../domain/dx-user";
 import { guardPlan, type Halt } from "../domain/guard";
-import {
-  hasWrite,
-  type Plan,
-  type PlanEntry,
-  planDigest,
-  planSync,
-  type UserState,
-} from "../domain/plan";
-import { CoderDxError, type ErrorInfo, toErrorInfo } from "../errors";
-import {
-  type ChangeKind,
-  type ChangeReceipt,
-  type Clock,
-  type CoderSource,
-  type DxTarget,
-  type Logger,
-  type NewChange,
-  type Run,
-  type RunCounts,
-  type RunTrigger,
-  type SyncStore,
-  silentLogger,
-  systemClock,
-} from "../ports";
+import { type Plan, type PlanEntry, planDigest, planSync, type UserState } from "../domain/plan";
+import { emptyRunCounts, type FinalRunStatus, type RunCounts } from "../domain/run";
+import { finalStatus, reconcilePending } from "../domain/write-outcome";
+import { type ErrorInfo, toErrorInfo } from "../errors";
+import type { Clock, CoderSource, DxTarget, Logger, NewChange, Run, SyncStore } from "../ports";
+import type { RunTrigger } from "../domain/run";
+import { applyPlan } from "./apply-plan";
+import { readPeople } from "./read-people";
 
 export interface SyncDeps {
   coder: CoderSource;
@@ -35,8 +16,9 @@ export interface SyncDeps {
   store: SyncStore;
   clock?: Clock;
   log?: Logger;
-  /** Identifies this process in the run lease. */
+  /** Identifies this process in the run lease (see `currentHolder`). */
   leaseHolder?: string;
+  leaseTtlMs?: number;
 }
 
 export interface Progress {
@@ -50,6 +32,8 @@ export interface PlanOptions {
   /** Limit the run to these people (DX emails, any case). */
   emails?: readonly string[] | undefined;
   onProgress?: (progress: Progress) => void;
+  /** Aborts the reads. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface SyncOptions extends PlanOptions {
@@ -59,8 +43,13 @@ export interface SyncOptions extends PlanOptions {
   force?: boolean;
   /** Apply only if the fresh plan still has this digest (a saved plan, `apply FILE`). */
   expectedDigest?: string | undefined;
-  /** Aborting stops new DX writes; writes in flight finish and are recorded, the rest stay for the next run. */
+  /**
+   * Stop: reads are abandoned, no new DX write starts, writes in flight land and are recorded;
+   * the run ends `interrupted`. Its reason, when a string, says why ("SIGTERM").
+   */
   signal?: AbortSignal | undefined;
+  /** Abort DX writes in flight (a shutdown past its drain deadline); their rows stay pending. */
+  abortSignal?: AbortSignal | undefined;
 }
 
 export interface PreparedPlan {
@@ -77,121 +66,115 @@ export interface SyncResult {
   halts: Halt[];
 }
 
-export const LEASE_TTL_MS = 30_000;
-/** This many DX outages in a row (after retries) mean DX is down: stop instead of failing user by user. */
-const MAX_CONSECUTIVE_UNAVAILABLE = 10;
-
-export function defaultLeaseHolder(): string {
-  return `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
-}
-
-function normaliseEmails(emails: readonly string[] | undefined): Set<string> | null {
+export function normaliseEmails(emails: readonly string[] | undefined): Set<string> | null {
   if (!emails || emails.length === 0) return null;
   return new Set(emails.map((email) => email.trim().toLowerCase()));
 }
 
 /** Read → map → plan → guard. Reads the store, never writes it; `plan` and `apply` share it. */
 export async function preparePlan(deps: SyncDeps, options: PlanOptions): Promise<PreparedPlan> {
-  const { config } = options;
-  const now = (deps.clock ?? systemClock).now();
+  const { config, signal } = options;
+  const now = (deps.clock ?? { now: () => new Date() }).now();
   options.onProgress?.({ phase: "read", done: 0, total: 2 });
   const readDx = async () =>
     config.dx.readBack
-      ? Promise.all([deps.dx.listUsers(), deps.dx.listAttributeGroups()])
+      ? Promise.all([deps.dx.listUsers({ signal }), deps.dx.listAttributeGroups({ signal })])
       : ([null, null] as const);
   // Coder's raw user objects live only inside readPeople: at 100,000 users they are the
   // biggest thing a run holds, and planning needs only the mapped people.
-  const [mapped, [observed, dxGroups]] = await Promise.all([
-    readPeople(deps.coder, config, now),
+  const [mapped, [observed, listedGroups]] = await Promise.all([
+    readPeople(deps.coder, config, now, signal),
     readDx(),
   ]);
   // Loaded after the reads, not beside them: the read phase is the run's memory peak.
   const state = deps.store.loadUserStates();
   options.onProgress?.({ phase: "plan", done: 0, total: mapped.accounts });
-  const plan = planSync({
-    mapped,
-    observed,
-    state,
-    config,
-    emails: normaliseEmails(options.emails),
-    now,
-  });
-  const scoped = normaliseEmails(options.emails) !== null;
+  const emails = normaliseEmails(options.emails);
+  const plan = planSync({ mapped, observed, state, config, emails, now });
+  // DX hides privileged groups from organisation tokens in attributeGroups.list, but
+  // users.list shows them on the people who hold them: such a group exists.
+  let dxGroups = listedGroups;
+  if (dxGroups && observed) {
+    dxGroups = new Set(dxGroups);
+    for (const user of observed.values()) for (const group in user.attributes) dxGroups.add(group);
+  }
   const halts = guardPlan({
     plan,
     config,
     sourceCount: mapped.accounts,
     // A scoped run touches a handful of people: the shrink brake compares whole listings only.
-    lastSourceCount: scoped ? null : deps.store.lastSourceCount(),
+    lastSourceCount: emails !== null ? null : deps.store.lastSourceCount(),
     dxGroups,
   });
   return { plan, halts, sourceCount: mapped.accounts, observed, state };
 }
 
-function observedValues(entry: PlanEntry, observed: PreparedPlan["observed"], groups: string[]) {
-  const seen = observed?.get(entry.email);
-  if (!seen) return null;
-  return Object.fromEntries(groups.map((g) => [g, seen.attributes[g.toLowerCase()] ?? null]));
-}
+const base = (runId: string, at: string, entry: PlanEntry) => ({
+  runId,
+  at,
+  email: entry.email,
+  coderUserId: entry.coderUserId,
+  action: entry.action,
+  error: null,
+  attempts: 0,
+  note: entry.note,
+});
 
-/** Audit rows for a plan: one per planned write, plus the reasons some people get none. */
-function changeRows(
+/** The audit rows of one person's planned writes, in write order (attributes, then properties). */
+export function intentRows(
   runId: string,
   at: string,
-  prepared: PreparedPlan,
-  outcome: "planned" | "pending",
+  entry: PlanEntry,
+  outcome: "pending" | "planned" | "skipped",
+  error: ErrorInfo | null = null,
 ): NewChange[] {
   const rows: NewChange[] = [];
-  const groups = prepared.plan.ownedGroups;
-  for (const entry of prepared.plan.entries) {
-    const base = {
-      runId,
-      at,
-      email: entry.email,
-      coderUserId: entry.coderUserId,
-      action: entry.action,
-      error: null,
-      attempts: 0,
-      note: entry.note,
-    };
-    if (entry.attributes) {
-      rows.push({
-        ...base,
-        kind: "attributes",
-        before: entry.attributes.before,
-        after: entry.attributes.after,
-        observed: observedValues(entry, prepared.observed, groups),
-        outcome,
-      });
-    }
-    if (entry.properties) {
-      rows.push({
-        ...base,
-        kind: "properties",
-        before: entry.properties.before,
-        after: entry.properties.after,
-        observed: null,
-        outcome,
-      });
-    }
+  if (entry.attributes) {
+    rows.push({
+      ...base(runId, at, entry),
+      kind: "attributes",
+      before: entry.attributes.before,
+      after: entry.attributes.after,
+      observed: entry.observed,
+      outcome,
+      error,
+    });
+  }
+  if (entry.properties) {
+    rows.push({
+      ...base(runId, at, entry),
+      kind: "properties",
+      before: entry.properties.before,
+      after: entry.properties.after,
+      observed: null,
+      outcome,
+      error,
+    });
+  }
+  return rows;
+}
+
+/** The rows recording why some people get no write: an unusable identity, drift left alone. */
+function reasonRows(runId: string, at: string, plan: Plan): NewChange[] {
+  const rows: NewChange[] = [];
+  for (const entry of plan.entries) {
     if (entry.action === "invalid") {
       rows.push({
-        ...base,
+        ...base(runId, at, entry),
         kind: "attributes",
         before: null,
         after: null,
         observed: null,
         outcome: "invalid",
-        error: { code: "usage_invalid", message: entry.note ?? "invalid identity" },
+        error: { code: "identity_invalid", message: entry.note ?? "invalid identity" },
       });
-    }
-    if (entry.action === "drift") {
+    } else if (entry.action === "drift") {
       rows.push({
-        ...base,
+        ...base(runId, at, entry),
         kind: "attributes",
-        before: observedValues(entry, prepared.observed, groups),
+        before: entry.observed,
         after: entry.desired,
-        observed: observedValues(entry, prepared.observed, groups),
+        observed: entry.observed,
         outcome: "skipped",
         note: "DX holds a value coder-dx did not push; left as is (drift: respect)",
       });
@@ -200,40 +183,13 @@ function changeRows(
   return rows;
 }
 
-/** States DX already holds that the store does not know yet: adopted without a write. */
-function adoptedStates(prepared: PreparedPlan, at: string): UserState[] {
-  const adopted: UserState[] = [];
-  for (const entry of prepared.plan.entries) {
-    if (entry.action !== "unchanged" || !entry.desired || !prepared.observed?.has(entry.email))
-      continue;
-    const last = prepared.state.get(entry.email);
-    if (
-      last &&
-      last.coderUserId === entry.coderUserId &&
-      sameValues(last.attributes, entry.desired)
-    )
-      continue;
-    adopted.push({
-      email: entry.email,
-      coderUserId: entry.coderUserId,
-      attributes: entry.desired,
-      properties: last?.properties ?? {},
-      updatedAt: at,
-      unmatchedAt: null,
-      unmatchedAttributes: null,
-    });
-  }
-  return adopted;
-}
-
 function planCounts(plan: Plan | null): RunCounts {
   const c = plan?.counts;
   return {
+    ...emptyRunCounts(),
     users: c?.users ?? 0,
     unchanged: c?.unchanged ?? 0,
     changed: c?.changed ?? 0,
-    applied: 0,
-    rejected: 0,
     invalid: c?.invalid ?? 0,
     excluded: c?.excluded ?? 0,
     unmatched: c?.unmatched ?? 0,
@@ -241,297 +197,166 @@ function planCounts(plan: Plan | null): RunCounts {
   };
 }
 
-/**
- * Receipts are settled in batches (one transaction per batch, or every 200 ms), not one per
- * person. A crash loses at most the last batch of receipts; those intents stay `pending`, and
- * the next run re-plans them: DX's read-back shows the value, so nothing is written twice.
- */
-class ReceiptBook {
-  private buffer: ChangeReceipt[] = [];
-  private readonly timer: NodeJS.Timeout;
-  failed: unknown = null;
-
-  constructor(private readonly store: SyncStore) {
-    this.timer = setInterval(() => this.flush(), 200);
-    this.timer.unref();
-  }
-
-  add(receipts: ChangeReceipt[]): void {
-    for (const receipt of receipts) this.buffer.push(receipt);
-    if (this.buffer.length >= 256) this.flush();
-  }
-
-  private flush(): void {
-    if (this.buffer.length === 0 || this.failed) return;
-    const batch = this.buffer;
-    this.buffer = [];
-    try {
-      this.store.settleChanges(batch);
-    } catch (error) {
-      this.failed = error;
-    }
-  }
-
-  /** Settles what is left; throws the store's error if any batch failed. */
-  close(): void {
-    clearInterval(this.timer);
-    this.flush();
-    if (this.failed) throw this.failed;
-  }
-}
-
-export interface StartedSync {
+export interface RunContext {
+  deps: SyncDeps;
+  options: SyncOptions;
   run: Run;
-  done: Promise<SyncResult>;
+  clock: Clock;
+  log: Logger;
+  /** Aborted when the caller stops the run or the lease is lost. */
+  stopSignal: AbortSignal;
+  /** Null while the lease is held; why it was lost, once it is. */
+  leaseCheck: () => ErrorInfo | null;
 }
 
 /**
- * Takes the lease and records the run synchronously (so a caller can answer 202 with it
- * or 409 at once), then does the work in the background. `done` never rejects: every
- * failure ends as a recorded run.
+ * Settles intents that earlier runs left `pending` (killed, crashed, aborted in flight) by
+ * what DX's listing shows now. Without a complete read-back they stay pending, for a run that
+ * has one.
  */
-export function startSync(deps: SyncDeps, options: SyncOptions): StartedSync {
-  const { store } = deps;
-  const clock = deps.clock ?? systemClock;
-  const log = deps.log ?? silentLogger;
-  const holder = deps.leaseHolder ?? defaultLeaseHolder();
-  if (!store.acquireLease(holder, Date.now(), LEASE_TTL_MS)) {
-    throw new CoderDxError(
-      "run_in_progress",
-      "another coder-dx run holds this database's lease; try again when it ends",
-    );
-  }
-  let run: Run;
-  try {
-    for (const closed of store.closeAbandonedRuns(
-      clock.now().toISOString(),
-      "abandoned: the process running it stopped before finishing",
-    )) {
-      log.warn("closed an abandoned run", { runId: closed.id });
-    }
-    run = store.startRun({
-      trigger: options.trigger,
-      dryRun: options.dryRun ?? false,
-      scoped: normaliseEmails(options.emails) !== null,
-      startedAt: clock.now().toISOString(),
-    });
-  } catch (error) {
-    store.releaseLease(holder);
-    throw error;
-  }
-  const renew = setInterval(
-    () => store.renewLease(holder, Date.now(), LEASE_TTL_MS),
-    LEASE_TTL_MS / 3,
+function settleLeftovers(ctx: RunContext, observed: PreparedPlan["observed"]): void {
+  const { store } = ctx.deps;
+  const pending = store.listPendingChanges(ctx.run.id);
+  if (pending.length === 0) return;
+  const at = ctx.clock.now().toISOString();
+  const receipts = pending.map((row) =>
+    reconcilePending(row, observed === null ? null : observed.get(row.email), at),
   );
-  renew.unref();
-  const done = executeRun(deps, options, run, clock, log).finally(() => {
-    clearInterval(renew);
-    store.releaseLease(holder);
+  store.settleChanges(receipts);
+  ctx.log.info("settled writes an interrupted run left unanswered", {
+    runId: ctx.run.id,
+    confirmed: receipts.filter((r) => r.outcome === "applied").length,
+    replanned: receipts.filter((r) => r.outcome === "skipped").length,
   });
-  return { run, done };
 }
 
-export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<SyncResult> {
-  return startSync(deps, options).done;
+interface RunEnd {
+  status: FinalRunStatus;
+  error: ErrorInfo | null;
 }
 
-async function executeRun(
-  deps: SyncDeps,
-  options: SyncOptions,
-  run: Run,
-  clock: Clock,
-  log: Logger,
-): Promise<SyncResult> {
+/** Plan in hand: refuse a stale saved plan, halt at a brake, record a dry run, or apply. */
+async function decideAndApply(
+  ctx: RunContext,
+  prepared: PreparedPlan,
+  counts: RunCounts,
+): Promise<RunEnd> {
+  const { deps, options, run, clock, log } = ctx;
   const { store } = deps;
-  const finish = (
-    status: Exclude<Run["status"], "running">,
-    counts: RunCounts,
-    error: ErrorInfo | null,
-    sourceCount: number | null,
-  ) =>
-    store.finishRun(run.id, {
-      status,
-      finishedAt: clock.now().toISOString(),
-      error,
-      counts,
-      sourceCount,
-    });
-
-  let prepared: PreparedPlan;
-  try {
-    prepared = await preparePlan(deps, options);
-  } catch (error) {
-    const info = toErrorInfo(error);
-    log.error("run failed before any write", {
-      runId: run.id,
-      code: info.code,
-      message: info.message,
-    });
-    return { run: finish("failed", planCounts(null), info, null), plan: null, halts: [] };
-  }
-  const { plan, halts, sourceCount } = prepared;
-  const counts = planCounts(plan);
+  const { plan, halts } = prepared;
   const at = clock.now().toISOString();
+  const planned = () =>
+    store.insertChanges([
+      ...plan.entries.flatMap((entry) => intentRows(run.id, at, entry, "planned")),
+      ...reasonRows(run.id, at, plan),
+    ]);
 
   if (options.expectedDigest !== undefined && planDigest(plan) !== options.expectedDigest) {
-    const message =
-      "Coder or DX changed since the plan was saved; nothing was written. Make a new plan and review it.";
     return {
-      run: finish("failed", counts, { code: "plan_stale", message }, sourceCount),
-      plan,
-      halts,
+      status: "failed",
+      error: {
+        code: "plan_stale",
+        message:
+          "Coder or DX changed since the plan was saved; nothing was written. Make a new plan and review it.",
+      },
     };
   }
-
   if (halts.length > 0 && !options.force) {
-    store.insertChanges(changeRows(run.id, at, prepared, "planned"));
-    const message = halts.map((h) => h.message).join("; ");
+    planned();
     log.warn("run halted by a brake; nothing was written", {
       runId: run.id,
       reasons: halts.map((h) => h.reason),
     });
+    const message = halts.map((h) => h.message).join("; ");
     return {
-      run: finish(
-        "halted",
-        counts,
-        { code: "halted", message: `${message} (use --force to apply anyway)` },
-        sourceCount,
-      ),
-      plan,
-      halts,
+      status: "halted",
+      error: { code: "halted", message: `${message} (use --force to apply anyway)` },
     };
   }
   if (options.dryRun) {
-    store.insertChanges(changeRows(run.id, at, prepared, "planned"));
-    return { run: finish("succeeded", counts, null, sourceCount), plan, halts };
+    planned();
+    return { status: "succeeded", error: null };
   }
 
-  // Intents first: a crash after this point leaves `pending` rows the next run closes and re-plans.
-  const rows = changeRows(run.id, at, prepared, "pending");
-  const ids = store.insertChanges(rows);
-  store.adoptUserStates(adoptedStates(prepared, at));
-  const intents = new Map<string, { kind: ChangeKind; id: string }[]>();
-  rows.forEach((row, i) => {
-    if (row.outcome !== "pending") return;
-    const list = intents.get(row.email) ?? [];
-    list.push({ kind: row.kind, id: ids[i] as string });
-    intents.set(row.email, list);
-  });
-
-  const writes = plan.entries.filter(hasWrite);
-  let fatal: ErrorInfo | null = null;
-  let consecutiveUnavailable = 0;
-  let done = 0;
-
-  const receiptBook = new ReceiptBook(store);
-  const applyOne = async (entry: PlanEntry) => {
-    const receipts: ChangeReceipt[] = [];
-    let unknownUser: ErrorInfo | null = null;
-    for (const intent of intents.get(entry.email) ?? []) {
-      const values =
-        intent.kind === "attributes" ? entry.attributes?.after : entry.properties?.after;
-      if (!values) continue;
-      if (options.signal?.aborted && !fatal) {
-        fatal = {
-          code: "interrupted",
-          message: "the process is shutting down; the next run finishes the job",
-        };
-      }
-      const stop = fatal ?? unknownUser;
-      if (stop) {
-        receipts.push({
-          changeId: intent.id,
-          at: clock.now().toISOString(),
-          outcome: "skipped",
-          error: stop,
-          attempts: 0,
-        });
-        continue;
-      }
-      try {
-        const { attempts } =
-          intent.kind === "attributes"
-            ? await deps.dx.updateAttributes(entry.email, values)
-            : await deps.dx.updateProperties(entry.email, values);
-        consecutiveUnavailable = 0;
-        receipts.push({
-          changeId: intent.id,
-          at: clock.now().toISOString(),
-          outcome: "applied",
-          error: null,
-          attempts,
-          state: {
-            type: "confirmed",
-            email: entry.email,
-            coderUserId: entry.coderUserId,
-            kind: intent.kind,
-            values,
-          },
-        });
-      } catch (error) {
-        const info = toErrorInfo(error);
-        const attempts = (error as { attempts?: number }).attempts ?? 1;
-        const at = clock.now().toISOString();
-        if (info.code === "dx_unknown_user") {
-          receipts.push({
-            changeId: intent.id,
-            at,
-            outcome: "unmatched",
-            error: info,
-            attempts,
-            state: {
-              type: "unmatched",
-              email: entry.email,
-              coderUserId: entry.coderUserId,
-              attributes: entry.attributes?.after ?? {},
-            },
-          });
-          unknownUser = info; // the properties write would be refused the same way
-          continue;
-        }
-        consecutiveUnavailable = info.code === "dx_unavailable" ? consecutiveUnavailable + 1 : 0;
-        if (
-          info.code === "dx_unauthorized" ||
-          consecutiveUnavailable >= MAX_CONSECUTIVE_UNAVAILABLE
-        ) {
-          fatal ??= info;
-          receipts.push({ changeId: intent.id, at, outcome: "skipped", error: info, attempts });
-          continue;
-        }
-        receipts.push({ changeId: intent.id, at, outcome: "rejected", error: info, attempts });
-      }
-    }
-    receiptBook.add(receipts);
-    if (receipts.some((r) => r.outcome === "rejected")) counts.rejected += 1;
-    else if (receipts.some((r) => r.outcome === "unmatched")) counts.unmatched += 1;
-    else if (receipts.every((r) => r.outcome === "applied")) counts.applied += 1;
-    done += 1;
-    options.onProgress?.({ phase: "apply", done, total: writes.length });
-  };
-
-  // A fixed pool of workers pulling the next person: bounded concurrency without a queued promise per person.
-  let next = 0;
-  const worker = async () => {
-    while (next < writes.length && !receiptBook.failed) await applyOne(writes[next++] as PlanEntry);
-  };
-  await Promise.all(
-    Array.from({ length: Math.min(options.config.dx.concurrency, writes.length) }, worker),
-  );
-  try {
-    receiptBook.close();
-  } catch (error) {
-    // Only the store can fail here (DX errors became receipts): unsettled intents stay pending for the next run.
-    return { run: finish("failed", counts, toErrorInfo(error), sourceCount), plan, halts };
-  }
-  options.onProgress?.({ phase: "done", done: writes.length, total: writes.length });
-  if (fatal) {
-    const message = `stopped applying: ${(fatal as ErrorInfo).message}`;
-    return {
-      run: finish("failed", counts, { code: (fatal as ErrorInfo).code, message }, sourceCount),
+  store.insertChanges(reasonRows(run.id, at, plan));
+  store.adoptUserStates(plan.adopt);
+  const total = counts.changed;
+  const applied = await applyPlan(
+    { dx: deps.dx, store, clock, log },
+    {
+      runId: run.id,
       plan,
-      halts,
+      intentRows: (entry, outcome, error) => intentRows(run.id, at, entry, outcome, error ?? null),
+      concurrency: options.config.dx.concurrency,
+      readBack: prepared.observed !== null,
+      stopSignal: ctx.stopSignal,
+      abortSignal: options.abortSignal,
+      guard: () => {
+        const lost = ctx.leaseCheck();
+        if (!lost) return null;
+        return { status: lost.code === "store_failed" ? "failed" : "interrupted", error: lost };
+      },
+      onProgress: (done) => options.onProgress?.({ phase: "apply", done, total }),
+    },
+  );
+  counts.applied = applied.applied;
+  counts.rejected = applied.rejected;
+  counts.unmatched += applied.unmatched;
+  options.onProgress?.({ phase: "done", done: total, total });
+  return { status: finalStatus(counts, applied.stop), error: applied.stop?.error ?? null };
+}
+
+/**
+ * One run from its reads to its recorded end. Whatever fails (Coder, DX, the store, a signal,
+ * a lost lease) ends here as a final status; it never throws. When the store cannot record
+ * the end, the run stays `running` for the next run to close, and the returned run says why.
+ */
+export async function executeRun(ctx: RunContext): Promise<SyncResult> {
+  const { deps, options, run, clock, log } = ctx;
+  let prepared: PreparedPlan | null = null;
+  let counts = planCounts(null);
+  let end: RunEnd;
+  try {
+    prepared = await preparePlan(deps, { ...options, signal: ctx.stopSignal });
+    counts = planCounts(prepared.plan);
+    settleLeftovers(ctx, prepared.observed);
+    end = await decideAndApply(ctx, prepared, counts);
+  } catch (error) {
+    const lost = ctx.leaseCheck();
+    let info = toErrorInfo(error);
+    if (lost) info = lost;
+    else if (ctx.stopSignal.aborted)
+      info = {
+        code: "interrupted",
+        message: `${typeof ctx.stopSignal.reason === "string" ? ctx.stopSignal.reason : "stopped"} before any write; nothing was written`,
+      };
+    end = {
+      status: info.code === "interrupted" || info.code === "lease_lost" ? "interrupted" : "failed",
+      error: info,
     };
+    log.error(prepared ? "run failed" : "run failed before any write", {
+      runId: run.id,
+      code: info.code,
+      message: info.message,
+    });
   }
-  const status = counts.rejected > 0 ? "partial" : "succeeded";
-  return { run: finish(status, counts, null, sourceCount), plan, halts };
+  const result = {
+    status: end.status,
+    finishedAt: clock.now().toISOString(),
+    error: end.error,
+    counts,
+    sourceCount: prepared?.sourceCount ?? null,
+  };
+  let recorded: Run;
+  try {
+    recorded = deps.store.finishRun(run.id, result);
+  } catch (error) {
+    const info = toErrorInfo(error);
+    log.error("could not record the end of the run; the next run closes it", {
+      runId: run.id,
+      message: info.message,
+    });
+    recorded = { ...run, ...result, status: "failed", error: info };
+  }
+  return { run: recorded, plan: prepared?.plan ?? null, halts: prepared?.halts ?? [] };
 }

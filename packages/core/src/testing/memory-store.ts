@@ -1,5 +1,7 @@
 import type { UserState } from "../domain/plan";
-import { emptyRunCounts, stateAfterReceipt } from "../domain/receipt";
+import { stateAfterReceipt } from "../domain/receipt";
+import { emptyRunCounts } from "../domain/run";
+import { CoderDxError, type ErrorInfo } from "../errors";
 import type {
   ChangeQuery,
   ChangeReceipt,
@@ -16,14 +18,41 @@ function clone<T>(value: T): T {
   return structuredClone(value);
 }
 
-/** The in-memory twin of the SQLite store; passes the same contract suite. */
+/**
+ * The in-memory twin of the SQLite store; passes the same contract suite. `failNext` makes the
+ * next calls of a method throw the store's error, for tests of what a run does when its store
+ * fails (a full disk, a lock held too long).
+ */
 export class MemorySyncStore implements SyncStore {
   private runs: Run[] = [];
   private changes: ChangeRow[] = [];
   private states = new Map<string, UserState>();
   private lease: { holder: string; expiresAt: number } | null = null;
+  private failures = new Map<string, { after: number; times: number }>();
+  private closed = false;
+  /** Set to make `assertIntact` fail, as when the database file is deleted under a run. */
+  broken: string | null = null;
+
+  /** The next `times` calls of `method` (after `after` successful ones) throw `store_failed`. */
+  failNext(method: keyof SyncStore, options: { after?: number; times?: number } = {}): void {
+    this.failures.set(method, { after: options.after ?? 0, times: options.times ?? 1 });
+  }
+
+  private maybeFail(method: keyof SyncStore): void {
+    if (this.closed) throw new CoderDxError("store_failed", "memory store: closed");
+    const failure = this.failures.get(method);
+    if (!failure) return;
+    if (failure.after > 0) {
+      failure.after -= 1;
+      return;
+    }
+    if (failure.times <= 0) return;
+    failure.times -= 1;
+    throw new CoderDxError("store_failed", `memory store: ${method} failed (injected)`);
+  }
 
   startRun(input: StartRun): Run {
+    this.maybeFail("startRun");
     const run: Run = {
       id: String(this.runs.length + 1),
       status: "running",
@@ -38,6 +67,7 @@ export class MemorySyncStore implements SyncStore {
   }
 
   finishRun(id: string, result: FinishRun): Run {
+    this.maybeFail("finishRun");
     const run = this.runs.find((r) => r.id === id);
     if (!run) throw new Error(`no run ${id}`);
     Object.assign(run, clone(result));
@@ -67,24 +97,23 @@ export class MemorySyncStore implements SyncStore {
     return run?.sourceCount ?? null;
   }
 
-  closeAbandonedRuns(at: string, reason: string): Run[] {
+  closeAbandonedRuns(at: string, error: ErrorInfo): Run[] {
+    this.maybeFail("closeAbandonedRuns");
     const closed: Run[] = [];
     for (const run of this.runs) {
       if (run.status !== "running") continue;
-      Object.assign(run, {
-        status: "failed",
-        finishedAt: at,
-        error: { code: "internal", message: reason },
-      });
-      for (const change of this.changes) {
-        if (change.runId === run.id && change.outcome === "pending") change.outcome = "skipped";
-      }
+      Object.assign(run, { status: "failed", finishedAt: at, error: clone(error) });
       closed.push(clone(run));
     }
     return closed;
   }
 
+  listPendingChanges(exceptRunId: string): ChangeRow[] {
+    return clone(this.changes.filter((c) => c.outcome === "pending" && c.runId !== exceptRunId));
+  }
+
   loadUserStates(): Map<string, UserState> {
+    this.maybeFail("loadUserStates");
     return new Map([...this.states].map(([k, v]) => [k, clone(v)]));
   }
 
@@ -94,10 +123,12 @@ export class MemorySyncStore implements SyncStore {
   }
 
   adoptUserStates(states: UserState[]): void {
+    this.maybeFail("adoptUserStates");
     for (const state of states) this.states.set(state.email, clone(state));
   }
 
   insertChanges(rows: NewChange[]): string[] {
+    this.maybeFail("insertChanges");
     return rows.map((row) => {
       const id = String(this.changes.length + 1);
       this.changes.push({ ...clone(row), id });
@@ -106,6 +137,7 @@ export class MemorySyncStore implements SyncStore {
   }
 
   settleChanges(receipts: ChangeReceipt[]): void {
+    this.maybeFail("settleChanges");
     for (const receipt of receipts) {
       const change = this.changes[Number(receipt.changeId) - 1];
       if (!change) throw new Error(`no change ${receipt.changeId}`);
@@ -113,6 +145,7 @@ export class MemorySyncStore implements SyncStore {
         outcome: receipt.outcome,
         error: receipt.error,
         attempts: receipt.attempts,
+        ...(receipt.note === undefined ? {} : { note: receipt.note }),
       });
       if (!receipt.state) continue;
       const email = receipt.state.email;
@@ -142,13 +175,26 @@ export class MemorySyncStore implements SyncStore {
     };
   }
 
-  acquireLease(holder: string, now: number, ttlMs: number): boolean {
-    if (this.lease && this.lease.holder !== holder && this.lease.expiresAt > now) return false;
+  acquireLease(
+    holder: string,
+    now: number,
+    ttlMs: number,
+    isDead: (holder: string) => boolean = () => false,
+  ): boolean {
+    this.maybeFail("acquireLease");
+    if (
+      this.lease &&
+      this.lease.holder !== holder &&
+      this.lease.expiresAt > now &&
+      !isDead(this.lease.holder)
+    )
+      return false;
     this.lease = { holder, expiresAt: now + ttlMs };
     return true;
   }
 
   renewLease(holder: string, now: number, ttlMs: number): boolean {
+    this.maybeFail("renewLease");
     if (this.lease?.holder !== holder) return false;
     this.lease.expiresAt = now + ttlMs;
     return true;
@@ -156,5 +202,13 @@ export class MemorySyncStore implements SyncStore {
 
   releaseLease(holder: string): void {
     if (this.lease?.holder === holder) this.lease = null;
+  }
+
+  assertIntact(): void {
+    if (this.broken) throw new CoderDxError("store_failed", this.broken);
+  }
+
+  close(): void {
+    this.closed = true;
   }
 }

@@ -154,30 +154,55 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
       expect(rest.nextCursor).toBeNull();
     });
 
-    it("closes runs a dead process left running and skips their pending intents", () => {
+    it("closes runs a dead process left running, and keeps their pending intents for a read-back", () => {
       const store = createStore();
       const run = store.startRun({ trigger: "cli", dryRun: false, scoped: false, startedAt: T0 });
-      store.insertChanges([aChangeRow({ runId: run.id })]);
-      const closed = store.closeAbandonedRuns(T0, "abandoned");
+      store.insertChanges([
+        aChangeRow({ runId: run.id }),
+        aChangeRow({ runId: run.id, outcome: "applied" }),
+      ]);
+      const closed = store.closeAbandonedRuns(T0, { code: "abandoned", message: "gone" });
       expect(closed.map((r) => r.id)).toEqual([run.id]);
       expect(store.getRun(run.id)).toMatchObject({
         status: "failed",
-        error: { message: "abandoned" },
+        error: { code: "abandoned", message: "gone" },
       });
-      expect(store.listChanges({ limit: 10 }).items[0]?.outcome).toBe("skipped");
-      expect(store.closeAbandonedRuns(T0, "again")).toEqual([]);
+      expect(store.closeAbandonedRuns(T0, { code: "abandoned", message: "again" })).toEqual([]);
+      const next = store.startRun({ trigger: "cli", dryRun: false, scoped: false, startedAt: T0 });
+      store.insertChanges([aChangeRow({ runId: next.id })]);
+      const pending = store.listPendingChanges(next.id);
+      expect(pending.map((r) => [r.runId, r.outcome])).toEqual([[run.id, "pending"]]);
+      store.settleChanges([
+        {
+          changeId: pending[0]?.id as string,
+          at: T0,
+          outcome: "applied",
+          error: null,
+          attempts: 0,
+          note: "confirmed by read-back",
+        },
+      ]);
+      expect(store.listPendingChanges(next.id)).toEqual([]);
+      expect(
+        store
+          .listChanges({ limit: 10, runId: run.id, outcome: "applied" })
+          .items.map((r) => r.note),
+      ).toEqual([null, "confirmed by read-back"]);
     });
 
-    it("lets one holder hold the lease until it is released or expires", () => {
+    it("lets one holder hold the lease until it is released, expires or its holder died", () => {
       const store = createStore();
-      expect(store.acquireLease("a", 1000, 100)).toBe(true);
-      expect(store.acquireLease("b", 1050, 100)).toBe(false);
+      const alive = () => false;
+      expect(store.acquireLease("a", 1000, 100, alive)).toBe(true);
+      expect(store.acquireLease("b", 1050, 100, alive)).toBe(false);
       expect(store.renewLease("a", 1090, 100)).toBe(true);
-      expect(store.acquireLease("b", 1150, 100)).toBe(false);
-      expect(store.acquireLease("b", 1200, 100)).toBe(true);
+      expect(store.acquireLease("b", 1150, 100, alive)).toBe(false);
+      expect(store.acquireLease("b", 1200, 100, alive)).toBe(true);
       expect(store.renewLease("a", 1201, 100)).toBe(false);
       store.releaseLease("b");
-      expect(store.acquireLease("c", 1202, 100)).toBe(true);
+      expect(store.acquireLease("c", 1202, 100, alive)).toBe(true);
+      expect(store.acquireLease("d", 1203, 100, (holder) => holder === "c")).toBe(true);
+      expect(store.renewLease("c", 1204, 100)).toBe(false);
     });
 
     it("adopts states DX already holds", () => {

@@ -1,5 +1,6 @@
-import type { ChangeKind, ChangeOutcome, ErrorInfo, PlanAction } from "@coder-dx/core";
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { CHANGE_KINDS, CHANGE_OUTCOMES, type ErrorInfo, type PlanAction } from "@coder-dx/core";
+import { check, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { oneOf } from "./one-of";
 
 /**
  * The audit log. Rows are never deleted, and carry no foreign keys: they outlive the
@@ -15,14 +16,12 @@ export const changes = sqliteTable(
     at: text("at").notNull(),
     email: text("email").notNull(),
     coderUserId: text("coder_user_id"),
-    kind: text("kind", { enum: ["attributes", "properties"] })
-      .$type<ChangeKind>()
-      .notNull(),
+    kind: text("kind", { enum: CHANGE_KINDS }).notNull(),
     action: text("action").$type<PlanAction>().notNull(),
     before: text("before", { mode: "json" }).$type<Record<string, string | null>>(),
     after: text("after", { mode: "json" }).$type<Record<string, string | null>>(),
     observed: text("observed", { mode: "json" }).$type<Record<string, string | null>>(),
-    outcome: text("outcome").$type<ChangeOutcome>().notNull(),
+    outcome: text("outcome", { enum: CHANGE_OUTCOMES }).notNull(),
     error: text("error", { mode: "json" }).$type<ErrorInfo>(),
     attempts: integer("attempts").notNull(),
     note: text("note"),
@@ -34,5 +33,7 @@ export const changes = sqliteTable(
     index("changes_run_outcome_idx").on(t.runId, t.outcome, t.id),
     index("changes_outcome_idx").on(t.outcome, t.id),
     index("changes_at_idx").on(t.at, t.id),
+    check("changes_kind_check", oneOf(t.kind, CHANGE_KINDS)),
+    check("changes_outcome_check", oneOf(t.outcome, CHANGE_OUTCOMES)),
   ],
 );

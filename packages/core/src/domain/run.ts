@@ -1,0 +1,69 @@
+import { z } from "zod";
+
+/**
+ * The names of the contract, defined once: storage checks them (CHECK constraints), the server
+ * publishes them (OpenAPI), the CLI prints them. `interrupted`: stopped by a signal or a lost
+ * lease; what landed is recorded, the next run finishes the job.
+ */
+export const RUN_STATUSES = [
+  "running",
+  "succeeded",
+  "partial",
+  "failed",
+  "halted",
+  "interrupted",
+] as const;
+export const RunStatus = z.enum(RUN_STATUSES);
+export type RunStatus = z.infer<typeof RunStatus>;
+export type FinalRunStatus = Exclude<RunStatus, "running">;
+
+export const RUN_TRIGGERS = ["cli", "api", "schedule"] as const;
+export const RunTrigger = z.enum(RUN_TRIGGERS);
+export type RunTrigger = z.infer<typeof RunTrigger>;
+
+export const CHANGE_KINDS = ["attributes", "properties"] as const;
+export const ChangeKind = z.enum(CHANGE_KINDS);
+export type ChangeKind = z.infer<typeof ChangeKind>;
+
+export const CHANGE_OUTCOMES = [
+  "applied",
+  "rejected",
+  "unmatched",
+  "planned",
+  "invalid",
+  "pending",
+  "skipped",
+] as const;
+export const ChangeOutcome = z.enum(CHANGE_OUTCOMES);
+export type ChangeOutcome = z.infer<typeof ChangeOutcome>;
+
+export const RunCounts = z.object({
+  /** Coder accounts considered. */
+  users: z.number().int(),
+  unchanged: z.number().int(),
+  /** People with a planned write. */
+  changed: z.number().int(),
+  /** People whose writes DX accepted / refused. */
+  applied: z.number().int(),
+  rejected: z.number().int(),
+  invalid: z.number().int(),
+  excluded: z.number().int(),
+  /** People DX does not know (absent from users.list, and refused). */
+  unmatched: z.number().int(),
+  drift: z.number().int(),
+});
+export type RunCounts = z.infer<typeof RunCounts>;
+
+export function emptyRunCounts(): RunCounts {
+  return {
+    users: 0,
+    unchanged: 0,
+    changed: 0,
+    applied: 0,
+    rejected: 0,
+    invalid: 0,
+    excluded: 0,
+    unmatched: 0,
+    drift: 0,
+  };
+}

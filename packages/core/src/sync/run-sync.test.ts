@@ -1,0 +1,333 @@
+import { CoderSimulator, DxSimulator } from "@coder-dx/simulators";
+import { afterEach, describe, expect, it } from "vitest";
+import { CoderClient } from "../clients/coder-client";
+import { DxClient } from "../clients/dx-client";
+import type { ConfigInput } from "../config/schema";
+import { planDigest } from "../domain/plan";
+import { RECONCILED_NOTE } from "../domain/write-outcome";
+import type { ChangeRow, Clock, SyncDeps } from "../index";
+import { aChangeRow, aConfig } from "../testing/builders";
+import { MemorySyncStore } from "../testing/memory-store";
+import { MAX_CONSECUTIVE_UNAVAILABLE } from "./apply-plan";
+import { runSync, startSync } from "./start-sync";
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of cleanup.splice(0)) await close();
+});
+
+/** Both simulators, a memory store, and a sync that talks HTTP to them over loopback. */
+async function setUp(input: ConfigInput = {}, deps: Partial<SyncDeps> = {}) {
+  const coder = await CoderSimulator.start();
+  const dx = await DxSimulator.start();
+  cleanup.push(
+    () => coder.close(),
+    () => dx.close(),
+  );
+  const config = aConfig({
+    ...input,
+    coder: { requestsPerMinute: 60_000, retryBaseMs: 1, ...input.coder },
+    dx: { requestsPerMinute: 60_000, retryBaseMs: 1, maxAttempts: 2, ...input.dx },
+  });
+  const store = new MemorySyncStore();
+  const clients = () => ({
+    coder: new CoderClient({ ...config.coder, url: coder.url, token: coder.token }),
+    dx: new DxClient({ ...config.dx, url: dx.url, token: dx.token }),
+  });
+  const person = (username: string, attributes?: Record<string, string>, hidden = false) => {
+    const user = coder.addUser({ username });
+    dx.addUser({ email: user.email, hidden, ...(attributes ? { attributes } : {}) });
+    return user.email;
+  };
+  const options = (extra: Partial<Parameters<typeof runSync>[1]> = {}) => ({
+    config,
+    trigger: "cli" as const,
+    ...extra,
+  });
+  const sync = (extra: Partial<Parameters<typeof runSync>[1]> = {}) =>
+    runSync({ ...clients(), store, ...deps }, options(extra));
+  const start = (extra: Partial<Parameters<typeof runSync>[1]> = {}) =>
+    startSync({ ...clients(), store, ...deps }, options(extra));
+  const rows = (runId: string): ChangeRow[] => store.listChanges({ runId, limit: 10_000 }).items;
+  return { coder, dx, store, config, person, sync, start, rows };
+}
+
+const outcomes = (rows: ChangeRow[]) =>
+  Object.fromEntries(rows.map((r) => [r.email.split("@")[0], r.outcome]));
+
+describe("a sync against DX as it really answers", () => {
+  it("takes a write DX answers with every attribute (updated:false where already right) as applied, and the next sync writes nothing", async () => {
+    const s = await setUp();
+    // DX spelled the usage group first in lower case; people hold other groups and some owned values.
+    s.dx.addUser({ email: "first@example.com", attributes: { "coder usage level": "Light" } });
+    s.person("ann", { Department: "Data", Coder: "Active" }); // Coder already right, usage not
+    s.person("ben", { Department: "Mobile", Coder: "Active", "Coder usage level": "None" }, true); // hidden, all right
+    s.person("cat", { Department: "Payments" });
+    const first = await s.sync();
+    expect(first.run).toMatchObject({
+      status: "succeeded",
+      counts: { changed: 3, applied: 3, rejected: 0 },
+    });
+    expect(s.dx.attributesOf("ann@example.com")).toEqual({
+      Department: "Data",
+      Coder: "Active",
+      "coder usage level": "None",
+    });
+    const writes = s.dx.writes.length;
+    const second = await s.sync();
+    expect(second.run).toMatchObject({ status: "succeeded", counts: { changed: 0 } });
+    expect(s.dx.writes).toHaveLength(writes);
+  });
+
+  it("calls a refused email unmatched when DX's listing lacks it, rejected when it lists it, whatever the status", async () => {
+    const s = await setUp();
+    s.dx.unknownUserAnswer = { status: 422, error: "invalid_payload" };
+    s.coder.addUser({ username: "stranger" }); // in Coder, not in DX
+    s.person("known");
+    s.dx.faults.add({
+      match: /attributes\.update/,
+      email: "known@example.com",
+      status: 422,
+      body: '{"ok":false,"error":"invalid_payload"}',
+    });
+    const { run } = await s.sync();
+    expect(run).toMatchObject({ status: "partial", counts: { unmatched: 1, rejected: 1 } });
+    const rows = s.rows(run.id);
+    expect(outcomes(rows)).toEqual({ stranger: "unmatched", known: "rejected" });
+    expect(rows.find((r) => r.outcome === "unmatched")?.error?.code).toBe("dx_unknown_user");
+  });
+
+  it("stops at once when a write's 404 is not DX's answer (a wrong DX_API_URL)", async () => {
+    const s = await setUp({ dx: { concurrency: 1 } });
+    for (const name of ["a1", "a2", "a3", "a4"]) s.person(name);
+    s.dx.faults.add({
+      match: /attributes\.update/,
+      status: 404,
+      contentType: "text/html",
+      body: "<html><h1>Not Found</h1></html>",
+    });
+    const { run } = await s.sync();
+    expect(run).toMatchObject({ status: "failed", error: { code: "dx_url_invalid" } });
+    expect(run.error?.message).toContain("DX_API_URL");
+    expect(s.dx.requests.filter((r) => r.key.includes("attributes.update"))).toHaveLength(1);
+    expect(Object.values(outcomes(s.rows(run.id))).sort()).toEqual([
+      "skipped",
+      "skipped",
+      "skipped",
+      "skipped",
+    ]);
+  });
+
+  it("counts a group users.list shows as existing, even when attributeGroups.list hides it", async () => {
+    const s = await setUp({
+      groups: { extra: [{ name: "coder login", from: "loginType", map: { oidc: "SSO" } }] },
+    });
+    s.person("dee", { "Coder Login": "SSO" }); // makes the group, spelled DX's way
+    s.dx.privilegedGroups.add("coder login");
+    s.person("eve");
+    const { run, halts } = await s.sync();
+    expect(halts).toEqual([]);
+    expect(run.status).toBe("succeeded");
+    expect(s.dx.attributesOf("eve@example.com")["Coder Login"]).toBe("SSO");
+  });
+});
+
+describe("every run ends recorded, whatever fails", () => {
+  it("fails cleanly, writing nothing, when the store cannot take the intents", async () => {
+    const s = await setUp();
+    s.person("ann");
+    s.store.failNext("insertChanges");
+    const { run } = await s.sync();
+    expect(run).toMatchObject({ status: "failed", error: { code: "store_failed" } });
+    expect(s.store.getRun(run.id)?.status).toBe("failed");
+    expect(s.dx.writes).toHaveLength(0);
+  });
+
+  it("stops writing at the first failed receipt batch, and the next run records what DX took", async () => {
+    const s = await setUp({ dx: { concurrency: 4 } });
+    for (let i = 0; i < 600; i++) s.person(`p${String(i).padStart(3, "0")}`);
+    s.store.failNext("settleChanges");
+    const { run } = await s.sync();
+    expect(run).toMatchObject({ status: "failed", error: { code: "store_failed" } });
+    const written = s.dx.writes.length;
+    expect(written).toBeLessThan(600);
+    const next = await s.sync();
+    expect(next.run).toMatchObject({ status: "succeeded", counts: { applied: 600 - written } });
+    expect(s.dx.writes).toHaveLength(600); // nothing written twice
+    const settled = s.rows(run.id);
+    expect(settled.filter((r) => r.outcome === "applied")).toHaveLength(written);
+    expect(settled.filter((r) => r.outcome === "pending")).toHaveLength(0);
+  });
+
+  it("resolves even when the end of the run cannot be recorded; the next run closes it", async () => {
+    const s = await setUp();
+    s.person("ann");
+    s.store.failNext("finishRun");
+    const { run } = await s.sync();
+    expect(run).toMatchObject({ status: "failed", error: { code: "store_failed" } });
+    expect(s.store.getRun(run.id)?.status).toBe("running");
+    await s.sync();
+    expect(s.store.getRun(run.id)).toMatchObject({
+      status: "failed",
+      error: { code: "abandoned" },
+    });
+  });
+
+  it("on a stop, lets writes in flight land, records them applied, and ends interrupted", async () => {
+    const s = await setUp({ dx: { concurrency: 2 } });
+    for (let i = 0; i < 20; i++) s.person(`w${String(i).padStart(2, "0")}`);
+    const stop = new AbortController();
+    const { done } = s.start({
+      signal: stop.signal,
+      onProgress: ({ phase, done }) => {
+        if (phase === "apply" && done === 5) stop.abort("SIGTERM");
+      },
+    });
+    const { run } = await done;
+    expect(run).toMatchObject({ status: "interrupted", error: { code: "interrupted" } });
+    expect(run.error?.message).toContain("SIGTERM");
+    expect(run.counts.applied).toBe(s.dx.writes.length);
+    const rows = s.rows(run.id);
+    expect(rows.filter((r) => r.outcome === "applied")).toHaveLength(s.dx.writes.length);
+    expect(rows.filter((r) => r.outcome === "skipped")).toHaveLength(20 - s.dx.writes.length);
+    const next = await s.sync();
+    expect(next.run.counts.applied).toBe(20 - run.counts.applied);
+  });
+
+  it("aborts a write that hangs past the drain deadline, leaves it pending, and the next run confirms it from the read-back", async () => {
+    const s = await setUp({ dx: { concurrency: 1 } });
+    s.person("ann");
+    s.person("hung");
+    s.dx.faults.add({
+      match: /attributes\.update/,
+      email: "hung@example.com",
+      holdResponseMs: 60_000,
+    });
+    const stop = new AbortController();
+    const abort = new AbortController();
+    const { done } = s.start({ signal: stop.signal, abortSignal: abort.signal });
+    while (s.dx.writesTo("hung@example.com").length === 0)
+      await new Promise((r) => setTimeout(r, 5));
+    stop.abort("SIGTERM");
+    abort.abort();
+    const { run } = await done;
+    expect(run.status).toBe("interrupted");
+    const hung = s.rows(run.id).find((r) => r.email === "hung@example.com");
+    expect(hung).toMatchObject({ outcome: "pending" });
+    expect(hung?.note).toContain("aborted in flight");
+    s.dx.faults.clear();
+    const next = await s.sync();
+    expect(next.run.counts.changed).toBe(0); // DX has it: nothing to write
+    expect(s.rows(run.id).find((r) => r.email === "hung@example.com")).toMatchObject({
+      outcome: "applied",
+      note: RECONCILED_NOTE,
+    });
+    expect(s.store.getUserState("hung@example.com")?.attributes).toMatchObject({ Coder: "Active" });
+  });
+
+  it(`stops after ${MAX_CONSECUTIVE_UNAVAILABLE} outages in a row and skips the rest`, async () => {
+    const s = await setUp({ dx: { concurrency: 1, maxAttempts: 1 } });
+    for (let i = 0; i < 15; i++) s.person(`o${String(i).padStart(2, "0")}`);
+    s.dx.faults.add({ match: /attributes\.update/, status: 503, body: "{}" });
+    const { run } = await s.sync();
+    expect(run).toMatchObject({ status: "failed", error: { code: "dx_unavailable" } });
+    const rows = Object.values(outcomes(s.rows(run.id)));
+    expect(rows.filter((o) => o === "rejected")).toHaveLength(MAX_CONSECUTIVE_UNAVAILABLE);
+    expect(rows.filter((o) => o === "skipped")).toHaveLength(15 - MAX_CONSECUTIVE_UNAVAILABLE);
+  });
+
+  it("refuses a saved plan when Coder changed since, writing nothing", async () => {
+    const s = await setUp();
+    s.person("ann");
+    const { run } = await s.sync({
+      expectedDigest: planDigest({ ownedGroups: [], entries: [], counts: {} as never, adopt: [] }),
+    });
+    expect(run).toMatchObject({ status: "failed", error: { code: "plan_stale" } });
+    expect(s.dx.writes).toHaveLength(0);
+  });
+
+  it("halts at a brake with the plan recorded, and applies past it with force", async () => {
+    const s = await setUp({ safety: { maxRemovals: 0, maxRemovalsPercent: 0 } });
+    const gone = s.coder.addUser({ username: "gone" });
+    s.dx.addUser({ email: gone.email });
+    s.person("stay");
+    await s.sync();
+    s.coder.removeUser(gone.id);
+    const halted = await s.sync();
+    expect(halted.run).toMatchObject({ status: "halted", error: { code: "halted" } });
+    expect(outcomes(s.rows(halted.run.id))).toEqual({ gone: "planned" });
+    const forced = await s.sync({ force: true });
+    expect(forced.run).toMatchObject({ status: "succeeded", counts: { applied: 1 } });
+    expect(s.dx.attributesOf(gone.email).Coder).toBe("Former user");
+  });
+});
+
+describe("the lease and the store under a run", () => {
+  it("stops before the next write when another process took the lease while this one was paused", async () => {
+    let now = Date.parse("2026-11-22T10:00:00Z");
+    const clock: Clock = { now: () => new Date(now) };
+    const s = await setUp({ dx: { concurrency: 1 } }, { clock, leaseTtlMs: 30_000 });
+    for (let i = 0; i < 6; i++) s.person(`l${i}`);
+    const { done } = s.start({
+      onProgress: ({ phase, done }) => {
+        if (phase !== "apply" || done !== 2) return;
+        now += 60_000; // paused past the lease's expiry…
+        expect(s.store.acquireLease("other-host:1:0:x", now, 30_000, () => false)).toBe(true); // …and taken over
+      },
+    });
+    const { run } = await done;
+    expect(run).toMatchObject({ status: "interrupted", error: { code: "lease_lost" } });
+    expect(s.dx.writes).toHaveLength(2);
+  });
+
+  it("stops before the next write when the database file is deleted under the run", async () => {
+    const s = await setUp({ dx: { concurrency: 1 } });
+    for (let i = 0; i < 4; i++) s.person(`d${i}`);
+    const { done } = s.start({
+      onProgress: ({ phase, done }) => {
+        if (phase === "apply" && done === 1) s.store.broken = "database x.db: deleted";
+      },
+    });
+    const { run } = await done;
+    expect(run).toMatchObject({ status: "failed", error: { code: "store_failed" } });
+    expect(s.dx.writes).toHaveLength(1);
+  });
+
+  it("closes a run whose holder died, and settles its unanswered writes by the read-back", async () => {
+    const s = await setUp();
+    const held = s.person("held");
+    const lost = s.person("lost");
+    // A process died after sending one write (DX has it) and before sending the other.
+    const dead = s.store.startRun({
+      trigger: "cli",
+      dryRun: false,
+      scoped: false,
+      startedAt: "2026-11-22T09:00:00.000Z",
+    });
+    s.store.insertChanges([
+      aChangeRow({
+        runId: dead.id,
+        email: held,
+        after: { Coder: "Active", "Coder usage level": "None" },
+      }),
+      aChangeRow({
+        runId: dead.id,
+        email: lost,
+        after: { Coder: "Active", "Coder usage level": "None" },
+      }),
+    ]);
+    s.dx.setAttribute(s.dx.users.get(held) as never, "Coder", "Active");
+    s.dx.setAttribute(s.dx.users.get(held) as never, "Coder usage level", "None");
+    s.store.acquireLease("this-host:999999:0:dead", Date.now(), 30_000, () => false);
+    s.store.releaseLease("this-host:999999:0:dead"); // (or expired: either way free now)
+    const { run } = await s.sync();
+    expect(s.store.getRun(dead.id)).toMatchObject({
+      status: "failed",
+      error: { code: "abandoned" },
+    });
+    expect(outcomes(s.rows(dead.id))).toEqual({ held: "applied", lost: "skipped" });
+    expect(s.rows(dead.id).find((r) => r.email === held)?.note).toBe(RECONCILED_NOTE);
+    expect(outcomes(s.rows(run.id))).toEqual({ lost: "applied" });
+    expect(s.dx.writesTo(held)).toHaveLength(0);
+  });
+});

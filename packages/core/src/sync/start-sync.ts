@@ -1,0 +1,98 @@
+import { CoderDxError, toErrorInfo } from "../errors";
+import { type Run, silentLogger, systemClock } from "../ports";
+import { currentHolder, holderIsDead, LEASE_TTL_MS, LeaseKeeper } from "./lease";
+import {
+  executeRun,
+  normaliseEmails,
+  type SyncDeps,
+  type SyncOptions,
+  type SyncResult,
+} from "./run-sync";
+
+export interface StartedSync {
+  run: Run;
+  /** Never rejects: every failure ends as a recorded (or, if the store is gone, reported) run. */
+  done: Promise<SyncResult>;
+}
+
+export const ABANDONED = {
+  code: "abandoned" as const,
+  message:
+    "abandoned: the process running it stopped before finishing (killed, crashed or lost its lease); the run that closed it settles its unanswered writes from DX's read-back",
+};
+
+/**
+ * Takes the lease and records the run synchronously (so a caller can answer 202 with it or 409
+ * at once), closes runs whose holders died, then does the work in the background.
+ * Throws only before the run exists: `run_in_progress`, or a store that cannot start it.
+ */
+export function startSync(deps: SyncDeps, options: SyncOptions): StartedSync {
+  const { store } = deps;
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? silentLogger;
+  const holder = deps.leaseHolder ?? currentHolder();
+  const ttlMs = deps.leaseTtlMs ?? LEASE_TTL_MS;
+  if (!store.acquireLease(holder, clock.now().getTime(), ttlMs, holderIsDead)) {
+    throw new CoderDxError(
+      "run_in_progress",
+      "another coder-dx run holds this database's lease; try again when it ends",
+    );
+  }
+  let run: Run;
+  try {
+    for (const closed of store.closeAbandonedRuns(clock.now().toISOString(), ABANDONED)) {
+      log.warn("closed an abandoned run", { runId: closed.id });
+    }
+    run = store.startRun({
+      trigger: options.trigger,
+      dryRun: options.dryRun ?? false,
+      scoped: normaliseEmails(options.emails) !== null,
+      startedAt: clock.now().toISOString(),
+    });
+  } catch (error) {
+    try {
+      store.releaseLease(holder);
+    } catch {
+      // It expires; the store's own error is the one to report.
+    }
+    throw error;
+  }
+
+  // One stop for the run: the caller's signal, or the lease lost under it.
+  const stop = new AbortController();
+  const forward = () => stop.abort(options.signal?.reason);
+  if (options.signal?.aborted) forward();
+  else options.signal?.addEventListener("abort", forward, { once: true });
+  const keeper = new LeaseKeeper(store, holder, clock, (lost) => stop.abort(lost.message), ttlMs);
+
+  const done = (async (): Promise<SyncResult> => {
+    try {
+      return await executeRun({
+        deps,
+        options,
+        run,
+        clock,
+        log,
+        stopSignal: stop.signal,
+        leaseCheck: () => keeper.check(),
+      });
+    } catch (error) {
+      // executeRun does not throw; this is the last line of "done never rejects".
+      const info = toErrorInfo(error);
+      log.error("run ended unexpectedly", { runId: run.id, message: info.message });
+      return {
+        run: { ...run, status: "failed", finishedAt: clock.now().toISOString(), error: info },
+        plan: null,
+        halts: [],
+      };
+    } finally {
+      options.signal?.removeEventListener("abort", forward);
+      keeper.release();
+    }
+  })();
+  return { run, done };
+}
+
+export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<SyncResult> {
+  return startSync(deps, options).done;
+}
