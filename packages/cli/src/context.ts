@@ -2,6 +2,8 @@ import {
   CoderClient,
   DxClient,
   proxyFromEnv,
+  Redactor,
+  redactingStore,
   type RequestEvent,
   type Logger,
   resolveSettings,
@@ -19,22 +21,53 @@ export interface GlobalOptions {
 
 /** What every command receives: where to write, the environment, and how to reach the world. */
 export interface Cli {
+  /** Knows every secret from the environment, and those of the config file once it is read. */
+  redactor: Redactor;
   out: Output;
   env: NodeJS.ProcessEnv;
   log: Logger;
   globals(): GlobalOptions;
+  /** Ends the process now (a second Ctrl-C); main.ts decides how. */
+  exitNow(code: number): void;
 }
 
-export function processCli(globals: () => GlobalOptions): Cli {
-  return { out: processOutput(), env: process.env, log: stderrLogger(), globals };
+/** The secrets the environment holds: Coder's and DX's tokens and the API's. */
+export function environmentSecrets(env: NodeJS.ProcessEnv): string[] {
+  const apiTokens = (env.CODER_DX_API_TOKENS ?? "")
+    .split(",")
+    .map((entry) => entry.slice(entry.indexOf(":") + 1).trim());
+  return [env.CODER_SESSION_TOKEN, env.DX_API_TOKEN, ...apiTokens].filter(
+    (secret): secret is string => Boolean(secret),
+  );
+}
+
+export function processCli(globals: () => GlobalOptions, exitNow: (code: number) => void): Cli {
+  const redactor = new Redactor(environmentSecrets(process.env));
+  return {
+    redactor,
+    out: processOutput(redactor),
+    env: process.env,
+    log: stderrLogger(redactor),
+    globals,
+    exitNow,
+  };
 }
 
 export function loadSettings(cli: Cli, requireRemotes: boolean): Settings {
-  return resolveSettings(cli.globals(), cli.env, { requireRemotes });
+  const settings = resolveSettings(cli.globals(), cli.env, { requireRemotes });
+  cli.redactor.add(
+    ...settings.secrets,
+    ...settings.config.server.apiTokens.map((t) => t.slice(t.indexOf(":") + 1)),
+  );
+  return settings;
 }
 
-export function openStore(settings: Settings): SqliteSyncStore {
-  return new SqliteSyncStore(openDatabase(settings.dbPath));
+/** The store for commands that write (sync, serve); `readonly` for those that only read. */
+export function openStore(
+  settings: Settings,
+  options: { readonly?: boolean } = {},
+): SqliteSyncStore {
+  return new SqliteSyncStore(openDatabase(settings.dbPath, options));
 }
 
 export function createClients(
@@ -78,6 +111,6 @@ export function createSyncDeps(
   settings: Settings,
 ): SyncDeps & { store: SqliteSyncStore } {
   // The store first: a database that cannot be used stops the command before any call out.
-  const store = openStore(settings);
+  const store = redactingStore(openStore(settings), cli.redactor);
   return { ...createClients(settings, cli.env), store, log: cli.log };
 }

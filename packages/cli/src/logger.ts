@@ -1,12 +1,15 @@
-import type { Logger } from "@coder-dx/core";
+import type { Logger, Redactor } from "@coder-dx/core";
 
-/** A logger for the CLI: one line per event on stderr, fields as JSON. Callers never pass secrets. */
+/** A logger for the CLI: one line per event on stderr, fields as JSON, secrets masked. */
 export function stderrLogger(
+  redactor: Redactor,
   write: (text: string) => void = (t) => process.stderr.write(t),
 ): Logger {
   const emit = (level: string) => (message: string, fields?: Record<string, unknown>) =>
     write(
-      `${level}: ${message}${fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : ""}\n`,
+      redactor.text(
+        `${level}: ${message}${fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : ""}\n`,
+      ),
     );
   return { info: emit("info"), warn: emit("warn"), error: emit("error") };
 }

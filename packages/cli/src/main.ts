@@ -20,7 +20,10 @@ const program = new Command("coder-dx")
   .option("--db <file>", "SQLite database (or CODER_DX_DB; default ./coder-dx.db)")
   .showHelpAfterError()
   .exitOverride();
-const cli = processCli(() => program.opts<GlobalOptions>());
+const cli = processCli(
+  () => program.opts<GlobalOptions>(),
+  (code) => process.exit(code),
+);
 for (const register of [
   registerSync,
   registerPlan,
@@ -44,11 +47,11 @@ try {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else if (isCoderDxError(error)) {
-    process.stderr.write(`coder-dx: ${error.message}\n`);
+    cli.out.note(`coder-dx: ${error.message}`);
     process.exitCode = exitCodeForError(error.code);
   } else {
-    process.stderr.write(
-      `coder-dx: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    cli.out.note(
+      `coder-dx: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );
     process.exitCode = EXIT.failed;
   }

@@ -1,3 +1,5 @@
+import type { Redactor } from "@coder-dx/core";
+
 /** Where commands write: one JSON document or human text on stdout; logs and progress on stderr. */
 export interface Output {
   json(value: unknown): void;
@@ -7,7 +9,8 @@ export interface Output {
   progress(text: string | null): void;
 }
 
-export function processOutput(): Output {
+/** Everything goes through `redactor`: no configured secret ever reaches stdout or stderr. */
+export function processOutput(redactor: Redactor): Output {
   const tty = process.stderr.isTTY === true;
   let progressShown = false;
   const clearProgress = () => {
@@ -15,16 +18,16 @@ export function processOutput(): Output {
     progressShown = false;
   };
   return {
-    json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
-    line: (text = "") => process.stdout.write(`${text}\n`),
+    json: (value) => process.stdout.write(`${JSON.stringify(redactor.value(value), null, 2)}\n`),
+    line: (text = "") => process.stdout.write(`${redactor.text(text)}\n`),
     note: (text) => {
       clearProgress();
-      process.stderr.write(`${text}\n`);
+      process.stderr.write(`${redactor.text(text)}\n`);
     },
     progress: (text) => {
       if (!tty) return;
       if (text === null) return clearProgress();
-      process.stderr.write(`\r\x1b[2K${text}`);
+      process.stderr.write(`\r\x1b[2K${redactor.text(text)}`);
       progressShown = true;
     },
   };

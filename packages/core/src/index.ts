@@ -13,6 +13,7 @@ export * from "./domain/identity";
 export * from "./domain/mapping";
 export * from "./domain/plan";
 export * from "./errors";
+export * from "./redact";
 export * from "./ports";
 export * from "./sync/run-sync";
 export * from "./sync/start-sync";

@@ -49,9 +49,10 @@ export function statusFor(code: HttpErrorCode): ContentfulStatusCode {
       return 502;
     case "interrupted":
       return 503;
-    case "abandoned":
     case "store_failed":
     case "store_unusable":
+      return 503;
+    case "abandoned":
     case "internal":
       return 500;
   }

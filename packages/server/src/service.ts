@@ -26,15 +26,18 @@ export interface ServiceOptions {
   log: Logger;
   /** A cron expression for scheduled runs, or null. */
   schedule: string | null;
-  /** How long shutdown waits for a run's in-flight writes. */
+  /** How long shutdown lets a run's writes in flight land before aborting them. */
   drainMs?: number;
 }
 
 export interface Service {
   url: string;
   launchRun(request: LaunchRequest): Run;
-  /** Stop accepting, stop starting DX writes, let in-flight writes land and be recorded. */
-  stop(): Promise<void>;
+  /**
+   * Stop accepting, stop starting DX writes, let writes in flight land and be recorded; past the
+   * drain deadline, abort them (their rows stay pending for the next run) and record the run.
+   */
+  stop(reason?: string): Promise<void>;
 }
 
 export function validateSchedule(expression: string): void {
@@ -52,12 +55,18 @@ export function validateSchedule(expression: string): void {
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { syncDeps, config, metrics, log } = options;
   const shutdown = new AbortController();
+  const abortWrites = new AbortController();
   const inflight = new Set<Promise<void>>();
 
   const launchRun = (request: LaunchRequest): Run => {
     if (shutdown.signal.aborted)
       throw new CoderDxError("interrupted", "the server is shutting down");
-    const started = startSync(syncDeps, { config, ...request, signal: shutdown.signal });
+    const started = startSync(syncDeps, {
+      config,
+      ...request,
+      signal: shutdown.signal,
+      abortSignal: abortWrites.signal,
+    });
     log.info("run started", {
       runId: started.run.id,
       trigger: request.trigger,
@@ -108,18 +117,25 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   return {
     url,
     launchRun,
-    stop: async () => {
+    stop: async (reason = "the server is shutting down") => {
       cron?.stop();
-      shutdown.abort();
+      shutdown.abort(reason);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       if ("closeIdleConnections" in server) server.closeIdleConnections();
-      const drained = Promise.all([...inflight]).then(() => "drained" as const);
-      const outcome = await Promise.race([
-        drained,
-        sleep(options.drainMs ?? 8000, undefined, { ref: false }).then(() => "timeout" as const),
-      ]);
-      if (outcome === "timeout")
-        log.warn("shutdown did not wait for the run any longer; the next run finishes the job");
+      const settle = (ms: number) =>
+        Promise.race([
+          Promise.all([...inflight]).then(() => true),
+          sleep(ms, false, { ref: false }),
+        ]);
+      if (!(await settle(options.drainMs ?? 7000))) {
+        log.warn(
+          "writes still in flight at the drain deadline were aborted; the next run settles them",
+        );
+        abortWrites.abort();
+        // An aborted request rejects at once: the run records its end within moments.
+        if (!(await settle(1500)))
+          log.error("a run did not record its end; the next run closes it");
+      }
       if ("closeAllConnections" in server) server.closeAllConnections();
       await closed;
     },

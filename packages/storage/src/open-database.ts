@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { accessSync, constants, existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
@@ -34,6 +35,48 @@ export function schemaVersion(folder = migrationsFolder()): number {
   return journal.entries.length;
 }
 
+// better-sqlite3 reads this when its native addon loads (at the first `new Database`): URI
+// filenames let a read-only command open a database on read-only media (`immutable=1`).
+// Plain paths are unaffected; only names starting with "file:" are read as URIs.
+process.env.SQLITE_USE_URI ??= "1";
+
+/**
+ * Opens for reading only. A WAL database needs its `-shm` file, which SQLite cannot create on
+ * read-only media (a read-only mount, a backup volume); there, nothing can change the file
+ * either, so it is opened as immutable.
+ */
+function openReadonly(path: string): Database.Database {
+  const sqlite = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    // SQLite opens lazily: the first read is where a missing -shm shows.
+    sqlite.pragma("user_version");
+    return sqlite;
+  } catch (error) {
+    sqlite.close();
+    if ((error as { code?: string }).code !== "SQLITE_CANTOPEN") throw error;
+    return new Database(`${pathToFileURL(resolve(path)).href}?immutable=1`, { readonly: true });
+  }
+}
+
+/** Whether this process may write the file and the directory beside it (WAL files live there). */
+function writable(path: string): boolean {
+  try {
+    accessSync(dirname(resolve(path)), constants.W_OK);
+    if (existsSync(path)) accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function describeOpenError(path: string, error: unknown, readonly: boolean): string {
+  const code = (error as { code?: string }).code ?? "";
+  if (!readonly && /^SQLITE_(CANTOPEN|READONLY)/.test(code) && !writable(path)) {
+    return `read-only: this process may not write it or its directory (${code}); commands that only read (runs, audit, users show) still work`;
+  }
+  return describeSqliteError(error);
+}
+
 function unusable(path: string, why: string): CoderDxError {
   return new CoderDxError("store_unusable", `database ${path}: ${why}`);
 }
@@ -56,9 +99,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   }
   let sqlite: Database.Database;
   try {
-    sqlite = new Database(path, { readonly, fileMustExist: readonly });
+    sqlite = readonly ? openReadonly(path) : new Database(path);
   } catch (error) {
-    throw unusable(path, describeSqliteError(error));
+    throw unusable(path, describeOpenError(path, error, readonly));
   }
   try {
     const folder = migrationsFolder();
@@ -94,7 +137,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   } catch (error) {
     sqlite.close();
     if (error instanceof CoderDxError) throw error;
-    throw unusable(path, describeSqliteError(error));
+    throw unusable(path, describeOpenError(path, error, readonly));
   }
   return drizzle(sqlite, { schema }) as Db;
 }

@@ -1,9 +1,9 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeSyncStoreContract } from "@coder-dx/core/testing";
 import { describe, expect, it } from "vitest";
-import { openDatabase } from "./open-database";
+import { openDatabase, schemaVersion } from "./open-database";
 import { SqliteSyncStore } from "./sqlite-sync-store";
 
 describeSyncStoreContract("sqlite", () => new SqliteSyncStore(openDatabase(":memory:")));
@@ -22,5 +22,61 @@ describe("openDatabase", () => {
     const again = openDatabase(path);
     expect(again.$client.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(new SqliteSyncStore(again).listRuns({ limit: 5 }).items).toHaveLength(1);
+  });
+
+  const unusable = (path: string, options: { readonly?: boolean } = {}) => {
+    try {
+      openDatabase(path, options).$client.close();
+    } catch (error) {
+      return error as { code: string; message: string };
+    }
+    throw new Error(`${path} opened`);
+  };
+  const scratch = () => mkdtempSync(join(tmpdir(), "coder-dx-"));
+
+  it("refuses a file that is not SQLite, naming it", () => {
+    const path = join(scratch(), "notes.db");
+    writeFileSync(path, "not a database at all\n".repeat(100));
+    expect(unusable(path)).toMatchObject({
+      code: "store_unusable",
+      message: expect.stringContaining(`database ${path}: not a SQLite database`),
+    });
+  });
+
+  it("refuses a database written by a newer coder-dx, and one cut short", () => {
+    const newer = join(scratch(), "newer.db");
+    const db = openDatabase(newer);
+    db.$client.pragma(`user_version = ${schemaVersion() + 1}`);
+    db.$client.close();
+    expect(unusable(newer).message).toContain("written by a newer coder-dx");
+
+    const cut = join(scratch(), "cut.db");
+    const whole = openDatabase(cut);
+    whole.$client.pragma("journal_mode = DELETE");
+    for (let i = 0; i < 200; i++)
+      new SqliteSyncStore(whole).startRun({
+        trigger: "cli",
+        dryRun: false,
+        scoped: false,
+        startedAt: "x".repeat(500),
+      });
+    whole.$client.close();
+    truncateSync(cut, Math.floor(readFileSync(cut).length / 3));
+    expect(unusable(cut)).toMatchObject({ code: "store_unusable" });
+  });
+
+  it("never creates a database for a command that only reads", () => {
+    const path = join(scratch(), "missing.db");
+    expect(unusable(path, { readonly: true }).message).toContain("no such file; a sync creates it");
+    expect(() => readFileSync(path)).toThrow();
+  });
+
+  it("notices its file deleted or replaced under it", async () => {
+    const path = join(scratch(), "store.db");
+    const store = new SqliteSyncStore(openDatabase(path));
+    expect(() => store.assertIntact()).not.toThrow();
+    writeFileSync(`${path}.new`, "");
+    (await import("node:fs")).renameSync(`${path}.new`, path);
+    expect(() => store.assertIntact()).toThrow(/replaced by another file/);
   });
 });

@@ -135,25 +135,37 @@ export class SqliteSyncStore implements SyncStore {
 
   startRun(input: StartRun): Run {
     return this.guard(() => {
-      const row = this.db
+      // `.run()`, not `RETURNING … .get()`: a RETURNING row arrives before the commit, and a
+      // commit that fails (a full disk) must fail the call rather than pass unseen.
+      const { lastInsertRowid } = this.db
         .insert(runs)
         .values({ status: "running", ...input, counts: emptyRunCounts() })
-        .returning()
-        .get();
-      return toRun(row);
+        .run();
+      return toRun(
+        this.db
+          .select()
+          .from(runs)
+          .where(eq(runs.id, Number(lastInsertRowid)))
+          .get() as RunRow,
+      );
     });
   }
 
   finishRun(id: string, result: FinishRun): Run {
     return this.guard(() => {
-      const row = this.db
+      const { changes: updated } = this.db
         .update(runs)
         .set(result)
         .where(eq(runs.id, Number(id)))
-        .returning()
-        .get();
-      if (!row) throw new Error(`no run ${id}`);
-      return toRun(row);
+        .run();
+      if (updated === 0) throw new Error(`the database has no run ${id}`);
+      return toRun(
+        this.db
+          .select()
+          .from(runs)
+          .where(eq(runs.id, Number(id)))
+          .get() as RunRow,
+      );
     });
   }
 

@@ -6,6 +6,7 @@ import { type Cli, createSyncDeps, loadSettings } from "../context";
 import { exitCodeForRun } from "../exit-codes";
 import { parseOptions } from "../options";
 import { runSummary } from "../render";
+import { stopOnSignals } from "../signals";
 
 const SavedPlan = z.object({ plan: z.object({ digest: z.string().regex(/^[0-9a-f]{64}$/) }) });
 
@@ -33,14 +34,24 @@ export function registerApply(program: Command, cli: Cli): void {
         );
       }
       const settings = loadSettings(cli, true);
-      const { run } = await runSync(createSyncDeps(cli, settings), {
+      const deps = createSyncDeps(cli, settings);
+      const signals = stopOnSignals(
+        (text) => cli.out.note(text),
+        cli.exitNow,
+        settings.config.server.drainMs,
+      );
+      const { run } = await runSync(deps, {
         config: settings.config,
         trigger: "cli",
         force: options.force,
         expectedDigest: saved.plan.digest,
+        signal: signals.signal,
+        abortSignal: signals.abortSignal,
       });
+      signals.dispose();
+      deps.store.close();
       if (options.json) cli.out.json({ run });
       else cli.out.line(runSummary(run));
-      process.exitCode = exitCodeForRun(run.status, run.dryRun);
+      process.exitCode = signals.exitCode() ?? exitCodeForRun(run.status, run.dryRun);
     });
 }

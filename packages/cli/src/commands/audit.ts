@@ -89,7 +89,7 @@ export function registerAudit(program: Command, cli: Cli): void {
     .option("--csv", "print as CSV")
     .action((raw) => {
       const options = parseOptions(AuditOptions, raw);
-      const page = openStore(loadSettings(cli, false)).listChanges({
+      const page = openStore(loadSettings(cli, false), { readonly: true }).listChanges({
         email: options.email,
         runId: options.run,
         outcome: options.outcome,

@@ -1,7 +1,6 @@
 import { CoderClient, DxClient, diagnose, resolveSettings } from "@coder-dx/core";
-import { openDatabase } from "@coder-dx/storage";
 import type { Command } from "commander";
-import type { Cli } from "../context";
+import { type Cli, openStore } from "../context";
 
 /** Short timeouts and no retries: a doctor answers in seconds, even for a dead host. */
 const PROBE = { maxAttempts: 1, timeoutMs: 5000 };
@@ -26,10 +25,8 @@ export function registerDoctor(program: Command, cli: Cli): void {
           ? new DxClient({ url: settings.dxUrl, token: settings.dxToken, ...PROBE })
           : null,
         checkDatabase: () => {
-          const db = openDatabase(settings.dbPath);
-          // A write that is rolled back proves the file (and its directory, for WAL) is writable.
-          db.$client.exec("BEGIN IMMEDIATE; CREATE TABLE doctor_probe (x); ROLLBACK;");
-          db.$client.close();
+          // Opening for writing proves the file (and its directory, for WAL) can be written.
+          openStore(settings).close();
           return `writable (${settings.dbPath})`;
         },
         now: new Date(),

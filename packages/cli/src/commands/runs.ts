@@ -20,7 +20,9 @@ export function registerRuns(program: Command, cli: Cli): void {
         z.object({ limit: Limit, json: z.boolean().default(false) }),
         raw,
       );
-      const page = openStore(loadSettings(cli, false)).listRuns({ limit: options.limit });
+      const page = openStore(loadSettings(cli, false), { readonly: true }).listRuns({
+        limit: options.limit,
+      });
       if (options.json) return cli.out.json({ runs: page.items, nextCursor: page.nextCursor });
       if (page.items.length === 0)
         return cli.out.line("No runs yet. Start one with: coder-dx sync");
@@ -62,7 +64,7 @@ export function registerRuns(program: Command, cli: Cli): void {
     .option("--json", "print as JSON")
     .action((id: string, raw) => {
       const options = parseOptions(z.object({ json: z.boolean().default(false) }), raw);
-      const run = openStore(loadSettings(cli, false)).getRun(id);
+      const run = openStore(loadSettings(cli, false), { readonly: true }).getRun(id);
       if (!run) throw new CoderDxError("not_found", `no run with id ${id}`);
       if (options.json) return cli.out.json({ run });
       cli.out.line(runSummary(run));

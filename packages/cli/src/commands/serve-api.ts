@@ -1,12 +1,12 @@
-import { CoderDxError, type Logger } from "@coder-dx/core";
+import { CoderDxError, type Logger, type Redactor, redactingStore } from "@coder-dx/core";
 import { Metrics, parseApiTokens, splitTokenList, startService } from "@coder-dx/server";
 import pino from "pino";
 import type { z } from "zod";
 import { type Cli, createClients, loadSettings, openStore } from "../context";
 import type { ServeOptions } from "./serve";
 
-/** Structured JSON logs on stderr; tokens are never passed to a logger, and redacted if they were. */
-function jsonLogger(): Logger {
+/** Structured JSON logs on stderr; every configured secret masked in messages and fields. */
+function jsonLogger(redactor: Redactor): Logger {
   const logger = pino(
     {
       base: { service: "coder-dx" },
@@ -15,9 +15,9 @@ function jsonLogger(): Logger {
     pino.destination(2),
   );
   return {
-    info: (message, fields) => logger.info(fields ?? {}, message),
-    warn: (message, fields) => logger.warn(fields ?? {}, message),
-    error: (message, fields) => logger.error(fields ?? {}, message),
+    info: (message, fields) => logger.info(redactor.value(fields ?? {}), redactor.text(message)),
+    warn: (message, fields) => logger.warn(redactor.value(fields ?? {}), redactor.text(message)),
+    error: (message, fields) => logger.error(redactor.value(fields ?? {}), redactor.text(message)),
   };
 }
 
@@ -34,13 +34,13 @@ export async function serveApi(cli: Cli, options: z.infer<typeof ServeOptions>):
       "no API tokens: set CODER_DX_API_TOKENS (role:token,...) or server.apiTokens in the config",
     );
   }
-  const log = jsonLogger();
+  const log = jsonLogger(cli.redactor);
   const metrics = new Metrics();
   const { coder, dx } = createClients(settings, cli.env, {
     onRequest: (event) => metrics.observeUpstream(event),
   });
   const config = settings.config;
-  const store = openStore(settings);
+  const store = redactingStore(openStore(settings), cli.redactor);
   const service = await startService({
     host: options.host,
     port: options.port,
@@ -50,6 +50,7 @@ export async function serveApi(cli: Cli, options: z.infer<typeof ServeOptions>):
     metrics,
     log,
     schedule: options.schedule ?? config.server.schedule,
+    drainMs: config.server.drainMs,
   });
   log.info("listening", { url: service.url, docs: `${service.url}/docs` });
   cli.out.note(`coder-dx API on ${service.url} (reference: ${service.url}/docs)`);
@@ -57,8 +58,8 @@ export async function serveApi(cli: Cli, options: z.infer<typeof ServeOptions>):
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info("stopping", { signal });
-      void service.stop().then(() => {
-        store.db.$client.close();
+      void service.stop(signal).then(() => {
+        store.close();
         log.info("stopped");
         resolve();
       });

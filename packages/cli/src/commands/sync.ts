@@ -5,6 +5,7 @@ import { type Cli, createSyncDeps, loadSettings } from "../context";
 import { exitCodeForRun } from "../exit-codes";
 import { collect, parseOptions } from "../options";
 import { planTable, runSummary } from "../render";
+import { stopOnSignals } from "../signals";
 
 const SyncOptions = z.object({
   dryRun: z.boolean().default(false),
@@ -25,12 +26,19 @@ export function registerSync(program: Command, cli: Cli): void {
       const options = parseOptions(SyncOptions, raw);
       const settings = loadSettings(cli, true);
       const deps = createSyncDeps(cli, settings);
+      const signals = stopOnSignals(
+        (text) => cli.out.note(text),
+        cli.exitNow,
+        settings.config.server.drainMs,
+      );
       const { run, plan } = await runSync(deps, {
         config: settings.config,
         trigger: "cli",
         dryRun: options.dryRun,
         force: options.force,
         emails: options.email,
+        signal: signals.signal,
+        abortSignal: signals.abortSignal,
         onProgress: ({ phase, done, total }) =>
           cli.out.progress(
             phase === "done"
@@ -40,6 +48,8 @@ export function registerSync(program: Command, cli: Cli): void {
                 : `${phase}ing…`,
           ),
       });
+      signals.dispose();
+      deps.store.close();
       cli.out.progress(null);
       if (options.json) {
         cli.out.json({ run });
@@ -48,6 +58,6 @@ export function registerSync(program: Command, cli: Cli): void {
         const writes = plan?.entries.filter((e) => e.attributes || e.properties) ?? [];
         if (writes.length > 0) cli.out.line(`\n${planTable(writes)}`);
       }
-      process.exitCode = exitCodeForRun(run.status, run.dryRun);
+      process.exitCode = signals.exitCode() ?? exitCodeForRun(run.status, run.dryRun);
     });
 }

@@ -24,7 +24,11 @@ export function registerUsers(program: Command, cli: Cli): void {
     .option("--json", "print as JSON")
     .action((email: string, raw) => {
       const options = parseOptions(UsersShowOptions, raw);
-      const report = describeUser(openStore(loadSettings(cli, false)), email, options.at);
+      const report = describeUser(
+        openStore(loadSettings(cli, false), { readonly: true }),
+        email,
+        options.at,
+      );
       if (!report)
         throw new CoderDxError(
           "not_found",

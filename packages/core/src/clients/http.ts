@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type Dispatcher, request as undiciRequest } from "undici";
 import type { z } from "zod";
 import { CoderDxError, type ErrorCode } from "../errors";
+import { Redactor } from "../redact";
 import { createDispatcher } from "./dispatcher";
 import type { RateBudget } from "./rate-budget";
 
@@ -118,6 +119,8 @@ export class HttpClient {
   private readonly maxRetryTimeMs: number;
   private readonly dispatcher: Dispatcher;
   private readonly name: string;
+  /** The client's own credentials: an answer that echoes a header never carries it further. */
+  private readonly redactor: Redactor;
 
   constructor(private readonly options: HttpClientOptions) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -127,6 +130,9 @@ export class HttpClient {
     this.maxRetryTimeMs = options.maxRetryTimeMs ?? 90_000;
     this.dispatcher = options.dispatcher ?? createDispatcher({ connections: 8 });
     this.name = options.service === "dx" ? "DX" : "Coder";
+    this.redactor = new Redactor(
+      Object.values(options.headers).flatMap((value) => [value, value.replace(/^Bearer\s+/i, "")]),
+    );
   }
 
   get service(): Service {
@@ -186,6 +192,7 @@ export class HttpClient {
     } catch (error) {
       if (error instanceof HttpError) {
         error.attempts = attempts;
+        error.message = this.redactor.text(error.message);
         throw error;
       }
       if (request.signal?.aborted) {

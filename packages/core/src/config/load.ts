@@ -74,9 +74,11 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   try {
     raw = parseYaml(text);
   } catch (error) {
+    // Only the parser's first line (what and where): the lines it quotes after it could hold a token.
+    const [what] = (error as Error).message.split("\n");
     throw new CoderDxError(
       "config_invalid",
-      `config file ${path}: not valid YAML or JSON: ${(error as Error).message}`,
+      `config file ${path}: not valid YAML or JSON: ${what}`,
     );
   }
   return parseConfig(interpolateEnv(raw, env), `config file ${path}`);

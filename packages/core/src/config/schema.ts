@@ -149,6 +149,11 @@ export const Config = z
           .default([]),
         /** A cron expression: scheduled runs, as `serve --schedule`. */
         schedule: z.string().min(1).nullable().default(null),
+        /**
+         * How long a stopping run (`serve` on SIGTERM, `sync` on Ctrl-C) lets writes in flight
+         * land before aborting them; within Kubernetes' default 30 s grace period.
+         */
+        drainMs: z.number().int().min(0).max(60_000).default(7000),
       })
       .strict()
       .prefault({}),

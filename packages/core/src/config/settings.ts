@@ -14,6 +14,8 @@ export interface Settings {
   dxUrl: string;
   dxToken: string;
   dbPath: string;
+  /** Every secret the settings hold, for the redactor. */
+  secrets: string[];
 }
 
 export interface SettingsFlags {
@@ -40,7 +42,21 @@ export function resolveSettings(
     dxUrl: trimSlash(config.dx.url ?? env.DX_API_URL ?? DEFAULT_DX_API_URL),
     dxToken: config.dx.token ?? env.DX_API_TOKEN ?? "",
     dbPath: flags.db ?? env.CODER_DX_DB ?? DEFAULT_DB_PATH,
+    secrets: [],
   };
+  settings.secrets = [settings.coderToken, settings.dxToken].filter(Boolean);
+  for (const [name, token] of [
+    ["CODER_SESSION_TOKEN", settings.coderToken],
+    ["DX_API_TOKEN", settings.dxToken],
+  ] as const) {
+    // A header cannot carry these, and the HTTP library's error would quote the token.
+    if (/[\s\u0000-\u001f\u007f]/.test(token)) {
+      throw new CoderDxError(
+        "config_invalid",
+        `${name} contains ${/[\r\n]/.test(token) ? "a line break" : "whitespace or a control character"}; it was not used (was it read from a file that ends with a newline?)`,
+      );
+    }
+  }
   if (options.requireRemotes) {
     const missing = [
       settings.coderUrl ? null : "CODER_URL (or coder.url in the config)",

@@ -53,4 +53,5 @@ safety:
 server:
   apiTokens: []                       # role:token or role:sha256:<hex>; roles viewer, operator, admin
   schedule: null                      # cron, e.g. "0 * * * *"
+  drainMs: 7000                       # on SIGTERM/Ctrl-C, writes in flight get this long to land
 `;

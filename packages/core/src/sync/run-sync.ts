@@ -356,7 +356,9 @@ export async function executeRun(ctx: RunContext): Promise<SyncResult> {
       runId: run.id,
       message: info.message,
     });
-    recorded = { ...run, ...result, status: "failed", error: info };
+    // The first store failure is the one to report; a later one usually only repeats it.
+    const cause = end.error?.code === "store_failed" ? end.error : info;
+    recorded = { ...run, ...result, status: "failed", error: cause };
   }
   return { run: recorded, plan: prepared?.plan ?? null, halts: prepared?.halts ?? [] };
 }
