@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 import type { CoderSimulator, DxSimulator } from "@coder-dx/simulators";
 
 const ROOT = fileURLToPath(new URL("../../../..", import.meta.url));
-const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+/** The launcher `pnpm -s coder-dx` uses: the bundle when it is newer than every source, else tsx. */
+const LAUNCHER = fileURLToPath(new URL("../../bin/dev.sh", import.meta.url));
 
 export interface CliResult {
   code: number;
@@ -14,12 +15,12 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real CLI as a child process (TypeScript source through tsx), never in-process. */
+/** Runs the real CLI as a child process, never in-process. */
 export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
-      process.execPath,
-      ["--import", "tsx", MAIN, ...args],
+      "sh",
+      [LAUNCHER, ...args],
       {
         cwd: ROOT,
         env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
@@ -73,7 +74,7 @@ export function cliEnvironment(
 
 /** Starts the CLI and hands back the child, for tests that kill it part-way. */
 export function spawnCli(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
+  const child = spawn("sh", [LAUNCHER, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],

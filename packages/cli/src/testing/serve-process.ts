@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../../..", import.meta.url));
-const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
+/** The launcher `pnpm -s coder-dx` uses: the bundle when it is newer than every source, else tsx. */
+const LAUNCHER = fileURLToPath(new URL("../../bin/dev.sh", import.meta.url));
 
 export interface ServeProcess {
   url: string;
@@ -14,15 +15,11 @@ export interface ServeProcess {
 
 /** Starts `coder-dx serve --port 0` as a child process and waits for the URL it announces. */
 export function startServe(args: string[], env: Record<string, string>): Promise<ServeProcess> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", MAIN, "serve", "--port", "0", ...args],
-    {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const child = spawn("sh", [LAUNCHER, "serve", "--port", "0", ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   const exited = new Promise<number | null>((resolve) =>
     child.once("exit", (code) => resolve(code)),

@@ -31,11 +31,13 @@ export async function startLoopback(
         wrapped,
       )
     : createServer(wrapped);
+  const tunnels = new Set<Socket>();
   if (options.proxy) {
     // A forward proxy's tunnel (HTTP CONNECT), as corporate proxies offer it.
     server.on("connect", (req: IncomingMessage, socket: Socket, head: Buffer) => {
       requests.push({ method: "CONNECT", url: req.url ?? "", headers: req.headers });
       const [host, port] = (req.url ?? "").split(":");
+      tunnels.add(socket);
       const upstream = connect(Number(port), host ?? "127.0.0.1", () => {
         socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
         upstream.write(head);
@@ -54,6 +56,7 @@ export async function startLoopback(
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
+        for (const socket of tunnels) socket.destroy();
         server.close(() => resolve());
       }),
   };
