@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Run } from "@coder-dx/core";
 import { CoderSimulator, DxSimulator } from "@coder-dx/simulators";
@@ -18,9 +18,13 @@ export interface Org {
 }
 
 /** Both simulators with `size` people, all active, all known to DX; `latencyMs` on every request. */
-export async function startOrg(size: number, latencyMs: number): Promise<Org> {
-  const coder = await CoderSimulator.start();
-  const dx = await DxSimulator.start();
+export async function startOrg(
+  size: number,
+  latencyMs: number,
+  options: { keepAliveTimeoutMs?: number } = {},
+): Promise<Org> {
+  const coder = await CoderSimulator.start(options);
+  const dx = await DxSimulator.start(options);
   for (let i = 0; i < size; i++) {
     const username = `person${String(i).padStart(6, "0")}`;
     coder.addUser({ username, usageSeconds: (i % 4) * 12 * 3600 });
@@ -52,6 +56,8 @@ export interface SyncMeasurement {
   dxWrites: number;
   /** The most DX requests that arrived in any 1-second window. */
   busiestSecond: number;
+  /** TCP connections the DX simulator accepted during the run. */
+  dxConnections: number;
 }
 
 export function busiestSecond(times: number[]): number {
@@ -73,11 +79,14 @@ export async function measureSync(
   const configPath = join(org.dir, "config.json");
   writeFileSync(configPath, JSON.stringify(config));
   const requestsBefore = org.dx.requests.length;
+  const connectionsBefore = org.dx.connections;
   const writesBefore = org.dx.writes.length;
   const started = performance.now();
-  const child = spawn(process.execPath, ["--import", RSS, CLI, "sync", "--json"], {
+  // The bundle started as an installed bin starts: through its shebang (and its node flags).
+  const child = spawn(CLI, ["sync", "--json"], {
     env: {
-      PATH: process.env.PATH ?? "",
+      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
+      NODE_OPTIONS: `--import ${RSS}`,
       CODER_URL: org.coder.url,
       CODER_SESSION_TOKEN: org.coder.token,
       DX_API_URL: org.dx.url,
@@ -109,6 +118,7 @@ export async function measureSync(
     dxRequests: requests.length,
     dxWrites: org.dx.writes.length - writesBefore,
     busiestSecond: busiestSecond(requests.map((r) => r.at)),
+    dxConnections: org.dx.connections - connectionsBefore,
   };
 }
 

@@ -3,6 +3,7 @@ import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import {
   benchAudit,
+  benchLatencyBound,
   benchLargeSync,
   benchPlanner,
   benchTightBudget,
@@ -15,12 +16,19 @@ const suites: Record<string, () => Promise<Result[]>> = {
   audit: () => benchAudit(),
   sync: () => benchLargeSync(),
   tight: () => benchTightBudget(),
+  latency: async () => [
+    ...(await benchLatencyBound(20_000)),
+    ...(await benchLatencyBound(100_000)),
+  ],
+  "latency-20k": () => benchLatencyBound(20_000),
+  "latency-100k": () => benchLatencyBound(100_000),
 };
 
 const started = performance.now();
 const results: Result[] = [];
 for (const [name, suite] of Object.entries(suites)) {
-  if (only && only !== name) continue;
+  // `latency-20k`/`-100k` are one size of the latency scenario; the full run takes `latency`.
+  if (only ? only !== name : name.startsWith("latency-")) continue;
   results.push(...(await suite()));
 }
 

@@ -248,7 +248,7 @@ describe("saved plans, doctor, init and bad config, end to end", () => {
       expect(wrongToken.stdout).toMatch(/✗ dx token \(users:read\): .*DX_API_TOKEN was refused/);
       expect(wrongToken.stdout).not.toContain("wrongwrong");
 
-      s.coder.findUser("coder-dx-bot").roles = [];
+      s.coder.updateUser(s.coder.findUser("coder-dx-bot").id, { roles: [] });
       s.coder.ownerRole = "member";
       const noRole = await s.cli(["doctor"]);
       expect(noRole.stdout).toMatch(

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { EXIT } from "./exit-codes";
 
 export interface SignalStop {
@@ -22,6 +23,8 @@ export function stopOnSignals(
 ): SignalStop {
   const stop = new AbortController();
   const abort = new AbortController();
+  // Every write in flight listens to them: not a leak.
+  setMaxListeners(0, stop.signal, abort.signal);
   let received: NodeJS.Signals | null = null;
   let drain: NodeJS.Timeout | null = null;
   const codeOf = (signal: NodeJS.Signals) => (signal === "SIGINT" ? EXIT.sigint : EXIT.sigterm);

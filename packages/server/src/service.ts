@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
@@ -56,6 +57,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const { syncDeps, config, metrics, log } = options;
   const shutdown = new AbortController();
   const abortWrites = new AbortController();
+  // Every run's reads and writes in flight listen to them: not a leak.
+  setMaxListeners(0, shutdown.signal, abortWrites.signal);
   const inflight = new Set<Promise<void>>();
 
   const launchRun = (request: LaunchRequest): Run => {

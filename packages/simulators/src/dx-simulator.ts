@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { jsonBody } from "./body";
 import { FaultSwitch } from "./faults";
 import { type Listening, listen } from "./listen";
 
@@ -23,6 +24,8 @@ export interface DxWrite {
 
 export interface DxSimulatorOptions {
   token?: string;
+  /** Announced as `Keep-Alive: timeout=N` (Node's default 5 s; load balancers often 1 s). */
+  keepAliveTimeoutMs?: number;
   port?: number;
 }
 
@@ -83,13 +86,23 @@ export class DxSimulator {
 
   static async start(options: DxSimulatorOptions = {}): Promise<DxSimulator> {
     const sim = new DxSimulator(options);
-    sim.listening = await listen(sim.app(), options.port);
+    sim.listening = await listen(sim.app(), {
+      ...(options.port === undefined ? {} : { port: options.port }),
+      ...(options.keepAliveTimeoutMs === undefined
+        ? {}
+        : { keepAliveTimeoutMs: options.keepAliveTimeoutMs }),
+    });
     return sim;
   }
 
   get url(): string {
     if (!this.listening) throw new Error("simulator not started");
     return this.listening.url;
+  }
+
+  /** TCP connections accepted so far. */
+  get connections(): number {
+    return this.listening?.connections() ?? 0;
   }
 
   async close(): Promise<void> {
@@ -162,8 +175,8 @@ export class DxSimulator {
       this.faults.middleware(async (c) => {
         if (c.req.method !== "POST") return null;
         try {
-          const body = (await c.req.raw.clone().json()) as { email?: unknown };
-          return typeof body.email === "string" ? body.email.toLowerCase() : null;
+          const body = (await jsonBody(c)) as { email?: unknown } | null;
+          return typeof body?.email === "string" ? body.email.toLowerCase() : null;
         } catch {
           return null;
         }
@@ -232,7 +245,7 @@ export class DxSimulator {
     );
 
     app.post("/users.attributes.update", async (c) => {
-      const body = await c.req.json().catch(() => null);
+      const body = (await jsonBody(c)) as Record<string, any> | null;
       const valid =
         body &&
         typeof body.email === "string" &&
@@ -300,7 +313,7 @@ export class DxSimulator {
     });
 
     app.post("/users.update", async (c) => {
-      const body = await c.req.json().catch(() => null);
+      const body = (await jsonBody(c)) as Record<string, any> | null;
       if (!body || typeof body.email !== "string") {
         return c.json(
           { ok: false, error: "invalid_payload", error_details: { message: "email is required" } },

@@ -1,152 +1,15 @@
-import { rmSync } from "node:fs";
-import { resolve } from "node:path";
-import { CoderClient, type Config, DxClient, parseConfig, runSync, type Run } from "@coder-dx/core";
-import { CoderSimulator, DxSimulator, seedOrganisation } from "@coder-dx/simulators";
-import { openDatabase, SqliteSyncStore } from "@coder-dx/storage";
 import type { Command } from "commander";
 import type { Cli } from "../context";
-import { formatTable, formatValues } from "../output";
-import { planTable, runSummary } from "../render";
-import { changesTable } from "./audit";
-
-const DEMO_DB = "coder-dx-demo.db";
 
 export function registerDemo(program: Command, cli: Cli): void {
   program
     .command("demo")
     .description(
-      `run the whole story against built-in Coder and DX simulators (database: ./${DEMO_DB}, replaced)`,
+      "run the whole story against built-in Coder and DX simulators (database: ./coder-dx-demo.db, replaced)",
     )
     .option("--people <n>", "how many people to seed", "300")
     .action(async (raw: { people: string }) => {
-      const people = Number(raw.people);
-      const dbPath = resolve(cli.globals().db ?? DEMO_DB);
-      for (const suffix of ["", "-wal", "-shm"]) rmSync(dbPath + suffix, { force: true });
-      const started = performance.now();
-      const out = cli.out;
-      const coderSim = await CoderSimulator.start();
-      const dxSim = await DxSimulator.start();
-      try {
-        const org = seedOrganisation(coderSim, dxSim, { people });
-        out.line(
-          `coder-dx demo: a simulated Coder at ${coderSim.url} and a simulated DX at ${dxSim.url}`,
-        );
-        out.line(
-          `Seeded ${org.people.length} people in Coder (all three statuses, mixed-case emails, usage at every level), a service account,\n` +
-            `two accounts sharing one email, one pseudonymised email, and ${org.nonUsers.length} DX users who do not use Coder.\n` +
-            `DX already has a "Department" attribute on everyone; coder-dx owns only "Coder" and "Coder usage level".`,
-        );
-
-        // The simulator answers as fast as it can, so the demo raises the DX budget; the real default is 600/minute.
-        const config: Config = parseConfig({ dx: { requestsPerMinute: 60_000 } }, "demo config");
-        const store = new SqliteSyncStore(openDatabase(dbPath));
-        const deps = {
-          coder: new CoderClient({
-            url: coderSim.url,
-            token: coderSim.token,
-            requestsPerMinute: 60_000,
-          }),
-          dx: new DxClient({
-            url: dxSim.url,
-            token: dxSim.token,
-            requestsPerMinute: config.dx.requestsPerMinute,
-          }),
-          store,
-          log: cli.log,
-        };
-        const sync = async (title: string): Promise<Run> => {
-          out.line(`\n── ${title}`);
-          const writesBefore = dxSim.writes.length;
-          const { run } = await runSync(deps, { config, trigger: "cli" });
-          out.line(runSummary(run));
-          out.line(`  DX received ${dxSim.writes.length - writesBefore} write(s).`);
-          return run;
-        };
-
-        await sync("1. First sync: everyone gets their Coder attributes");
-        const sample = org.people[1];
-        if (sample) {
-          out.line(
-            `  For example ${sample.email.trim().toLowerCase()} in DX now: ${formatValues(dxSim.attributesOf(sample.email.trim()))}`,
-          );
-        }
-        await sync("2. Second sync with nothing changed in Coder");
-
-        out.line("\n── 3. Meanwhile in Coder:");
-        const [heavy, moderate, suspended, leaver] = org.people
-          .filter((p) => p.status === "active" && p.usageSeconds < 3600)
-          .slice(0, 4);
-        if (!heavy || !moderate || !suspended || !leaver)
-          throw new Error("the seeded organisation is too small for the demo");
-        coderSim.updateUser(heavy.id, { usageSeconds: 52 * 3600 });
-        coderSim.updateUser(moderate.id, { usageSeconds: 14 * 3600 });
-        coderSim.updateUser(suspended.id, { status: "suspended" });
-        coderSim.removeUser(leaver.id);
-        const joiner = coderSim.addUser({
-          username: "new.hire",
-          name: "New Hire",
-          email: "New.Hire@Example.com",
-          usageSeconds: 2 * 3600,
-        });
-        dxSim.addUser({ email: "new.hire@example.com", name: "New Hire" });
-        out.line(
-          formatTable(
-            ["WHO", "WHAT HAPPENED"],
-            [
-              [heavy.username, "used Coder for 52 hours this month"],
-              [moderate.username, "used Coder for 14 hours this month"],
-              [suspended.username, "was suspended"],
-              [leaver.username, "left (deleted from Coder)"],
-              [joiner.username, "joined, and used Coder for 2 hours"],
-            ],
-          ),
-        );
-        const third = await sync("4. Third sync: only those five are written");
-        out.line(
-          planTable(
-            store
-              .listChanges({ runId: third.id, limit: 50 })
-              .items.filter((r) => r.outcome === "applied")
-              .map((r) => ({
-                email: r.email,
-                coderUserId: r.coderUserId,
-                username: null,
-                action: r.action,
-                drift: false,
-                note: r.note,
-                desired: r.after,
-                observed: r.observed,
-                attributes: { before: r.before ?? {}, after: r.after ?? {} },
-                properties: null,
-              })),
-          ),
-        );
-
-        const who = suspended.email.trim().toLowerCase();
-        out.line(`\n── 5. The audit trail for ${who}: what was sent, when and why`);
-        out.line(changesTable(store.listChanges({ email: who, limit: 10 }).items));
-        out.line(
-          `  DX now holds: ${formatValues(dxSim.attributesOf(who))} (Department was never touched)`,
-        );
-
-        const seconds = ((performance.now() - started) / 1000).toFixed(1);
-        const db = dbPath === resolve(DEMO_DB) ? DEMO_DB : dbPath;
-        out.line(`\nDone in ${seconds} s. The demo's database is ${db}; explore it:
-  pnpm -s coder-dx --db ${db} runs list
-  pnpm -s coder-dx --db ${db} audit --run ${third.id}
-  pnpm -s coder-dx --db ${db} users show ${who}
-  pnpm -s coder-dx --db ${db} audit --outcome invalid
-
-Point coder-dx at a real Coder and DX:
-  export CODER_URL=https://coder.example.com
-  export CODER_SESSION_TOKEN=...   # coder tokens create --name coder-dx (Owner, Auditor or Template Admin)
-  export DX_API_TOKEN=...          # DX organization token with users:read, users:write, snapshots:read
-  pnpm -s coder-dx plan            # see what would change; writes nothing
-  pnpm -s coder-dx sync --dry-run  # record a plan in ./coder-dx.db
-  pnpm -s coder-dx sync            # push it`);
-        store.db.$client.close();
-      } finally {
-        await Promise.all([coderSim.close(), dxSim.close()]);
-      }
+      const { runDemo } = await import("./demo-run");
+      await runDemo(cli, raw);
     });
 }

@@ -119,6 +119,8 @@ export class HttpClient {
   private readonly maxRetryTimeMs: number;
   private readonly dispatcher: Dispatcher;
   private readonly name: string;
+  private readonly getHeaders: Record<string, string>;
+  private readonly postHeaders: Record<string, string>;
   /** The client's own credentials: an answer that echoes a header never carries it further. */
   private readonly redactor: Redactor;
 
@@ -130,6 +132,8 @@ export class HttpClient {
     this.maxRetryTimeMs = options.maxRetryTimeMs ?? 90_000;
     this.dispatcher = options.dispatcher ?? createDispatcher({ connections: 8 });
     this.name = options.service === "dx" ? "DX" : "Coder";
+    this.getHeaders = { accept: "application/json", ...options.headers };
+    this.postHeaders = { ...this.getHeaders, "content-type": "application/json" };
     this.redactor = new Redactor(
       Object.values(options.headers).flatMap((value) => [value, value.replace(/^Bearer\s+/i, "")]),
     );
@@ -150,42 +154,69 @@ export class HttpClient {
   }
 
   async request<T>(request: RequestOptions<T>): Promise<HttpResult<T>> {
-    let attempts = 0;
-    let rateLimited = 0;
+    const started = performance.now();
+    // The common case, one attempt, goes without the retry machinery: at hundreds of writes a
+    // second its cost is the client's share of the latency bound.
     try {
+      return { data: await this.attempt(request), attempts: 1 };
+    } catch (first) {
+      return this.retry(request, first, started);
+    }
+  }
+
+  /** Attempts 2…n after a first failure, with p-retry's backoff and the 429 rules. */
+  private async retry<T>(
+    request: RequestOptions<T>,
+    first: unknown,
+    started: number,
+  ): Promise<HttpResult<T>> {
+    let attempts = 1;
+    let rateLimited = 0;
+    const isRateLimit = (error: unknown) =>
+      error instanceof HttpError && error.details.status === 429;
+    const onFailed = async (error: unknown) => {
+      if (!(error instanceof HttpError) || !retryable(error.code)) return;
+      if (error.details.status === 429) {
+        // The limit is shared by every worker (and, for DX, by other integrations over a
+        // 60-second sliding window): everyone waits, with the server's Retry-After or a
+        // backoff that grows past that window when it gives none.
+        this.options.budget.pauseFor(error.retryAfterMs ?? this.backoff(rateLimited));
+        rateLimited += 1;
+      } else if (error.retryAfterMs !== null) {
+        // Retry-After on a 503 is the server's word; the backoff on top is the jitter.
+        await sleep(Math.min(error.retryAfterMs, this.maxRetryDelayMs), undefined, {
+          ...(request.signal ? { signal: request.signal } : {}),
+        });
+      }
+    };
+    const signal = request.signal ? { signal: request.signal } : {};
+    try {
+      if (
+        !(first instanceof HttpError) ||
+        !retryable(first.code) ||
+        (this.maxAttempts < 2 && !isRateLimit(first))
+      )
+        throw first;
+      await onFailed(first);
+      // A 429 waits in the shared budget pause; anything else backs off before attempt 2.
+      if (!isRateLimit(first)) await sleep(this.backoff(0), undefined, signal);
       const data = await pRetry(
         async () => {
           attempts += 1;
           return this.attempt(request);
         },
         {
-          retries: this.maxAttempts - 1,
+          retries: Math.max(0, this.maxAttempts - (isRateLimit(first) ? 1 : 2)),
           factor: 2,
-          minTimeout: this.retryBaseMs,
+          minTimeout: this.retryBaseMs * 2,
           maxTimeout: this.maxRetryDelayMs,
-          maxRetryTime: this.maxRetryTimeMs,
+          maxRetryTime: Math.max(0, this.maxRetryTimeMs - (performance.now() - started)),
           randomize: true,
-          ...(request.signal ? { signal: request.signal } : {}),
+          ...signal,
           shouldRetry: ({ error }) =>
             error instanceof HttpError && retryable(error.code) && attempts < MAX_ATTEMPTS_EVER,
-          // A 429 waits in the shared budget pause below, not in p-retry's own backoff.
-          shouldConsumeRetry: ({ error }) =>
-            !(error instanceof HttpError && error.details.status === 429),
-          onFailedAttempt: async ({ error }) => {
-            if (!(error instanceof HttpError) || !retryable(error.code)) return;
-            if (error.details.status === 429) {
-              // The limit is shared by every worker (and, for DX, by other integrations over a
-              // 60-second sliding window): everyone waits, with the server's Retry-After or a
-              // backoff that grows past that window when it gives none.
-              this.options.budget.pauseFor(error.retryAfterMs ?? this.backoff(rateLimited));
-              rateLimited += 1;
-            } else if (error.retryAfterMs !== null) {
-              // Retry-After on a 503 is the server's word; p-retry's backoff on top is the jitter.
-              await sleep(Math.min(error.retryAfterMs, this.maxRetryDelayMs), undefined, {
-                ...(request.signal ? { signal: request.signal } : {}),
-              });
-            }
-          },
+          shouldConsumeRetry: ({ error }) => !isRateLimit(error),
+          onFailedAttempt: ({ error }) => onFailed(error),
         },
       );
       return { data, attempts };
@@ -223,14 +254,18 @@ export class HttpClient {
     schema,
     signal,
   }: RequestOptions<T>): Promise<T> {
-    const { service, baseUrl, headers, budget } = this.options;
-    const url = new URL(baseUrl + path);
-    for (const [key, value] of Object.entries(query ?? {})) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
+    const { service, baseUrl, budget } = this.options;
+    let url = baseUrl + path;
+    if (query) {
+      const search = new URLSearchParams();
+      for (const [key, value] of Object.entries(query))
+        if (value !== undefined) search.set(key, String(value));
+      if (search.size > 0) url += `?${search}`;
     }
     const endpoint = `${method} ${path}`;
     const asked = performance.now();
-    const answered = await budget.take(signal);
+    const slot = budget.take(signal);
+    const answered = typeof slot === "function" ? slot : await slot;
     const waitMs = performance.now() - asked;
     const started = performance.now();
     let status: number;
@@ -240,11 +275,7 @@ export class HttpClient {
       const response = await undiciRequest(url, {
         method,
         dispatcher: this.dispatcher,
-        headers: {
-          accept: "application/json",
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-          ...headers,
-        },
+        headers: body === undefined ? this.getHeaders : this.postHeaders,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
@@ -264,7 +295,7 @@ export class HttpClient {
         waitMs,
       });
       if (signal?.aborted) throw error;
-      throw this.networkError(error, endpoint, url);
+      throw this.networkError(error, endpoint, new URL(url));
     }
     this.options.onRequest?.({
       service,
@@ -276,10 +307,10 @@ export class HttpClient {
 
     if (status >= 300 && status < 400) {
       const location = header(responseHeaders, "location");
-      const target = location && URL.canParse(location, url.href) ? new URL(location, url) : null;
+      const target = location && URL.canParse(location, url) ? new URL(location, url) : null;
       throw this.fail(
         `${service}_url_invalid`,
-        `answered ${status} redirecting to ${target?.href ?? "(no Location)"}; coder-dx does not follow redirects (they would carry the token elsewhere): ${this.urlFix(url, target)}`,
+        `answered ${status} redirecting to ${target?.href ?? "(no Location)"}; coder-dx does not follow redirects (they would carry the token elsewhere): ${this.urlFix(new URL(url), target)}`,
         endpoint,
         status,
       );
@@ -309,7 +340,7 @@ export class HttpClient {
       }
       throw this.fail(
         `${service}_url_invalid`,
-        `answered ${status} with ${contentType ?? "no content type"}, not JSON (a login page or a proxy in the way?) at ${url.origin}: check ${this.options.urlSetting.name} and that this machine reaches the API directly: ${excerpt(text)}`,
+        `answered ${status} with ${contentType ?? "no content type"}, not JSON (a login page or a proxy in the way?) at ${new URL(url).origin}: check ${this.options.urlSetting.name} and that this machine reaches the API directly: ${excerpt(text)}`,
         endpoint,
         status,
       );

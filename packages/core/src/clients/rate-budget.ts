@@ -76,7 +76,7 @@ export class RateBudget {
    * Waits until one more request may start, and returns the function to call when its answer
    * (or its failure) arrives.
    */
-  async take(signal?: AbortSignal): Promise<() => void> {
+  take(signal?: AbortSignal): (() => void) | Promise<() => void> {
     const now = performance.now();
     const oldest = this.ring[this.index] as Slot;
     const arrivedBy =
@@ -89,6 +89,15 @@ export class RateBudget {
     };
     this.ring[this.index] = slot;
     this.index = (this.index + 1) % this.limit;
+    const done = () => {
+      slot.end = performance.now();
+    };
+    // Nothing to wait for (the usual case): no promise, no trip through the event loop.
+    if (slot.at - now < 1) return done;
+    return this.wait(slot, now, signal).then(() => done);
+  }
+
+  private async wait(slot: Slot, now: number, signal: AbortSignal | undefined): Promise<void> {
     // A pause that starts while this request waits holds it too: at most two waits.
     for (let wait = 0; wait < 2 && slot.at - performance.now() >= 1; wait++) {
       await sleep(slot.at - performance.now(), undefined, signal ? { signal } : undefined);
@@ -97,8 +106,5 @@ export class RateBudget {
     // A busy process wakes late: the request leaves now, not at its reserved time.
     slot.at = Math.max(slot.at, performance.now());
     this.waitedMs += slot.at - now;
-    return () => {
-      slot.end = performance.now();
-    };
   }
 }

@@ -13,8 +13,15 @@ import type { ChangeKind } from "../domain/run";
 
 /** This many DX outages in a row (after retries) mean DX is down: stop instead of failing user by user. */
 export const MAX_CONSECUTIVE_UNAVAILABLE = 10;
-/** Intents are inserted this many people at a time; workers start after the first batch. */
-const INTENT_BATCH = 500;
+/**
+ * Intents are inserted this many people at a time, just ahead of the workers. Small batches
+ * keep each synchronous SQLite transaction short (about 2 ms): while one runs, no answer from
+ * DX is read and no next write is sent, and at 800 writes a second that time is what separates
+ * the run from its latency bound.
+ */
+const INTENT_BATCH = 64;
+/** Receipts are settled in transactions of this many (or every 200 ms), for the same reason. */
+const RECEIPT_BATCH = 32;
 
 export interface ApplyDeps {
   dx: DxTarget;
@@ -59,14 +66,15 @@ function storeStop(error: unknown): RunStop {
 }
 
 /**
- * Receipts are settled in batches (one transaction per batch, or every 200 ms), not one per
- * person. A crash loses at most the last batch of receipts; those intents stay `pending`, and
+ * Receipts are settled in small batches (one transaction per batch, or every 200 ms), not one
+ * per person. A crash loses at most the last batch of receipts; those intents stay `pending`, and
  * the next run settles them from DX's read-back: nothing is written twice, nothing accepted is
  * lost from the audit. The first store failure stops the run's writes.
  */
 class ReceiptBook {
   private buffer: ChangeReceipt[] = [];
   private readonly timer: NodeJS.Timeout;
+  private scheduled: NodeJS.Immediate | null = null;
   failed: RunStop | null = null;
 
   constructor(private readonly store: SyncStore) {
@@ -74,9 +82,17 @@ class ReceiptBook {
     this.timer.unref();
   }
 
+  /**
+   * Settles in the loop's check phase, after the workers have read their answers and sent
+   * their next writes: the SQLite transaction is never between an answer and the next write.
+   */
   add(receipts: ChangeReceipt[]): void {
     for (const receipt of receipts) this.buffer.push(receipt);
-    if (this.buffer.length >= 256) this.flush();
+    if (this.buffer.length >= RECEIPT_BATCH && !this.scheduled)
+      this.scheduled = setImmediate(() => {
+        this.scheduled = null;
+        this.flush();
+      });
   }
 
   private flush(): void {
@@ -93,6 +109,7 @@ class ReceiptBook {
   /** Settles what is left; the store's failure, if any batch failed. */
   close(): RunStop | null {
     clearInterval(this.timer);
+    if (this.scheduled) clearImmediate(this.scheduled);
     this.flush();
     return this.failed;
   }
@@ -140,7 +157,13 @@ export async function applyPlan(deps: ApplyDeps, options: ApplyOptions): Promise
 
   // Intents go in ahead of the workers, a batch at a time, so the first write does not wait
   // for a 100,000-row insert.
+  let next = 0;
   let ready = 0;
+  let signalConsumed = () => {};
+  const consumed = () =>
+    new Promise<void>((resolve) => {
+      signalConsumed = resolve;
+    });
   let insertionDone = false;
   let signalReady = () => {};
   let readyChanged = new Promise<void>((resolve) => {
@@ -156,6 +179,8 @@ export async function applyPlan(deps: ApplyDeps, options: ApplyOptions): Promise
   const insertIntents = async () => {
     try {
       for (let from = 0; from < writes.length; from += INTENT_BATCH) {
+        // Keep a few batches ready ahead of the workers, no more: the inserts spread over the run.
+        while (ready - next > 4 * INTENT_BATCH && !currentStop()) await consumed();
         const batch = writes.slice(from, from + INTENT_BATCH);
         // Once stopped, the rest are recorded as skipped: every planned write has its row.
         const halted = currentStop();
@@ -282,7 +307,6 @@ export async function applyPlan(deps: ApplyDeps, options: ApplyOptions): Promise
       result.applied += 1;
   };
 
-  let next = 0;
   let done = 0;
   const worker = async () => {
     for (;;) {
@@ -293,6 +317,7 @@ export async function applyPlan(deps: ApplyDeps, options: ApplyOptions): Promise
         continue;
       }
       const i = next++;
+      if (ready - next <= 2 * INTENT_BATCH) signalConsumed();
       await applyOne(writes[i] as PlanEntry, intents[i] ?? []);
       done += 1;
       options.onProgress?.(done, writes.length);

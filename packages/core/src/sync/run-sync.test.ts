@@ -331,3 +331,22 @@ describe("the lease and the store under a run", () => {
     expect(s.dx.writesTo(held)).toHaveLength(0);
   });
 });
+
+describe("a large run", () => {
+  it("reads many pages at once without Node's listener-leak warning", async () => {
+    const s = await setUp({ dx: { concurrency: 16 } });
+    for (let i = 0; i < 1500; i++) s.dx.addUser({ email: `reader${i}@example.com` });
+    s.person("ann");
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const { run } = await s.sync({ signal: new AbortController().signal });
+      expect(run.status).toBe("succeeded");
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+});

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { CoderDxError, toErrorInfo } from "../errors";
 import { type Run, silentLogger, systemClock } from "../ports";
 import { currentHolder, holderIsDead, LEASE_TTL_MS, LeaseKeeper } from "./lease";
@@ -60,6 +61,8 @@ export function startSync(deps: SyncDeps, options: SyncOptions): StartedSync {
 
   // One stop for the run: the caller's signal, or the lease lost under it.
   const stop = new AbortController();
+  // Every read and write in flight listens to it (a few dozen at once): not a leak.
+  setMaxListeners(0, stop.signal);
   const forward = () => stop.abort(options.signal?.reason);
   if (options.signal?.aborted) forward();
   else options.signal?.addEventListener("abort", forward, { once: true });
