@@ -6,7 +6,8 @@ const parsed = new WeakMap<object, Promise<unknown>>();
 /**
  * A request's JSON body, read once from Node's own stream when the app runs on Node (the web
  * `Request` behind `c.req.json()` costs more than the rest of a simulated write together), and
- * through Hono otherwise. Resolves to null for a body that is not JSON.
+ * through Hono otherwise. Resolves to null for a body that is not JSON. Call it as the request
+ * arrives: Node drops what a request stream holds once its client goes away.
  */
 export function jsonBody(c: Context): Promise<unknown> {
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
@@ -16,14 +17,18 @@ export function jsonBody(c: Context): Promise<unknown> {
     body = incoming
       ? new Promise<unknown>((resolve) => {
           const chunks: Buffer[] = [];
-          incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-          incoming.on("end", () => {
+          const parse = () => {
             try {
               resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
             } catch {
               resolve(null);
             }
-          });
+          };
+          incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+          incoming.on("end", parse);
+          // A client that went away after sending its whole request (a killed process): the
+          // request still counts, as it would at a real server that had read it.
+          incoming.on("close", () => (incoming.complete ? parse() : resolve(null)));
           incoming.on("error", () => resolve(null));
         })
       : c.req.json().catch(() => null);

@@ -161,6 +161,8 @@ export class DxSimulator {
     const app = new Hono();
     app.use("*", async (c, next) => {
       this.requests.push({ key: `${c.req.method} ${c.req.path}`, at: performance.now() });
+      // Read as it arrives: a write whose client has gone by the time it is handled still counts.
+      if (c.req.method === "POST") void jsonBody(c);
       await next();
     });
     app.use("*", async (c, next) => {
