@@ -1,4 +1,12 @@
-import { ChangeKind, ChangeOutcome, RunCounts, RunStatus, RunTrigger } from "@coder-dx/core";
+import {
+  ChangeKind,
+  ChangeOutcome,
+  RunCounts,
+  RunStatus,
+  RunTrigger,
+  type TimeBound,
+  timeParameter,
+} from "@coder-dx/core";
 import { z } from "@hono/zod-openapi";
 
 const ErrorInfo = z.object({ code: z.string(), message: z.string() }).nullable();
@@ -48,11 +56,9 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
-const Timestamp = z
-  .string()
-  .refine((v) => !Number.isNaN(Date.parse(v)), "must be an ISO 8601 time")
-  .transform((v) => new Date(v).toISOString())
-  .openapi({ type: "string", format: "date-time" });
+/** The CLI's date parser: a date alone is a whole UTC day. */
+const Time = (bound: TimeBound, description: string) =>
+  timeParameter(bound).openapi({ type: "string", description });
 
 export const Cursor = z
   .string()
@@ -70,8 +76,11 @@ export const ChangesQuery = z.object({
   email: z.string().min(1).optional(),
   runId: z.string().regex(/^\d+$/, "must be a run id").optional(),
   outcome: ChangeSchema.shape.outcome.optional(),
-  since: Timestamp.optional(),
-  until: Timestamp.optional(),
+  since: Time("since", "rows at or after this time; a date alone is its 00:00 UTC").optional(),
+  until: Time(
+    "until",
+    "rows before this time; a date alone includes that whole UTC day",
+  ).optional(),
   limit: Limit,
   cursor: Cursor,
 });
@@ -94,14 +103,7 @@ export const StartRunBody = z
   .strict();
 
 export const UserQuery = z.object({
-  at: z
-    .string()
-    .refine(
-      (v) => !Number.isNaN(Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v)),
-      "must be a date or an ISO 8601 time",
-    )
-    .optional()
-    .openapi({ description: "the state on this date (end of that UTC day) or at this time" }),
+  at: Time("at", "the state on this date (end of that UTC day) or at this time").optional(),
 });
 
 export const UserSchema = z

@@ -1,4 +1,4 @@
-import { CoderDxError, describeUser, parseAt } from "@coder-dx/core";
+import { CoderDxError, describeUser, timeParameter } from "@coder-dx/core";
 import type { Command } from "commander";
 import { z } from "zod";
 import { type Cli, loadSettings, openStore } from "../context";
@@ -7,10 +7,7 @@ import { formatValues } from "../output";
 import { changesTable } from "./audit";
 
 const UsersShowOptions = z.object({
-  at: z
-    .string()
-    .refine((v) => parseAt(v) !== null, "must be a date (2026-11-20) or an ISO 8601 time")
-    .optional(),
+  at: timeParameter("at").optional(),
   json: z.boolean().default(false),
 });
 
@@ -36,7 +33,7 @@ export function registerUsers(program: Command, cli: Cli): void {
         );
       if (options.json) return cli.out.json(report);
       const { user, history } = report;
-      cli.out.line(`${user.email}${options.at ? ` as of ${parseAt(options.at)}` : ""}`);
+      cli.out.line(`${user.email}${options.at ? ` as of ${options.at}` : ""}`);
       cli.out.line(`  attributes: ${formatValues(user.attributes)}`);
       cli.out.line(
         `  last confirmed by DX: ${user.updatedAt ?? "never"} · Coder user id: ${user.coderUserId ?? "-"}`,

@@ -21,10 +21,3 @@ export function stateAt(history: readonly ChangeRow[], at: string): PointInTimeS
   }
   return state;
 }
-
-/** `2026-11-20` means the end of that UTC day; a full timestamp means itself. */
-export function parseAt(value: string): string | null {
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
-  const time = Date.parse(dateOnly ? `${value}T23:59:59.999Z` : value);
-  return Number.isNaN(time) ? null : new Date(time).toISOString();
-}

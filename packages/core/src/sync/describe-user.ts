@@ -1,4 +1,5 @@
-import { parseAt, stateAt } from "../domain/history";
+import { stateAt } from "../domain/history";
+import { parseTime } from "../domain/time";
 import type { ChangeRow, SyncStore } from "../ports";
 
 export interface UserReport {
@@ -26,7 +27,7 @@ export function describeUser(
   if (!current && history.length === 0) return null;
   const coderUserId =
     current?.coderUserId ?? history.find((row) => row.coderUserId)?.coderUserId ?? null;
-  const at = rawAt === undefined ? null : parseAt(rawAt);
+  const at = rawAt === undefined ? null : parseTime(rawAt, "at");
   if (at) {
     const past = stateAt(history, at);
     return {
