@@ -7,6 +7,7 @@ import {
   isCoderDxError,
   type Logger,
   type Run,
+  ProgressMeter,
   startSync,
   type SyncDeps,
 } from "@coder-dx/core";
@@ -64,11 +65,16 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const launchRun = (request: LaunchRequest): Run => {
     if (shutdown.signal.aborted)
       throw new CoderDxError("interrupted", "the server is shutting down");
+    // A long run logs how far it got every 10 s: a JSON line like every other.
+    const progress = new ProgressMeter(({ line: _line, ...report }) =>
+      log.info("run progress", { runId: started.run.id, ...report }),
+    );
     const started = startSync(syncDeps, {
       config,
       ...request,
       signal: shutdown.signal,
       abortSignal: abortWrites.signal,
+      onProgress: (p) => progress.update(p),
     });
     log.info("run started", {
       runId: started.run.id,
@@ -77,6 +83,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       force: request.force,
     });
     const done = started.done.then(({ run }) => {
+      progress.stop();
       metrics.observeRun(run);
       log.info("run finished", {
         runId: run.id,
@@ -109,10 +116,26 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   }
 
   const app = createApp({ store: syncDeps.store, launchRun, tokens: options.tokens, metrics, log });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () =>
       resolve(s),
     );
+    s.once("error", (error: NodeJS.ErrnoException) => {
+      cron?.stop();
+      const where = `${options.host}:${options.port}`;
+      reject(
+        new CoderDxError(
+          "usage_invalid",
+          error.code === "EADDRINUSE"
+            ? `${where} is already in use (another coder-dx serve?); choose another with --port`
+            : error.code === "EACCES"
+              ? `not allowed to listen on ${where}; use a port above 1023`
+              : error.code === "EADDRNOTAVAIL"
+                ? `${options.host} is not an address of this machine; check --host`
+                : `cannot listen on ${where}: ${error.message}`,
+        ),
+      );
+    });
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;

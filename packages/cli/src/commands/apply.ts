@@ -5,6 +5,7 @@ import { z } from "zod";
 import { type Cli, createSyncDeps, loadSettings } from "../context";
 import { exitCodeForRun } from "../exit-codes";
 import { parseOptions } from "../options";
+import { progressDisplay } from "../progress";
 import { runSummary } from "../render";
 import { stopOnSignals } from "../signals";
 
@@ -40,6 +41,7 @@ export function registerApply(program: Command, cli: Cli): void {
         cli.exitNow,
         settings.config.server.drainMs,
       );
+      const progress = progressDisplay(cli.out, process.stderr.isTTY === true);
       const { run } = await runSync(deps, {
         config: settings.config,
         trigger: "cli",
@@ -47,7 +49,8 @@ export function registerApply(program: Command, cli: Cli): void {
         expectedDigest: saved.plan.digest,
         signal: signals.signal,
         abortSignal: signals.abortSignal,
-      });
+        onProgress: (p) => progress.update(p),
+      }).finally(() => progress.stop());
       signals.dispose();
       deps.store.close();
       if (options.json) cli.out.json({ run });

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { type Cli, createSyncDeps, loadSettings } from "../context";
 import { exitCodeForRun } from "../exit-codes";
 import { collect, parseOptions } from "../options";
+import { progressDisplay } from "../progress";
 import { planTable, runSummary } from "../render";
 import { stopOnSignals } from "../signals";
 
@@ -31,6 +32,7 @@ export function registerSync(program: Command, cli: Cli): void {
         cli.exitNow,
         settings.config.server.drainMs,
       );
+      const progress = progressDisplay(cli.out, process.stderr.isTTY === true);
       const { run, plan } = await runSync(deps, {
         config: settings.config,
         trigger: "cli",
@@ -39,18 +41,19 @@ export function registerSync(program: Command, cli: Cli): void {
         emails: options.email,
         signal: signals.signal,
         abortSignal: signals.abortSignal,
-        onProgress: ({ phase, done, total }) =>
-          cli.out.progress(
-            phase === "done"
-              ? null
-              : phase === "apply"
-                ? `applying ${done}/${total}`
-                : `${phase}ing…`,
-          ),
-      });
+        onProgress: (p) => progress.update(p),
+      }).finally(() => progress.stop());
       signals.dispose();
       deps.store.close();
-      cli.out.progress(null);
+      if (plan && options.email.length > 0) {
+        const planned = new Set(plan.entries.map((e) => e.email));
+        const missing = options.email.filter((e) => !planned.has(e.trim().toLowerCase()));
+        if (missing.length > 0) {
+          cli.out.note(
+            `coder-dx: not found in Coder, DX or coder-dx's records, so not synced: ${missing.join(", ")}`,
+          );
+        }
+      }
       if (options.json) {
         cli.out.json({ run });
       } else {
