@@ -9,6 +9,8 @@ import {
   resolveSettings,
   type Settings,
   type SyncDeps,
+  type SyncStore,
+  WebhookNotifier,
 } from "@coder-dx/core";
 import { openDatabase, SqliteSyncStore } from "@coder-dx/storage";
 import { stderrLogger } from "./logger";
@@ -27,6 +29,8 @@ export interface Cli {
   env: NodeJS.ProcessEnv;
   log: Logger;
   globals(): GlobalOptions;
+  /** `coder-dx <args>` with the --config and --db this invocation was given, for hints. */
+  command(args: string): string;
   /** Ends the process now (a second Ctrl-C); main.ts decides how. */
   exitNow(code: number): void;
 }
@@ -49,6 +53,15 @@ export function processCli(globals: () => GlobalOptions, exitNow: (code: number)
     env: process.env,
     log: stderrLogger(redactor),
     globals,
+    command: (args) => {
+      const { config, db } = globals();
+      const quote = (v: string) => (/^[\w./:@-]+$/.test(v) ? v : `'${v.replaceAll("'", "'\\''")}'`);
+      const flags = [
+        ...(config ? [`--config ${quote(config)}`] : []),
+        ...(db ? [`--db ${quote(db)}`] : []),
+      ];
+      return ["coder-dx", ...flags, args].join(" ");
+    },
     exitNow,
   };
 }
@@ -112,5 +125,24 @@ export function createSyncDeps(
 ): SyncDeps & { store: SqliteSyncStore } {
   // The store first: a database that cannot be used stops the command before any call out.
   const store = redactingStore(openStore(settings), cli.redactor);
-  return { ...createClients(settings, cli.env), store, log: cli.log };
+  return {
+    ...createClients(settings, cli.env),
+    store,
+    log: cli.log,
+    ...notifierFor(settings, cli.env, store, cli.log),
+  };
+}
+
+/** Webhooks told when a run ends, when the config names any. */
+export function notifierFor(
+  settings: Settings,
+  env: NodeJS.ProcessEnv,
+  store: SyncStore,
+  log: Logger,
+): { notifier?: WebhookNotifier } {
+  const { notify, publicUrl } = settings.config;
+  if (notify.length === 0) return {};
+  return {
+    notifier: new WebhookNotifier(notify, { store, log, proxy: proxyFromEnv(env), publicUrl }),
+  };
 }

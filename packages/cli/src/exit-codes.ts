@@ -43,6 +43,7 @@ export function exitCodeForError(code: ErrorCode): number {
     case "plan_stale":
     case "interrupted":
     case "not_found":
+    case "notify_failed":
     case "internal":
       return EXIT.failed;
   }

@@ -31,6 +31,7 @@ export type ErrorCode =
   | "plan_stale"
   | "interrupted"
   | "not_found"
+  | "notify_failed"
   | "internal";
 
 export class CoderDxError extends Error {

@@ -4,6 +4,7 @@ import type { PlanAction, UserState } from "./domain/plan";
 import type {
   ChangeKind,
   ChangeOutcome,
+  DeliveryOutcome,
   FinalRunStatus,
   RunCounts,
   RunStatus,
@@ -104,6 +105,28 @@ export interface FinishRun {
   sourceCount: number | null;
 }
 
+/** A notification sent for a run: to which origin, for which event, and how it went. */
+export interface Delivery {
+  id: string;
+  runId: string;
+  at: string;
+  /** The webhook's origin (`https://hooks.slack.com`): its path may be a secret. */
+  target: string;
+  event: string;
+  outcome: DeliveryOutcome;
+  attempts: number;
+  httpStatus: number | null;
+  error: ErrorInfo | null;
+}
+export type NewDelivery = Omit<Delivery, "id">;
+
+/** What `prune` removed. */
+export interface Pruned {
+  changes: number;
+  runs: number;
+  deliveries: number;
+}
+
 /**
  * Everything core needs from storage. The SQLite store and the in-memory twin pass one
  * contract suite (`@coder-dx/core/testing`). Every method is synchronous: better-sqlite3
@@ -114,6 +137,11 @@ export interface SyncStore {
   finishRun(id: string, result: FinishRun): Run;
   getRun(id: string): Run | null;
   listRuns(query: { limit: number; cursor?: string | undefined }): Page<Run>;
+  /**
+   * The newest finished real (not dry) run, or the newest with `status`: what /metrics
+   * reports across restarts. A dry run is a preview and says nothing about DX's data.
+   */
+  lastFinishedRun(status?: RunStatus): Run | null;
   /** Coder accounts listed by the last complete, unscoped, non-dry run. */
   lastSourceCount(): number | null;
   /**
@@ -134,6 +162,18 @@ export interface SyncStore {
   /** Settles intents; each receipt and its state change land in one transaction. */
   settleChanges(receipts: ChangeReceipt[]): void;
   listChanges(query: ChangeQuery): Page<ChangeRow>;
+  /** The newest audit row for an email (any outcome), or null. */
+  lastChange(email: string): ChangeRow | null;
+
+  recordDelivery(delivery: NewDelivery): void;
+  listDeliveries(runId: string): Delivery[];
+
+  /**
+   * Deletes audit rows, deliveries and finished runs from before `before`. Never deletes a
+   * pending intent (a later read-back settles it), the pushed state (`getUserState`), a run
+   * that still has rows, or the run the source-count brake compares with.
+   */
+  prune(before: string): Pruned;
 
   /**
    * The one-run-at-a-time lease. `acquire` takes it when free, expired, or held by a holder

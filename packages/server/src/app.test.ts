@@ -1,4 +1,4 @@
-import type { NewChange } from "@coder-dx/core";
+import { emptyRunCounts, type NewChange } from "@coder-dx/core";
 import { aChangeRow } from "@coder-dx/core/testing";
 import { describe, expect, it } from "vitest";
 import { createTestApp, TOKENS } from "./testing";
@@ -186,6 +186,35 @@ describe("GET /v1/changes and /v1/users/{email}", () => {
 });
 
 describe("system routes", () => {
+  it("reports the last run and the last success from the store, so they survive a restart", async () => {
+    const { call, store } = createTestApp();
+    const metricsText = async () => (await call("GET", "/metrics", TOKENS.viewer)).text();
+    expect(await metricsText()).toMatch(/^coder_dx_last_success_timestamp_seconds 0$/m);
+    const start = { trigger: "schedule", dryRun: false, scoped: false } as const;
+    const ok = store.startRun({ ...start, startedAt: "2026-11-22T05:00:00.000Z" });
+    store.finishRun(ok.id, {
+      status: "succeeded",
+      finishedAt: "2026-11-22T05:00:10.000Z",
+      error: null,
+      sourceCount: 3,
+      counts: { ...emptyRunCounts(), users: 3, unchanged: 2, changed: 1, applied: 1 },
+    });
+    const bad = store.startRun({ ...start, startedAt: "2026-11-22T06:00:00.000Z" });
+    store.finishRun(bad.id, {
+      status: "failed",
+      finishedAt: "2026-11-22T06:00:05.000Z",
+      error: { code: "coder_unavailable", message: "down" },
+      sourceCount: null,
+      counts: emptyRunCounts(),
+    });
+    const text = await metricsText();
+    expect(text).toMatch(/^coder_dx_last_success_timestamp_seconds 1795323610$/m);
+    expect(text).toMatch(/^coder_dx_last_run_timestamp_seconds 1795327205$/m);
+    expect(text).toMatch(/^coder_dx_last_run_status\{status="failed"\} 1$/m);
+    expect(text).toMatch(/^coder_dx_last_run_status\{status="succeeded"\} 0$/m);
+    expect(text).toMatch(/^coder_dx_last_run_users\{outcome="applied"\} 0$/m);
+  });
+
   it("answers health without a token, metrics with one, 404 in the envelope", async () => {
     const { call } = createTestApp();
     const health = await call("GET", "/healthz", null);

@@ -53,6 +53,7 @@ export function statusFor(code: HttpErrorCode): ContentfulStatusCode {
     case "store_unusable":
       return 503;
     case "abandoned":
+    case "notify_failed":
     case "internal":
       return 500;
   }

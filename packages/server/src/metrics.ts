@@ -1,5 +1,7 @@
-import type { RequestEvent, Run } from "@coder-dx/core";
-import { Counter, Histogram, Registry } from "prom-client";
+import { RUN_STATUSES, type RequestEvent, type Run, type SyncStore } from "@coder-dx/core";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+const OUTCOMES = ["applied", "rejected", "unmatched", "invalid", "excluded", "unchanged"] as const;
 
 /** Prometheus metrics for one server process; a registry per instance, no globals. */
 export class Metrics {
@@ -48,6 +50,52 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * What must survive a restart, read from the store at each scrape: when the last real run
+   * finished and how, its per-outcome counts, and the last success (the alert's input:
+   * `time() - coder_dx_last_success_timestamp_seconds > 26 * 3600`).
+   */
+  readStore(store: Pick<SyncStore, "lastFinishedRun">): this {
+    const seconds = (run: Run | null) => (run?.finishedAt ? Date.parse(run.finishedAt) / 1000 : 0);
+    new Gauge({
+      name: "coder_dx_last_run_timestamp_seconds",
+      help: "When the last real (not dry) run finished; 0 before the first",
+      registers: [this.registry],
+      collect() {
+        this.set(seconds(store.lastFinishedRun()));
+      },
+    });
+    new Gauge({
+      name: "coder_dx_last_success_timestamp_seconds",
+      help: "When the last real run that succeeded finished; 0 before the first",
+      registers: [this.registry],
+      collect() {
+        this.set(seconds(store.lastFinishedRun("succeeded")));
+      },
+    });
+    new Gauge({
+      name: "coder_dx_last_run_status",
+      help: "1 for the status of the last real run, 0 for the others",
+      labelNames: ["status"],
+      registers: [this.registry],
+      collect() {
+        const status = store.lastFinishedRun()?.status;
+        for (const s of RUN_STATUSES) this.set({ status: s }, s === status ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "coder_dx_last_run_users",
+      help: "Per-user outcomes of the last real run",
+      labelNames: ["outcome"],
+      registers: [this.registry],
+      collect() {
+        const run = store.lastFinishedRun();
+        for (const outcome of OUTCOMES) this.set({ outcome }, run?.counts[outcome] ?? 0);
+      },
+    });
+    return this;
+  }
+
   observeUpstream(event: RequestEvent): void {
     this.upstream.inc({ service: event.service, status: String(event.status) });
     this.upstreamLatency.observe({ service: event.service }, event.ms / 1000);
@@ -56,14 +104,7 @@ export class Metrics {
 
   observeRun(run: Run): void {
     this.runs.inc({ status: run.status, trigger: run.trigger });
-    for (const outcome of [
-      "applied",
-      "rejected",
-      "unmatched",
-      "invalid",
-      "excluded",
-      "unchanged",
-    ] as const) {
+    for (const outcome of OUTCOMES) {
       if (run.counts[outcome] > 0) this.users.inc({ outcome }, run.counts[outcome]);
     }
     if (run.finishedAt)

@@ -5,7 +5,11 @@ import { parseApiTokens } from "./auth";
 import type { LaunchRequest } from "./context";
 import { Metrics } from "./metrics";
 
-export const TOKENS = { viewer: "view-token", operator: "op-token", admin: "admin-token" } as const;
+export const TOKENS = {
+  viewer: "viewer-token-0123456789",
+  operator: "operator-token-0123456789",
+  admin: "admin-token-0123456789",
+} as const;
 
 /** createApp with in-memory fakes: a store, and a launcher that records the request as a run. */
 export function createTestApp(options: { busy?: boolean } = {}) {
@@ -17,7 +21,7 @@ export function createTestApp(options: { busy?: boolean } = {}) {
       Object.entries(TOKENS).map(([role, token]) => `${role}:${token}`),
       "test",
     ),
-    metrics: new Metrics(),
+    metrics: new Metrics().readStore(store),
     log: silentLogger,
     bodyLimitBytes: 4096,
     launchRun: (request) => {

@@ -9,16 +9,23 @@ import {
   type FinishRun,
   type NewChange,
   type Page,
+  type Delivery,
+  type NewDelivery,
+  type Pruned,
   type Run,
+  type RunStatus,
   type StartRun,
   type SyncStore,
   stateAfterReceipt,
   type UserState,
 } from "@coder-dx/core";
-import { and, desc, eq, gte, inArray, lt, ne, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNotNull, lt, ne, type SQL } from "drizzle-orm";
 import type { Db } from "./open-database";
 import { describeSqliteError } from "./sqlite-errors";
-import { changes, lease, runs } from "./schema";
+import { changes, deliveries, lease, runs } from "./schema";
+
+/** Audit rows deleted per transaction by `prune`. */
+const PRUNE_CHUNK = 5000;
 
 const LEASE = "sync";
 
@@ -34,7 +41,8 @@ function toRun(row: RunRow): Run {
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
     error: row.error,
-    counts: row.counts,
+    // Runs recorded before a count existed read it as 0.
+    counts: { ...emptyRunCounts(), ...row.counts },
     sourceCount: row.sourceCount,
     scoped: row.scoped,
   };
@@ -193,6 +201,25 @@ export class SqliteSyncStore implements SyncStore {
     });
   }
 
+  lastFinishedRun(status?: RunStatus): Run | null {
+    return this.guard(() => {
+      const row = this.db
+        .select()
+        .from(runs)
+        .where(
+          and(
+            isNotNull(runs.finishedAt),
+            eq(runs.dryRun, false),
+            status ? eq(runs.status, status) : undefined,
+          ),
+        )
+        .orderBy(desc(runs.id))
+        .limit(1)
+        .get();
+      return row ? toRun(row) : null;
+    });
+  }
+
   lastSourceCount(): number | null {
     return this.guard(() => {
       const row = this.db
@@ -324,6 +351,71 @@ export class SqliteSyncStore implements SyncStore {
         .all();
       const items = rows.slice(0, query.limit).map(toChange);
       return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+    });
+  }
+
+  lastChange(email: string): ChangeRow | null {
+    return this.guard(() => {
+      const row = this.db
+        .select()
+        .from(changes)
+        .where(eq(changes.email, email.trim().toLowerCase()))
+        .orderBy(desc(changes.id))
+        .limit(1)
+        .get();
+      return row ? toChange(row) : null;
+    });
+  }
+
+  recordDelivery(delivery: NewDelivery): void {
+    this.guard(() => {
+      this.db.insert(deliveries).values(delivery).run();
+    });
+  }
+
+  listDeliveries(runId: string): Delivery[] {
+    return this.guard(() =>
+      this.db
+        .select()
+        .from(deliveries)
+        .where(eq(deliveries.runId, runId))
+        .orderBy(deliveries.id)
+        .all()
+        .map((row) => ({ ...row, id: String(row.id) })),
+    );
+  }
+
+  prune(before: string): Pruned {
+    return this.guard(() => {
+      const client = this.db.$client;
+      // In chunks, each its own short transaction: a server answering reads is never held up
+      // for the whole prune. Ends because every chunk removes rows older than `before`,
+      // which no writer adds.
+      const chunk = client.prepare(
+        `DELETE FROM changes WHERE id IN (SELECT id FROM changes WHERE at < ? AND outcome <> 'pending' ORDER BY id LIMIT ${PRUNE_CHUNK})`,
+      );
+      let changesRemoved = 0;
+      for (let removed = PRUNE_CHUNK; removed === PRUNE_CHUNK; ) {
+        removed = chunk.run(before).changes;
+        changesRemoved += removed;
+      }
+      const deliveriesRemoved = client
+        .prepare("DELETE FROM deliveries WHERE at < ?")
+        .run(before).changes;
+      // Kept: runs with rows left, and the runs the brake, the metrics and the alert read.
+      const runsRemoved = client
+        .prepare(
+          `DELETE FROM runs WHERE finished_at IS NOT NULL AND finished_at < ?
+             AND CAST(id AS TEXT) NOT IN (SELECT DISTINCT run_id FROM changes)
+             AND id NOT IN (
+               SELECT coalesce(max(id), 0) FROM runs
+                 WHERE status IN ('succeeded', 'partial') AND dry_run = 0 AND scoped = 0
+               UNION SELECT coalesce(max(id), 0) FROM runs WHERE status = 'succeeded' AND dry_run = 0
+               UNION SELECT coalesce(max(id), 0) FROM runs WHERE finished_at IS NOT NULL AND dry_run = 0
+             )`,
+        )
+        .run(before).changes;
+      return { changes: changesRemoved, runs: runsRemoved, deliveries: deliveriesRemoved };
     });
   }
 

@@ -25,7 +25,7 @@ export function registerRuns(program: Command, cli: Cli): void {
       });
       if (options.json) return cli.out.json({ runs: page.items, nextCursor: page.nextCursor });
       if (page.items.length === 0)
-        return cli.out.line("No runs yet. Start one with: coder-dx sync");
+        return cli.out.line(`No runs yet. Start one with: ${cli.command("sync")}`);
       cli.out.line(
         formatTable(
           [
@@ -64,13 +64,26 @@ export function registerRuns(program: Command, cli: Cli): void {
     .option("--json", "print as JSON")
     .action((id: string, raw) => {
       const options = parseOptions(z.object({ json: z.boolean().default(false) }), raw);
-      const run = openStore(loadSettings(cli, false), { readonly: true }).getRun(id);
+      if (!/^\d+$/.test(id)) {
+        throw new CoderDxError(
+          "usage_invalid",
+          `run id "${id}" is not a number (see ${cli.command("runs list")})`,
+        );
+      }
+      const store = openStore(loadSettings(cli, false), { readonly: true });
+      const run = store.getRun(id);
       if (!run) throw new CoderDxError("not_found", `no run with id ${id}`);
-      if (options.json) return cli.out.json({ run });
+      const deliveries = store.listDeliveries(id);
+      if (options.json) return cli.out.json({ run, deliveries });
       cli.out.line(runSummary(run));
       cli.out.line(
-        `  trigger ${run.trigger} · started ${run.startedAt} · finished ${run.finishedAt ?? "-"}`,
+        `  trigger ${run.trigger} · started ${run.startedAt} UTC · finished ${run.finishedAt ? `${run.finishedAt} UTC` : "-"}`,
       );
-      cli.out.line(`  its changes: coder-dx audit --run ${run.id}`);
+      for (const d of deliveries) {
+        cli.out.line(
+          `  notified ${d.target} (${d.event}): ${d.outcome}${d.httpStatus ? ` HTTP ${d.httpStatus}` : ""}, ${d.attempts} attempt${d.attempts === 1 ? "" : "s"}${d.error ? ` — ${d.error.message}` : ""}`,
+        );
+      }
+      cli.out.line(`  its changes: ${cli.command(`audit --run ${run.id}`)}`);
     });
 }

@@ -2,7 +2,7 @@ import { CoderDxError, type Logger, type Redactor, redactingStore } from "@coder
 import { Metrics, parseApiTokens, splitTokenList, startService } from "@coder-dx/server";
 import pino from "pino";
 import type { z } from "zod";
-import { type Cli, createClients, loadSettings, openStore } from "../context";
+import { type Cli, createClients, loadSettings, notifierFor, openStore } from "../context";
 import type { ServeOptions } from "./serve";
 
 /** Structured JSON logs on stderr; every configured secret masked in messages and fields. */
@@ -35,16 +35,16 @@ export async function serveApi(cli: Cli, options: z.infer<typeof ServeOptions>):
     );
   }
   const log = jsonLogger(cli.redactor);
-  const metrics = new Metrics();
+  const store = redactingStore(openStore(settings), cli.redactor);
+  const metrics = new Metrics().readStore(store);
   const { coder, dx } = createClients(settings, cli.env, {
     onRequest: (event) => metrics.observeUpstream(event),
   });
   const config = settings.config;
-  const store = redactingStore(openStore(settings), cli.redactor);
   const service = await startService({
     host: options.host,
     port: options.port,
-    syncDeps: { coder, dx, store, log },
+    syncDeps: { coder, dx, store, log, ...notifierFor(settings, cli.env, store, log) },
     config,
     tokens,
     metrics,

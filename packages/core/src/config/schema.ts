@@ -52,6 +52,27 @@ export const PropertyMapping = z
   .strict();
 export type PropertyMapping = z.infer<typeof PropertyMapping>;
 
+export const NOTIFY_EVENTS = ["failed", "halted", "partial", "succeeded"] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+
+/** A webhook told when a run ends: a JSON body signed with HMAC-SHA256, or a Slack message. */
+export const Webhook = z
+  .object({
+    url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }),
+    /** The run outcomes it wants; an interrupted run is reported as `failed`. */
+    events: z
+      .array(z.enum(NOTIFY_EVENTS))
+      .min(1, "name at least one event")
+      .default(["failed", "halted", "partial"]),
+    format: z.enum(["json", "slack"]).default("json"),
+    /** Signs the body (`X-Coder-DX-Signature: sha256=<hex>`); write it as `${VAR}`. */
+    secret: z.string().min(16, "must be at least 16 characters").optional(),
+    timeoutMs: TimeoutMs.default(10_000),
+    maxAttempts: z.number().int().min(1).max(10).default(4),
+  })
+  .strict();
+export type Webhook = z.infer<typeof Webhook>;
+
 export const Config = z
   .object({
     coder: z
@@ -134,6 +155,16 @@ export const Config = z
       })
       .strict()
       .prefault({}),
+    retention: z
+      .object({
+        /** Audit rows and runs older than this are pruned after each run; null keeps all. */
+        days: z.number().int().min(1).max(36_500).nullable().default(null),
+      })
+      .strict()
+      .prefault({}),
+    notify: z.array(Webhook).default([]),
+    /** The API's public address, for links in notifications (`<publicUrl>/v1/runs/<id>`). */
+    publicUrl: z.url().optional(),
     server: z
       .object({
         /** `role:token` or `role:sha256:<hex>` entries, added to CODER_DX_API_TOKENS. */

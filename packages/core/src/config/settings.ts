@@ -44,7 +44,11 @@ export function resolveSettings(
     dbPath: flags.db ?? env.CODER_DX_DB ?? DEFAULT_DB_PATH,
     secrets: [],
   };
-  settings.secrets = [settings.coderToken, settings.dxToken].filter(Boolean);
+  settings.secrets = [
+    settings.coderToken,
+    settings.dxToken,
+    ...config.notify.flatMap((hook) => [hook.secret ?? "", secretOfUrl(hook.url)]),
+  ].filter(Boolean);
   for (const [name, token] of [
     ["CODER_SESSION_TOKEN", settings.coderToken],
     ["DX_API_TOKEN", settings.dxToken],
@@ -79,4 +83,10 @@ export function resolveSettings(
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, "");
+}
+
+/** A webhook URL is a secret when it carries one (Slack's path, a `?token=`): mask the URL. */
+function secretOfUrl(url: string): string {
+  const parsed = new URL(url);
+  return parsed.pathname.length > 1 || parsed.search || parsed.username ? url : "";
 }

@@ -37,8 +37,14 @@ export const CHANGE_OUTCOMES = [
 export const ChangeOutcome = z.enum(CHANGE_OUTCOMES);
 export type ChangeOutcome = z.infer<typeof ChangeOutcome>;
 
+export const DELIVERY_OUTCOMES = ["delivered", "failed"] as const;
+export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
+
 export const RunCounts = z.object({
-  /** Coder accounts considered. */
+  /**
+   * Everyone considered: each Coder account, and each person DX holds without one.
+   * `users = unchanged + changed + invalid + excluded + merged`.
+   */
   users: z.number().int(),
   unchanged: z.number().int(),
   /** People with a planned write. */
@@ -48,6 +54,8 @@ export const RunCounts = z.object({
   rejected: z.number().int(),
   invalid: z.number().int(),
   excluded: z.number().int(),
+  /** Coder accounts folded into another's person (two accounts, one email). */
+  merged: z.number().int(),
   /** People DX does not know (absent from users.list, and refused). */
   unmatched: z.number().int(),
   drift: z.number().int(),
@@ -63,6 +71,7 @@ export function emptyRunCounts(): RunCounts {
     rejected: 0,
     invalid: 0,
     excluded: 0,
+    merged: 0,
     unmatched: 0,
     drift: 0,
   };

@@ -2,13 +2,16 @@ import { CoderSimulator, DxSimulator } from "@coder-dx/simulators";
 import { afterEach, describe, expect, it } from "vitest";
 import { CoderClient } from "../clients/coder-client";
 import { DxClient } from "../clients/dx-client";
-import type { ConfigInput } from "../config/schema";
+import { type ConfigInput, Webhook } from "../config/schema";
 import { planDigest } from "../domain/plan";
 import { RECONCILED_NOTE } from "../domain/write-outcome";
 import type { ChangeRow, Clock, SyncDeps } from "../index";
+import { silentLogger } from "../ports";
+import { startLoopback } from "../testing/loopback";
 import { aChangeRow, aConfig } from "../testing/builders";
 import { MemorySyncStore } from "../testing/memory-store";
 import { MAX_CONSECUTIVE_UNAVAILABLE } from "./apply-plan";
+import { type RunNotifier, WebhookNotifier } from "./notify";
 import { runSync, startSync } from "./start-sync";
 
 let cleanup: (() => Promise<void>)[] = [];
@@ -29,7 +32,7 @@ async function setUp(input: ConfigInput = {}, deps: Partial<SyncDeps> = {}) {
     coder: { requestsPerMinute: 60_000, retryBaseMs: 1, ...input.coder },
     dx: { requestsPerMinute: 60_000, retryBaseMs: 1, maxAttempts: 2, ...input.dx },
   });
-  const store = new MemorySyncStore();
+  const store = deps.store instanceof MemorySyncStore ? deps.store : new MemorySyncStore();
   const clients = () => ({
     coder: new CoderClient({ ...config.coder, url: coder.url, token: coder.token }),
     dx: new DxClient({ ...config.dx, url: dx.url, token: dx.token }),
@@ -348,5 +351,84 @@ describe("a large run", () => {
     } finally {
       process.off("warning", onWarning);
     }
+  });
+});
+
+describe("after a run", () => {
+  it("records an invalid identity once per reason, not once per run", async () => {
+    const s = await setUp({ identities: { overrides: {} } });
+    s.person("ann");
+    const bad = s.coder.addUser({ username: "bad", email: "bad-at-example.com" });
+    const first = await s.sync();
+    const second = await s.sync();
+    expect(second.run.counts.invalid).toBe(1);
+    const invalid = s.store.listChanges({ outcome: "invalid", limit: 10 }).items;
+    expect(invalid).toHaveLength(1);
+    expect(invalid[0]).toMatchObject({ runId: first.run.id, coderUserId: bad.id });
+    expect(invalid[0]?.error?.message).toContain('malformed email "bad-at-example.com"');
+    s.coder.updateUser(bad.id, { email: "" });
+    const third = await s.sync();
+    expect(s.rows(third.run.id).map((r) => [r.outcome, r.error?.message])).toEqual([
+      ["invalid", "no email"],
+    ]);
+  });
+
+  it("prunes history past retention.days after a real run, never after a dry run", async () => {
+    const now = new Date("2026-11-22T06:00:00.000Z");
+    const clock: Clock = { now: () => now };
+    const s = await setUp({ retention: { days: 30 } }, { clock });
+    s.person("ann");
+    s.store.insertChanges([
+      aChangeRow({ runId: "0", at: "2026-10-01T00:00:00.000Z", outcome: "applied" }),
+    ]);
+    await s.sync({ dryRun: true });
+    expect(s.store.listChanges({ runId: "0", limit: 10 }).items).toHaveLength(1);
+    const { run } = await s.sync();
+    expect(s.store.listChanges({ runId: "0", limit: 10 }).items).toHaveLength(0);
+    expect(s.rows(run.id).map((r) => r.outcome)).toEqual(["applied"]);
+  });
+
+  it("notifies once the run is recorded and its lease released; a webhook down changes nothing", async () => {
+    const received: string[] = [];
+    const hook = await startLoopback((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => {
+        body += c;
+      });
+      req.on("end", () => {
+        received.push(body);
+        res.end();
+      });
+    });
+    cleanup.push(() => hook.close());
+    const store = new MemorySyncStore();
+    const leaseFree: boolean[] = [];
+    const notifier = new WebhookNotifier(
+      [
+        Webhook.parse({ url: `${hook.url}/ok`, events: ["succeeded"] }),
+        Webhook.parse({ url: "http://127.0.0.1:9/down", events: ["succeeded"], maxAttempts: 1 }),
+      ],
+      { store, log: silentLogger, retryBaseMs: 1 },
+    );
+    const watched: RunNotifier = {
+      notify: (run, signal) => {
+        leaseFree.push(store.acquireLease("someone-else", Date.now(), 1000, () => false));
+        store.releaseLease("someone-else");
+        return notifier.notify(run, signal);
+      },
+    };
+    const s = await setUp({}, { store, notifier: watched });
+    s.person("ann");
+    const { run } = await s.sync();
+    expect(run.status).toBe("succeeded");
+    expect(leaseFree).toEqual([true]);
+    expect(received.map((b) => JSON.parse(b).run.status)).toEqual(["succeeded"]);
+    expect(store.getRun(run.id)?.status).toBe("succeeded");
+    expect(
+      store
+        .listDeliveries(run.id)
+        .map((d) => d.outcome)
+        .sort(),
+    ).toEqual(["delivered", "failed"]);
   });
 });

@@ -5,6 +5,7 @@ import { type Plan, type PlanEntry, planDigest, planSync, type UserState } from 
 import { emptyRunCounts, type FinalRunStatus, type RunCounts } from "../domain/run";
 import { finalStatus, reconcilePending } from "../domain/write-outcome";
 import { type ErrorInfo, toErrorInfo } from "../errors";
+import type { RunNotifier } from "./notify";
 import type { Clock, CoderSource, DxTarget, Logger, NewChange, Run, SyncStore } from "../ports";
 import type { RunTrigger } from "../domain/run";
 import { applyPlan } from "./apply-plan";
@@ -19,6 +20,8 @@ export interface SyncDeps {
   /** Identifies this process in the run lease (see `currentHolder`). */
   leaseHolder?: string;
   leaseTtlMs?: number;
+  /** Told when a run ends (webhooks); after the lease is released. */
+  notifier?: RunNotifier;
 }
 
 export interface Progress {
@@ -183,6 +186,24 @@ function reasonRows(runId: string, at: string, plan: Plan): NewChange[] {
   return rows;
 }
 
+/**
+ * Reasons already on record: a person whose newest audit row gives the same reason gets no
+ * new one, so an invalid identity makes one row per change of reason, not one per run.
+ */
+function newReasons(store: SyncStore, rows: NewChange[]): NewChange[] {
+  return rows.filter((row) => {
+    const last = store.lastChange(row.email);
+    return !(
+      last &&
+      last.coderUserId === row.coderUserId &&
+      last.outcome === row.outcome &&
+      last.note === row.note &&
+      last.error?.message === row.error?.message &&
+      JSON.stringify(last.after) === JSON.stringify(row.after)
+    );
+  });
+}
+
 function planCounts(plan: Plan | null): RunCounts {
   const c = plan?.counts;
   return {
@@ -192,6 +213,7 @@ function planCounts(plan: Plan | null): RunCounts {
     changed: c?.changed ?? 0,
     invalid: c?.invalid ?? 0,
     excluded: c?.excluded ?? 0,
+    merged: c?.merged ?? 0,
     unmatched: c?.unmatched ?? 0,
     drift: c?.drift ?? 0,
   };
@@ -278,7 +300,7 @@ async function decideAndApply(
     return { status: "succeeded", error: null };
   }
 
-  store.insertChanges(reasonRows(run.id, at, plan));
+  store.insertChanges(newReasons(store, reasonRows(run.id, at, plan)));
   store.adoptUserStates(plan.adopt);
   const total = counts.changed;
   const applied = await applyPlan(

@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { CoderDxError, toErrorInfo } from "../errors";
-import { type Run, silentLogger, systemClock } from "../ports";
+import { type Logger, type Run, silentLogger, systemClock } from "../ports";
 import { currentHolder, holderIsDead, LEASE_TTL_MS, LeaseKeeper } from "./lease";
 import {
   executeRun,
@@ -68,7 +68,7 @@ export function startSync(deps: SyncDeps, options: SyncOptions): StartedSync {
   else options.signal?.addEventListener("abort", forward, { once: true });
   const keeper = new LeaseKeeper(store, holder, clock, (lost) => stop.abort(lost.message), ttlMs);
 
-  const done = (async (): Promise<SyncResult> => {
+  const execute = async (): Promise<SyncResult> => {
     try {
       return await executeRun({
         deps,
@@ -90,10 +90,46 @@ export function startSync(deps: SyncDeps, options: SyncOptions): StartedSync {
       };
     } finally {
       options.signal?.removeEventListener("abort", forward);
+    }
+  };
+  const done = (async (): Promise<SyncResult> => {
+    const result = await execute();
+    try {
+      pruneAfterRun(deps, options, result.run, clock, log);
+    } finally {
       keeper.release();
     }
+    // After the lease: a slow webhook never holds up the next run.
+    await deps.notifier?.notify(result.run, options.abortSignal).catch((error: unknown) => {
+      log.warn("notifications failed", { runId: run.id, message: toErrorInfo(error).message });
+    });
+    return result;
   })();
   return { run, done };
+}
+
+/**
+ * Audit retention (`retention.days`): after each real run, rows older than that go. A prune
+ * that fails is reported and left for the next run; it never changes the run's outcome.
+ */
+function pruneAfterRun(
+  deps: SyncDeps,
+  options: SyncOptions,
+  run: Run,
+  clock: { now(): Date },
+  log: { info: Logger["info"]; warn: Logger["warn"] },
+): void {
+  const days = options.config.retention.days;
+  if (days === null || run.dryRun) return;
+  const before = new Date(clock.now().getTime() - days * 86_400_000).toISOString();
+  try {
+    const pruned = deps.store.prune(before);
+    if (pruned.changes + pruned.runs + pruned.deliveries > 0) {
+      log.info("pruned history past retention", { before, ...pruned });
+    }
+  } catch (error) {
+    log.warn("could not prune history", { before, message: toErrorInfo(error).message });
+  }
 }
 
 export async function runSync(deps: SyncDeps, options: SyncOptions): Promise<SyncResult> {

@@ -1,11 +1,14 @@
 import type { UserState } from "../domain/plan";
 import { stateAfterReceipt } from "../domain/receipt";
-import { emptyRunCounts } from "../domain/run";
+import { emptyRunCounts, type RunStatus } from "../domain/run";
 import { CoderDxError, type ErrorInfo } from "../errors";
 import type {
   ChangeQuery,
   ChangeReceipt,
   ChangeRow,
+  Delivery,
+  NewDelivery,
+  Pruned,
   FinishRun,
   NewChange,
   Page,
@@ -26,6 +29,9 @@ function clone<T>(value: T): T {
 export class MemorySyncStore implements SyncStore {
   private runs: Run[] = [];
   private changes: ChangeRow[] = [];
+  private changeById = new Map<string, ChangeRow>();
+  private deliveries: Delivery[] = [];
+  private lastIds = { run: 0, change: 0, delivery: 0 };
   private states = new Map<string, UserState>();
   private lease: { holder: string; expiresAt: number } | null = null;
   private failures = new Map<string, { after: number; times: number }>();
@@ -54,7 +60,7 @@ export class MemorySyncStore implements SyncStore {
   startRun(input: StartRun): Run {
     this.maybeFail("startRun");
     const run: Run = {
-      id: String(this.runs.length + 1),
+      id: String(++this.lastIds.run),
       status: "running",
       finishedAt: null,
       error: null,
@@ -88,6 +94,15 @@ export class MemorySyncStore implements SyncStore {
       items: clone(items),
       nextCursor: newest.length > limit ? (items.at(-1)?.id ?? null) : null,
     };
+  }
+
+  lastFinishedRun(status?: RunStatus): Run | null {
+    const run = [...this.runs]
+      .reverse()
+      .find(
+        (r) => r.finishedAt !== null && !r.dryRun && (status === undefined || r.status === status),
+      );
+    return run ? clone(run) : null;
   }
 
   lastSourceCount(): number | null {
@@ -130,8 +145,10 @@ export class MemorySyncStore implements SyncStore {
   insertChanges(rows: NewChange[]): string[] {
     this.maybeFail("insertChanges");
     return rows.map((row) => {
-      const id = String(this.changes.length + 1);
-      this.changes.push({ ...clone(row), id });
+      const id = String(++this.lastIds.change);
+      const change = { ...clone(row), id };
+      this.changes.push(change);
+      this.changeById.set(id, change);
       return id;
     });
   }
@@ -139,7 +156,7 @@ export class MemorySyncStore implements SyncStore {
   settleChanges(receipts: ChangeReceipt[]): void {
     this.maybeFail("settleChanges");
     for (const receipt of receipts) {
-      const change = this.changes[Number(receipt.changeId) - 1];
+      const change = this.changeById.get(receipt.changeId);
       if (!change) throw new Error(`no change ${receipt.changeId}`);
       Object.assign(change, {
         outcome: receipt.outcome,
@@ -172,6 +189,49 @@ export class MemorySyncStore implements SyncStore {
     return {
       items: clone(items),
       nextCursor: matches.length > query.limit ? (items.at(-1)?.id ?? null) : null,
+    };
+  }
+
+  lastChange(email: string): ChangeRow | null {
+    const key = email.trim().toLowerCase();
+    const row = this.changes.findLast((c) => c.email === key);
+    return row ? clone(row) : null;
+  }
+
+  recordDelivery(delivery: NewDelivery): void {
+    this.maybeFail("recordDelivery");
+    this.deliveries.push({ ...clone(delivery), id: String(++this.lastIds.delivery) });
+  }
+
+  listDeliveries(runId: string): Delivery[] {
+    return clone(this.deliveries.filter((d) => d.runId === runId));
+  }
+
+  prune(before: string): Pruned {
+    this.maybeFail("prune");
+    const changes = this.changes.length;
+    const deliveries = this.deliveries.length;
+    const runs = this.runs.length;
+    this.changes = this.changes.filter((c) => c.at >= before || c.outcome === "pending");
+    this.changeById = new Map(this.changes.map((c) => [c.id, c]));
+    this.deliveries = this.deliveries.filter((d) => d.at >= before);
+    const real = this.runs.filter((r) => r.finishedAt !== null && !r.dryRun);
+    const kept = new Set(
+      [
+        real.findLast((r) => (r.status === "succeeded" || r.status === "partial") && !r.scoped),
+        real.findLast((r) => r.status === "succeeded"),
+        real.at(-1),
+      ].map((r) => r?.id),
+    );
+    const withRows = new Set(this.changes.map((c) => c.runId));
+    this.runs = this.runs.filter(
+      (r) =>
+        r.finishedAt === null || r.finishedAt >= before || withRows.has(r.id) || kept.has(r.id),
+    );
+    return {
+      changes: changes - this.changes.length,
+      runs: runs - this.runs.length,
+      deliveries: deliveries - this.deliveries.length,
     };
   }
 

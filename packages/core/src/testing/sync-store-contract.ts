@@ -17,6 +17,7 @@ const finished = (sourceCount: number) => ({
     rejected: 0,
     invalid: 0,
     excluded: 0,
+    merged: 0,
     unmatched: 0,
     drift: 0,
   },
@@ -152,6 +153,91 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
       const rest = store.listChanges({ limit: 2, cursor: first.nextCursor ?? undefined });
       expect(rest.items.map((r) => r.at)).toEqual(["2026-11-01T00:00:00.000Z"]);
       expect(rest.nextCursor).toBeNull();
+    });
+
+    it("prunes what is older than a date, keeping pending intents, pushed states and the runs the brakes read", () => {
+      const store = createStore();
+      const at = (day: number) => `2026-11-${String(day).padStart(2, "0")}T10:00:00.000Z`;
+      const real = { trigger: "schedule", dryRun: false, scoped: false } as const;
+      const ids: string[] = [];
+      for (const [day, status] of [
+        [1, "succeeded"],
+        [2, "succeeded"],
+        [3, "failed"],
+        [20, "succeeded"],
+      ] as const) {
+        const run = store.startRun({ ...real, startedAt: at(day) });
+        store.finishRun(run.id, { ...finished(10), status, finishedAt: at(day) });
+        ids.push(run.id);
+      }
+      const [old, older, failed, recent] = ids as [string, string, string, string];
+      const [applied] = store.insertChanges([
+        aChangeRow({ runId: old, at: at(1), email: "ann@example.com" }),
+        aChangeRow({ runId: older, at: at(2), email: "bob@example.com", outcome: "invalid" }),
+        aChangeRow({ runId: recent, at: at(20), email: "cy@example.com" }),
+      ]);
+      store.settleChanges([
+        {
+          changeId: applied as string,
+          at: at(1),
+          outcome: "applied",
+          error: null,
+          attempts: 1,
+          state: {
+            type: "confirmed",
+            email: "ann@example.com",
+            coderUserId: "c-ann",
+            kind: "attributes",
+            values: { Coder: "Active" },
+          },
+        },
+      ]);
+      store.insertChanges([aChangeRow({ runId: failed, at: at(3), email: "dee@example.com" })]);
+      store.recordDelivery({
+        runId: failed,
+        at: at(3),
+        target: "https://hooks.example.com",
+        event: "failed",
+        outcome: "delivered",
+        attempts: 1,
+        httpStatus: 200,
+        error: null,
+      });
+      expect(store.listDeliveries(failed)).toMatchObject([
+        { outcome: "delivered", httpStatus: 200 },
+      ]);
+
+      const pruned = store.prune(at(10));
+      expect(pruned).toEqual({ changes: 2, runs: 2, deliveries: 1 });
+      expect(
+        store
+          .listChanges({ limit: 10 })
+          .items.map((r) => r.email)
+          .sort(),
+      ).toEqual([
+        "cy@example.com",
+        "dee@example.com", // pending: a later read-back settles it
+      ]);
+      expect(store.getRun(failed)).not.toBeNull(); // it still has a row
+      expect(store.getRun(old)).toBeNull();
+      expect(store.getRun(recent)).not.toBeNull();
+      expect(store.getUserState("ann@example.com")?.attributes).toEqual({ Coder: "Active" });
+      expect(store.listDeliveries(failed)).toEqual([]);
+      expect(store.prune(at(10))).toEqual({ changes: 0, runs: 0, deliveries: 0 });
+      // New ids never reuse pruned ones: cursors and links stay unambiguous.
+      const next = store.startRun({ ...real, startedAt: at(21) });
+      expect(Number(next.id)).toBeGreaterThan(Number(recent));
+    });
+
+    it("gives a person's newest audit row", () => {
+      const store = createStore();
+      expect(store.lastChange("ann@example.com")).toBeNull();
+      store.insertChanges([
+        aChangeRow({ email: "ann@example.com", outcome: "invalid", note: "first" }),
+        aChangeRow({ email: "bob@example.com" }),
+        aChangeRow({ email: "ann@example.com", outcome: "invalid", note: "second" }),
+      ]);
+      expect(store.lastChange("ANN@example.com")?.note).toBe("second");
     });
 
     it("closes runs a dead process left running, and keeps their pending intents for a read-back", () => {

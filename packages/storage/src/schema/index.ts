@@ -2,3 +2,4 @@ export * from "./changes";
 export * from "./lease";
 export * from "./runs";
 export * from "./user-state";
+export * from "./deliveries";
