@@ -11,10 +11,9 @@ export function parseOptions<T>(schema: z.ZodType<T>, options: unknown): T {
         typeof flag === "string"
           ? `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
           : "option";
-      const raw =
-        typeof index === "number"
-          ? (options as Record<string, unknown[]>)[flag as string]?.[index]
-          : undefined;
+      const given = (options as Record<string, unknown>)[flag as string];
+      const value = typeof index === "number" && Array.isArray(given) ? given[index] : given;
+      const raw = typeof value === "string" ? value : undefined;
       return `${name}${raw === undefined ? "" : ` "${String(raw)}"`}: ${issue.message}`;
     });
     throw new CoderDxError("usage_invalid", problems.join("; "));

@@ -1,9 +1,13 @@
-import type { Redactor } from "@coder-dx/core";
+import { existsSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { CoderDxError, type Redactor } from "@coder-dx/core";
 
 /** Where commands write: one JSON document or human text on stdout; logs and progress on stderr. */
 export interface Output {
   json(value: unknown): void;
   line(text?: string): void;
+  /** Text as is (a CSV document), through the same redaction. */
+  text(text: string): void;
   /** A status line for people; goes to stderr so `--json | jq` keeps working. */
   note(text: string): void;
   progress(text: string | null): void;
@@ -12,14 +16,24 @@ export interface Output {
 /** Everything goes through `redactor`: no configured secret ever reaches stdout or stderr. */
 export function processOutput(redactor: Redactor): Output {
   const tty = process.stderr.isTTY === true;
+  // A reader that went away (`coder-dx audit | head -1`) is not an error: the command finishes
+  // (a sync still records everything) and writes nothing more to stdout.
+  let stdoutOpen = true;
+  process.stdout.on("error", () => {
+    stdoutOpen = false;
+  });
+  const write = (text: string) => {
+    if (stdoutOpen) process.stdout.write(text);
+  };
   let progressShown = false;
   const clearProgress = () => {
     if (progressShown) process.stderr.write("\r\x1b[2K");
     progressShown = false;
   };
   return {
-    json: (value) => process.stdout.write(`${JSON.stringify(redactor.value(value), null, 2)}\n`),
-    line: (text = "") => process.stdout.write(`${redactor.text(text)}\n`),
+    json: (value) => write(`${JSON.stringify(redactor.value(value), null, 2)}\n`),
+    line: (text = "") => write(`${redactor.text(text)}\n`),
+    text: (text) => write(redactor.text(text)),
     note: (text) => {
       clearProgress();
       process.stderr.write(`${redactor.text(text)}\n`);
@@ -76,4 +90,37 @@ export function formatDuration(startedAt: string, finishedAt: string | null): st
   if (!finishedAt) return "-";
   const ms = Date.parse(finishedAt) - Date.parse(startedAt);
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Refuses an `--out` whose folder is missing before any work is done for it. */
+export function assertFolderExists(path: string): void {
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder)) {
+    throw new CoderDxError(
+      "usage_invalid",
+      `cannot write ${path}: the folder ${folder} does not exist`,
+    );
+  }
+}
+
+/** Writes a file the user asked for (`--out`), or one clear error naming the path and why. */
+export function writeOutputFile(path: string, content: string): void {
+  try {
+    writeFileSync(path, content);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? `the folder ${dirname(resolve(path))} does not exist`
+        : code === "EACCES" || code === "EPERM"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "it is a folder"
+            : code === "EROFS"
+              ? "the file system is read-only"
+              : code === "ENOSPC"
+                ? "the disk is full"
+                : (error as Error).message;
+    throw new CoderDxError("usage_invalid", `cannot write ${path}: ${why}`);
+  }
 }

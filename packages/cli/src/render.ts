@@ -4,7 +4,7 @@ import { formatChange, formatDuration, formatTable } from "./output";
 export function runSummary(run: Run): string {
   const c = run.counts;
   const head = `Run ${run.id} ${run.status}${run.dryRun ? " (dry run: nothing written to DX)" : ""} in ${formatDuration(run.startedAt, run.finishedAt)}`;
-  const counts = `users ${c.users} · unchanged ${c.unchanged} · changed ${c.changed} · applied ${c.applied} · rejected ${c.rejected} · invalid ${c.invalid} · excluded ${c.excluded} · unmatched ${c.unmatched} · drift ${c.drift}`;
+  const counts = `users ${c.users} · unchanged ${c.unchanged} · changed ${c.changed} · applied ${c.applied} · rejected ${c.rejected} · invalid ${c.invalid} · excluded ${c.excluded} · merged ${c.merged} · unmatched ${c.unmatched} · drift ${c.drift}`;
   const error = run.error
     ? `\n${run.status === "halted" ? "halted" : "error"} (${run.error.code}): ${run.error.message}`
     : "";
@@ -38,7 +38,7 @@ export function renderPlan(plan: Plan, halts: { message: string }[]): string {
   );
   const c = plan.counts;
   const parts = [
-    `Plan: ${writes.length} to write (${c.removals} retire/clear) · ${c.unchanged} unchanged · ${c.invalid} invalid · ${c.excluded} excluded · ${c.drift} drift · ${c.unmatched} unmatched (waiting to recheck)`,
+    `Plan for ${c.users} (Coder accounts and DX people without one): ${writes.length} to write (${c.removals} retire/clear) · ${c.unchanged} unchanged · ${c.invalid} invalid · ${c.excluded} excluded · ${c.merged} merged · ${c.drift} drift · ${c.unmatched} unmatched (waiting to recheck)`,
   ];
   if (writes.length > 0) parts.push("", planTable(writes));
   if (skipped.length > 0) parts.push("", "Not written:", planTable(skipped));

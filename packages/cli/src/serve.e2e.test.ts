@@ -3,7 +3,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startScenario } from "./testing/scenario";
 import { startServe } from "./testing/serve-process";
 
-const TOKENS = { viewer: "e2e-viewer", operator: "e2e-operator", admin: "e2e-admin" };
+const TOKENS = {
+  viewer: "e2e-viewer-0123456789",
+  operator: "e2e-operator-0123456789",
+  admin: "e2e-admin-0123456789",
+};
 const API_TOKENS = Object.entries(TOKENS)
   .map(([role, token]) => `${role}:${token}`)
   .join(",");

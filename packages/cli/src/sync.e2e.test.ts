@@ -74,9 +74,12 @@ describe("coder-dx sync, end to end over loopback", () => {
       rejected: 0,
       invalid: 1,
       excluded: 2,
+      merged: 0,
       unmatched: 1,
       drift: 0,
     });
+    // Counts add up: users = unchanged + changed + invalid + excluded + merged.
+    expect(run.counts.users).toBe(0 + 10 + 1 + 2 + 0);
     expect(dx.attributesOf("heavy@example.com")).toEqual({
       Department: "Platform",
       Coder: "Active",
@@ -114,7 +117,8 @@ describe("coder-dx sync, end to end over loopback", () => {
     const before = dx.writes.length;
     const run = await sync();
     expect(dx.writes.length).toBe(before);
-    expect(run.counts).toMatchObject({ changed: 0, applied: 0, unchanged: 9, unmatched: 1 });
+    // The unmatched person (waiting for DX to know them) is left without a write: unchanged.
+    expect(run.counts).toMatchObject({ changed: 0, applied: 0, unchanged: 10, unmatched: 1 });
   });
 
   it("changing four people writes exactly those four, once each", async () => {
@@ -164,9 +168,14 @@ describe("coder-dx sync, end to end over loopback", () => {
   it("sync --email limits the run to those people", async () => {
     coder.updateUser(idOf("suspended"), { usageSeconds: 12 * 3600 });
     const before = dx.writes.length;
-    const run = await sync(["--email", "HEAVY@example.com"]);
+    const result = await runCli(
+      ["sync", "--json", "--email", "HEAVY@example.com", "--email", "nobody@example.com"],
+      env,
+    );
+    expect(result.code).toBe(0);
     expect(dx.writes.slice(before).map((w) => w.email)).toEqual(["heavy@example.com"]);
-    expect(run.counts.users).toBe(1);
+    expect(JSON.parse(result.stdout).run.counts.users).toBe(1);
+    expect(result.stderr).toContain("not synced: nobody@example.com");
   });
 
   it("runs list and runs show return what happened", async () => {

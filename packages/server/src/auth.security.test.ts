@@ -64,14 +64,23 @@ describe("API tokens", () => {
   it("accepts plain and SHA-256 entries and compares them by digest", () => {
     const tokens = parseApiTokens(
       [
-        "viewer:abc",
+        "viewer:abcdefghijklmnop",
         "admin:sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
       ],
       "test",
     );
-    expect(roleOf(tokens, "abc")).toBe("viewer");
+    expect(roleOf(tokens, "abcdefghijklmnop")).toBe("viewer");
     expect(roleOf(tokens, "hello")).toBe("admin");
     expect(roleOf(tokens, "nope")).toBeNull();
+  });
+
+  it("refuses a token shorter than 16 characters, naming the entry and not the token", () => {
+    const attempt = () =>
+      parseApiTokens(["viewer:abcdefghijklmnop", "operator:hunter2"], "CODER_DX_API_TOKENS");
+    expect(attempt).toThrow(
+      "CODER_DX_API_TOKENS: entry 2 (operator) has a token of 7 characters; use at least 16",
+    );
+    expect(attempt).not.toThrow("hunter2");
   });
 
   it("refuses a malformed entry without echoing its token", () => {

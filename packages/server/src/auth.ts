@@ -22,6 +22,8 @@ function sha256(text: string): Buffer {
  * Parses `role:token` (or `role:sha256:<64 hex>`) entries, comma-separated, from
  * CODER_DX_API_TOKENS or the config. Errors name the entry by position, never its token.
  */
+export const MIN_TOKEN_LENGTH = 16;
+
 export function parseApiTokens(entries: readonly string[], source: string): ApiToken[] {
   return entries.map((entry, i) => {
     const at = entry.indexOf(":");
@@ -34,6 +36,13 @@ export function parseApiTokens(entries: readonly string[], source: string): ApiT
       );
     }
     const hashed = /^sha256:([0-9a-f]{64})$/i.exec(secret);
+    // A short token can be guessed; a hashed entry's length says nothing about its secret's.
+    if (!hashed && secret.length < MIN_TOKEN_LENGTH) {
+      throw new CoderDxError(
+        "config_invalid",
+        `${source}: entry ${i + 1} (${role}) has a token of ${secret.length} characters; use at least ${MIN_TOKEN_LENGTH} (openssl rand -hex 24 makes one)`,
+      );
+    }
     return {
       role: role as Role,
       sha256: hashed ? Buffer.from(hashed[1] as string, "hex") : sha256(secret),

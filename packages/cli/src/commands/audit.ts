@@ -1,4 +1,4 @@
-import type { ChangeRow } from "@coder-dx/core";
+import { type ChangeRow, timeParameter } from "@coder-dx/core";
 import type { Command } from "commander";
 import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
@@ -6,21 +6,20 @@ import { type Cli, loadSettings, openStore } from "../context";
 import { parseOptions } from "../options";
 import { formatChange, formatTable, formatValues } from "../output";
 
-const Timestamp = z
-  .string()
-  .refine((v) => !Number.isNaN(Date.parse(v)), "must be an ISO 8601 date or time")
-  .transform((v) => new Date(v).toISOString());
-
 export const AuditOptions = z
   .object({
     email: z.string().optional(),
-    run: z.string().optional(),
+    run: z
+      .string()
+      .regex(/^\d+$/, "must be a run id (a number; see coder-dx runs list)")
+      .optional(),
     outcome: z
       .enum(["applied", "rejected", "unmatched", "planned", "invalid", "pending", "skipped"])
       .optional(),
-    since: Timestamp.optional(),
-    until: Timestamp.optional(),
+    since: timeParameter("since").optional(),
+    until: timeParameter("until").optional(),
     limit: z.coerce.number().int().min(1).max(100_000).default(50),
+    cursor: z.string().regex(/^\d+$/, "must be a cursor a previous page printed").optional(),
     json: z.boolean().default(false),
     csv: z.boolean().default(false),
   })
@@ -82,9 +81,10 @@ export function registerAudit(program: Command, cli: Cli): void {
       "--outcome <outcome>",
       "applied | rejected | unmatched | planned | invalid | pending | skipped",
     )
-    .option("--since <time>", "rows at or after this time (ISO 8601)")
-    .option("--until <time>", "rows before this time (ISO 8601)")
+    .option("--since <time>", "rows at or after this time; a date alone is its 00:00 UTC")
+    .option("--until <time>", "rows before this time; a date alone includes that whole UTC day")
     .option("--limit <n>", "how many", "50")
+    .option("--cursor <cursor>", "the next page: the cursor the previous page printed")
     .option("--json", "print as JSON")
     .option("--csv", "print as CSV")
     .action((raw) => {
@@ -96,13 +96,23 @@ export function registerAudit(program: Command, cli: Cli): void {
         since: options.since,
         until: options.until,
         limit: options.limit,
+        cursor: options.cursor,
       });
+      // On stderr, so a CSV or JSON document on stdout stays whole.
+      const more = () => {
+        if (page.nextCursor) {
+          cli.out.note(
+            `More rows exist: add --cursor ${page.nextCursor} for the next ${options.limit}.`,
+          );
+        }
+      };
       if (options.json) return cli.out.json({ changes: page.items, nextCursor: page.nextCursor });
       if (options.csv) {
-        process.stdout.write(changesAsCsv(page.items));
-        return;
+        cli.out.text(changesAsCsv(page.items));
+        return more();
       }
       if (page.items.length === 0) return cli.out.line("No audit rows match.");
       cli.out.line(changesTable(page.items));
+      more();
     });
 }

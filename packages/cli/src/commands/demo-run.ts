@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { CoderClient, type Config, DxClient, parseConfig, runSync, type Run } from "@coder-dx/core";
@@ -11,8 +12,8 @@ import { changesTable } from "./audit";
 export const DEMO_DB = "coder-dx-demo.db";
 
 /** The demo itself, loaded only when asked for: the simulators are not part of a sync. */
-export async function runDemo(cli: Cli, raw: { people: string }): Promise<void> {
-  const people = Number(raw.people);
+export async function runDemo(cli: Cli, options: { people: number; keep: boolean }): Promise<void> {
+  const { people } = options;
   const dbPath = resolve(cli.globals().db ?? DEMO_DB);
   for (const suffix of ["", "-wal", "-shm"]) rmSync(dbPath + suffix, { force: true });
   const started = performance.now();
@@ -138,7 +139,45 @@ Point coder-dx at a real Coder and DX:
   pnpm -s coder-dx sync --dry-run  # record a plan in ./coder-dx.db
   pnpm -s coder-dx sync            # push it`);
     store.db.$client.close();
+    if (options.keep) await keepRunning(cli, coderSim, dxSim, dbPath, org.people.length);
   } finally {
     await Promise.all([coderSim.close(), dxSim.close()]);
   }
+}
+
+/** `demo --keep`: the simulators stay up, and the shell lines that point coder-dx at them. */
+async function keepRunning(
+  cli: Cli,
+  coder: CoderSimulator,
+  dx: DxSimulator,
+  db: string,
+  people: number,
+): Promise<void> {
+  const minutes = Math.max(1, Math.ceil(people / 600));
+  const apiToken = `demo-admin-${randomBytes(12).toString("hex")}`;
+  cli.out.line(`
+The simulators keep running. In another shell, point coder-dx at them:
+
+  export CODER_URL=${coder.url}
+  export CODER_SESSION_TOKEN=${coder.token}
+  export DX_API_URL=${dx.url}
+  export DX_API_TOKEN=${dx.token}
+  export CODER_DX_DB=${db}
+  export CODER_DX_API_TOKENS=admin:${apiToken}
+
+  pnpm -s coder-dx doctor
+  pnpm -s coder-dx plan
+  pnpm -s coder-dx sync
+  pnpm -s coder-dx export | head -5
+  pnpm -s coder-dx serve --port 8080   # then: curl -H "Authorization: Bearer ${apiToken}" localhost:8080/v1/runs
+
+The demo raised DX's request budget to 60,000/minute because a simulator answers at once.
+Those commands use the real default, 600/minute (DX allows 1,000 shared by all of an
+account's integrations): a first sync of ${people} people, about one write each, would take
+about ${minutes} minute${minutes === 1 ? "" : "s"}. Press Ctrl-C to stop the simulators.`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+  cli.out.note("coder-dx demo: simulators stopped");
 }

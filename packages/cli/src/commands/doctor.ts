@@ -1,6 +1,7 @@
-import { CoderClient, DxClient, diagnose, resolveSettings } from "@coder-dx/core";
+import { CoderClient, DxClient, diagnose, proxyFromEnv } from "@coder-dx/core";
 import type { Command } from "commander";
-import { type Cli, openStore } from "../context";
+import { type Cli, loadSettings, openStore } from "../context";
+import { EXIT } from "../exit-codes";
 
 /** Short timeouts and no retries: a doctor answers in seconds, even for a dead host. */
 const PROBE = { maxAttempts: 1, timeoutMs: 5000 };
@@ -12,17 +13,18 @@ export function registerDoctor(program: Command, cli: Cli): void {
       "check the config, Coder and DX reachability, tokens and permissions, and the database",
     )
     .action(async () => {
-      const settings = resolveSettings(cli.globals(), cli.env, { requireRemotes: false });
+      const settings = loadSettings(cli, false);
+      const probe = { ...PROBE, proxy: proxyFromEnv(cli.env) };
       const checks = await diagnose({
         configSource: settings.configPath
           ? `valid (${settings.configPath})`
           : "defaults (no config file)",
         coder:
           settings.coderUrl && settings.coderToken
-            ? new CoderClient({ url: settings.coderUrl, token: settings.coderToken, ...PROBE })
+            ? new CoderClient({ url: settings.coderUrl, token: settings.coderToken, ...probe })
             : null,
         dx: settings.dxToken
-          ? new DxClient({ url: settings.dxUrl, token: settings.dxToken, ...PROBE })
+          ? new DxClient({ url: settings.dxUrl, token: settings.dxToken, ...probe })
           : null,
         checkDatabase: () => {
           // Opening for writing proves the file (and its directory, for WAL) can be written.
@@ -38,6 +40,8 @@ export function registerDoctor(program: Command, cli: Cli): void {
       }
       const failed = checks.filter((c) => !c.ok).length;
       cli.out.line(failed === 0 ? "\nAll checks passed." : `\n${failed} check(s) failed.`);
-      process.exitCode = failed === 0 ? 0 : 1;
+      // A setting that is missing is a usage error, as for every other command (exit 2).
+      const missing = !settings.coderUrl || !settings.coderToken || !settings.dxToken;
+      process.exitCode = failed === 0 ? EXIT.ok : missing ? EXIT.usage : EXIT.failed;
     });
 }

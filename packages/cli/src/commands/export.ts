@@ -27,7 +27,7 @@ export function registerExport(program: Command, cli: Cli): void {
         ...p.attributes,
       }));
       if (options.format === "json") return cli.out.json({ users: rows });
-      process.stdout.write(
+      cli.out.text(
         stringify(rows, {
           header: true,
           columns: ["email", "usernames", "name", "status", "active_hours", ...groups],

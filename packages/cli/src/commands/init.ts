@@ -1,10 +1,11 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CoderDxError, configJsonSchema, STARTER_CONFIG } from "@coder-dx/core";
 import type { Command } from "commander";
 import { z } from "zod";
 import type { Cli } from "../context";
 import { parseOptions } from "../options";
+import { writeOutputFile } from "../output";
 
 const InitOptions = z.object({
   out: z.string().min(1).default("coder-dx.yaml"),
@@ -24,8 +25,8 @@ export function registerInit(program: Command, cli: Cli): void {
         if (existsSync(path) && !options.force)
           throw new CoderDxError("usage_invalid", `${path} exists; use --force to overwrite it`);
       }
-      writeFileSync(options.out, STARTER_CONFIG);
-      writeFileSync(schemaPath, `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+      writeOutputFile(options.out, STARTER_CONFIG);
+      writeOutputFile(schemaPath, `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
       cli.out.line(`wrote ${options.out} and ${schemaPath}`);
       cli.out.line(
         `use it with: export CODER_DX_CONFIG=${options.out}  (or --config ${options.out})`,

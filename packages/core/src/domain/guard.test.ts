@@ -27,6 +27,7 @@ function aPlan(removals: number, tracked: number, writtenGroups: string[] = ["Co
       changed: 1,
       invalid: 0,
       excluded: 0,
+      merged: 0,
       unmatched: 0,
       drift: 0,
       removals,

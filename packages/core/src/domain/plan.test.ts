@@ -175,6 +175,30 @@ describe("planSync", () => {
     expect(counts.users).toBe(2);
   });
 
+  it("counts add up: users = unchanged + changed + invalid + excluded + merged", () => {
+    const users = [
+      aCoderUser({ username: "dana", email: "dana@example.com" }),
+      aCoderUser({ username: "dana-admin", email: "Dana@Example.com" }),
+      aCoderUser({ username: "eve", email: "eve@example.com" }),
+      aCoderUser({ username: "bad", email: "not-an-email" }),
+      aCoderUser({ username: "bot", email: "bot@example.com", is_service_account: true }),
+    ];
+    const state = [
+      aUserState("eve@example.com", ACTIVE_NONE),
+      aUserState("gone@example.com", ACTIVE_NONE), // a former user: retired
+    ];
+    const { counts } = plan(users, {
+      state,
+      dx: [aDxUser("eve@example.com", ACTIVE_NONE), aDxUser("lee@example.com")],
+      config: { nonUsers: "Non-user" },
+    });
+    expect(counts).toMatchObject({ merged: 1, invalid: 1, excluded: 1, unchanged: 1, changed: 3 });
+    expect(counts.users).toBe(
+      counts.unchanged + counts.changed + counts.invalid + counts.excluded + counts.merged,
+    );
+    expect(counts.users).toBe(7); // dana (2 accounts), eve, bad, bot, gone, lee
+  });
+
   it("gives DX users with no Coder account the nonUsers value when configured", () => {
     const alice = aCoderUser();
     const dx = [

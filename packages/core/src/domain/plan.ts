@@ -56,11 +56,18 @@ export interface PlanEntry {
 }
 
 export interface PlanCounts {
+  /**
+   * Everyone considered: each Coder account, and each person DX holds without one (former
+   * users, non-users). `users = unchanged + changed + invalid + excluded + merged`.
+   */
   users: number;
+  /** Considered and left without a write (drift respected, nothing to change). */
   unchanged: number;
   changed: number;
   invalid: number;
   excluded: number;
+  /** Coder accounts folded into another account's person (two accounts, one email). */
+  merged: number;
   unmatched: number;
   drift: number;
   removals: number;
@@ -161,12 +168,12 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
   const adopt: UserState[] = [];
   const currentEmails = new Set<string>();
   const emailByCoderId = new Map<string, string>();
-  let users = 0;
+  let merged = 0;
   for (const person of mapped.desired) {
     currentEmails.add(person.email);
     for (const id of person.coderUserIds) emailByCoderId.set(id, person.email);
     if (!inScope(person.email)) continue;
-    users += person.coderUserIds.length;
+    merged += person.coderUserIds.length - 1;
     const last = state.get(person.email);
     // mapCoderUsers fills every owned group, in order: hold its object rather than a copy.
     const desired = person.attributes;
@@ -214,7 +221,6 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
       const email = account.email.trim().toLowerCase();
       if (email) skippedEmails.add(email);
       if (!inScope(email)) continue;
-      users += 1;
       entries.push({
         email: email || `(no email: ${account.username})`,
         coderUserId: account.coderUserId,
@@ -289,16 +295,18 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
 
   entries.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
   const count = (predicate: (entry: PlanEntry) => boolean) => entries.filter(predicate).length;
+  const skipped = (e: PlanEntry) => e.action === "invalid" || e.action === "excluded";
   return {
     ownedGroups: groups,
     entries,
     adopt,
     counts: {
-      users,
-      unchanged: count((e) => e.action === "unchanged"),
+      users: entries.length + merged,
+      unchanged: count((e) => !hasWrite(e) && !skipped(e)),
       changed: count(hasWrite),
       invalid: count((e) => e.action === "invalid"),
       excluded: count((e) => e.action === "excluded"),
+      merged,
       unmatched: count((e) => e.action === "unmatched"),
       drift: count((e) => e.drift),
       removals,

@@ -1,0 +1,66 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { aChangeRow } from "@coder-dx/core/testing";
+import { openDatabase, SqliteSyncStore } from "@coder-dx/storage";
+import { describe, expect, it } from "vitest";
+import { VERSION } from "./version";
+import { runCli, spawnCli } from "./testing/run-cli";
+
+/** A database with `rows` audit rows: enough output to outlast a pipe's buffer. */
+function databaseWithRows(rows: number): string {
+  const db = join(mkdtempSync(join(tmpdir(), "coder-dx-exits-")), "coder-dx.db");
+  const store = new SqliteSyncStore(openDatabase(db));
+  const run = store.startRun({
+    trigger: "cli",
+    dryRun: false,
+    scoped: false,
+    startedAt: "2026-11-20T10:00:00.000Z",
+  });
+  store.insertChanges(
+    Array.from({ length: rows }, (_, i) =>
+      aChangeRow({ runId: run.id, email: `person${i}@example.com`, outcome: "planned" }),
+    ),
+  );
+  store.close();
+  return db;
+}
+
+const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
+
+describe("the CLI ends cleanly", () => {
+  it("prints its version, and one JSON error document for a failing --json command", async () => {
+    const version = await runCli(["--version"], {});
+    expect([version.code, version.stdout.trim()]).toEqual([0, VERSION]);
+
+    const db = databaseWithRows(1);
+    const bad = await runCli(["--db", db, "audit", "--since", "2026-02-30", "--json"], {});
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout)).toEqual({
+      error: {
+        code: "usage_invalid",
+        message:
+          '--since "2026-02-30": must be a real date (2026-11-20) or an ISO 8601 time (2026-11-20T10:00:00Z)',
+      },
+    });
+    const missing = await runCli(["--db", db, "runs", "show", "99", "--json"], {});
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout).error).toEqual({
+      code: "not_found",
+      message: "no run with id 99",
+    });
+    expect(missing.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it("stops quietly when its reader goes away (`audit | head -1`)", async () => {
+    const db = databaseWithRows(3000);
+    const { child, exited } = spawnCli(["--db", db, "audit", "--limit", "3000", "--json"], {});
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr += d;
+    });
+    child.stdout?.once("data", () => child.stdout?.destroy());
+    expect(await exited).toBe(0);
+    expect(stderr).toBe("");
+  });
+});
