@@ -50,6 +50,45 @@ describe("the CLI ends cleanly", () => {
       message: "no run with id 99",
     });
     expect(missing.stderr).not.toMatch(STACK_FRAME);
+    // Hints repeat the --db the user gave, so they work when pasted.
+    const notANumber = await runCli(["--db", db, "runs", "show", "abc"], {});
+    expect(notANumber.stderr).toContain(`(see coder-dx --db ${db} runs list)`);
+  });
+
+  it("demo --keep leaves the simulators up and prints the exports that reach them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "coder-dx-demo-"));
+    const { child, exited } = spawnCli(
+      ["--db", join(dir, "demo.db"), "demo", "--people", "40", "--keep"],
+      {},
+    );
+    let stdout = "";
+    const exports = await new Promise<Record<string, string>>((resolve) => {
+      child.stdout?.on("data", (d: Buffer) => {
+        stdout += d;
+        if (stdout.includes("Press Ctrl-C")) {
+          resolve(
+            Object.fromEntries(
+              [...stdout.matchAll(/^\s+export ([A-Z_]+)=(\S+)$/gm)].map((m) => [m[1], m[2]]),
+            ),
+          );
+        }
+      });
+    });
+    expect(Object.keys(exports).sort()).toEqual([
+      "CODER_DX_API_TOKENS",
+      "CODER_DX_DB",
+      "CODER_SESSION_TOKEN",
+      "CODER_URL",
+      "DX_API_TOKEN",
+      "DX_API_URL",
+    ]);
+    expect(stdout).toContain("600/minute");
+    const doctor = await runCli(["doctor"], exports as Record<string, string>);
+    expect(doctor.stdout).toContain("All checks passed.");
+    const runs = await runCli(["runs", "list", "--json"], exports as Record<string, string>);
+    expect(JSON.parse(runs.stdout).runs).toHaveLength(3);
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
   });
 
   it("stops quietly when its reader goes away (`audit | head -1`)", async () => {

@@ -129,8 +129,9 @@ export async function runDemo(cli: Cli, options: { people: number; keep: boolean
   pnpm -s coder-dx --db ${db} runs list
   pnpm -s coder-dx --db ${db} audit --run ${third.id}
   pnpm -s coder-dx --db ${db} users show ${who}
-  pnpm -s coder-dx --db ${db} audit --outcome invalid
-
+  pnpm -s coder-dx --db ${db} audit --outcome invalid`);
+    if (!options.keep) {
+      out.line(`
 Point coder-dx at a real Coder and DX:
   export CODER_URL=https://coder.example.com
   export CODER_SESSION_TOKEN=...   # coder tokens create --name coder-dx (Owner, Auditor or Template Admin)
@@ -138,6 +139,7 @@ Point coder-dx at a real Coder and DX:
   pnpm -s coder-dx plan            # see what would change; writes nothing
   pnpm -s coder-dx sync --dry-run  # record a plan in ./coder-dx.db
   pnpm -s coder-dx sync            # push it`);
+    }
     store.db.$client.close();
     if (options.keep) await keepRunning(cli, coderSim, dxSim, dbPath, org.people.length);
   } finally {

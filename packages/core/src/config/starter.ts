@@ -50,6 +50,17 @@ safety:
   minSourceRatio: 0.5                 # halt when Coder lists fewer than this share of the last run's users
   allowNewGroups: false               # true, or a list: attribute groups coder-dx may create in DX
 
+retention:
+  days: null                          # e.g. 400: prune audit rows and runs older than that after each run
+
+notify: []                            # webhooks told when a run ends, e.g.
+#  - url: https://hooks.example.com/coder-dx
+#    events: [failed, halted, partial] # and/or succeeded
+#    secret: \${CODER_DX_WEBHOOK_SECRET} # signs the body: X-Coder-DX-Signature: sha256=<hex>
+#  - url: \${SLACK_WEBHOOK_URL}
+#    format: slack
+# publicUrl: https://coder-dx.example.com  # notifications link to <publicUrl>/v1/runs/<id>
+
 server:
   apiTokens: []                       # role:token or role:sha256:<hex>; roles viewer, operator, admin
   schedule: null                      # cron, e.g. "0 * * * *"
