@@ -13,6 +13,7 @@ export * from "./domain/guard";
 export * from "./domain/identity";
 export * from "./domain/mapping";
 export * from "./domain/plan";
+export * from "./domain/holds";
 export * from "./errors";
 export * from "./redact";
 export * from "./ports";

@@ -1,4 +1,6 @@
 import type { CoderUser } from "./domain/coder-user";
+import type { HoldUpdate, Holds } from "./domain/holds";
+import type { Evidence } from "./domain/mapping";
 import type { DxAttributesAnswer, DxObservedUser, DxPropertiesAnswer } from "./domain/dx-user";
 import type { PlanAction, UserState } from "./domain/plan";
 import type {
@@ -46,9 +48,11 @@ export interface ChangeRow {
   error: ErrorInfo | null;
   attempts: number;
   note: string | null;
+  /** What decided the values (hours, active days and weeks, the window, holds). */
+  evidence: Evidence | null;
 }
 
-export type NewChange = Omit<ChangeRow, "id">;
+export type NewChange = Omit<ChangeRow, "id" | "evidence"> & { evidence?: Evidence | null };
 
 /** The receipt for one intent; `state` is what DX now confirms (applied) or refused (unmatched). */
 export interface ChangeReceipt {
@@ -162,6 +166,11 @@ export interface SyncStore {
   /** Settles intents; each receipt and its state change land in one transaction. */
   settleChanges(receipts: ChangeReceipt[]): void;
   listChanges(query: ChangeQuery): Page<ChangeRow>;
+
+  /** Steady-level holds in force, by email. */
+  loadHolds(): Holds;
+  /** Replaces the holds of the people named (an empty record clears theirs). */
+  saveHolds(updates: readonly HoldUpdate[]): void;
   /** The newest audit row for an email (any outcome), or null. */
   lastChange(email: string): ChangeRow | null;
 

@@ -18,8 +18,56 @@ export interface SimCoderUser {
   roles: { name: string; display_name: string }[];
   created_at: string;
   last_seen_at: string;
-  /** Active seconds in any usage window (the simulator does not model buckets). */
+  /**
+   * Active seconds in the 28 whole UTC days before today. Without `activity`, the simulator
+   * spreads them over min(28, ⌈hours⌉) days evenly across those 28 (its own model of when
+   * people work: Coder records usage in buckets, and a day is active when any bucket is).
+   */
   usageSeconds: number;
+  /** Exact seconds per UTC day (`2026-11-20`), for tests that need particular days. */
+  activity?: Record<string, number>;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Seconds per UTC day ("YYYY-MM-DD") of a user's activity, as the simulator models it. */
+export function activityByDay(user: SimCoderUser, now: Date): Map<string, number> {
+  if (user.activity) return new Map(Object.entries(user.activity));
+  const days = new Map<string, number>();
+  const minutes = Math.floor(user.usageSeconds / 60);
+  if (minutes <= 0) return days;
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const count = Math.min(28, Math.ceil(minutes / 60));
+  const base = Math.floor(minutes / count);
+  const extra = minutes - base * count;
+  for (let j = 0; j < count; j++) {
+    // Day 0 is 28 days before today; active days are spaced across the window.
+    const day = new Date(today - (28 - Math.floor((j * 28) / count)) * DAY_MS);
+    days.set(day.toISOString().slice(0, 10), (base + (j < extra ? 1 : 0)) * 60);
+  }
+  return days;
+}
+
+/** Each user's days as [day start ms, seconds] pairs, cached per simulated day. */
+const dayCache = new WeakMap<SimCoderUser, { today: string; days: [number, number][] }>();
+
+/** A user's seconds in [start, end), counting whole UTC days that start inside it. */
+function secondsBetween(user: SimCoderUser, start: Date, end: Date, now: Date): number {
+  const today = now.toISOString().slice(0, 10);
+  let cached = dayCache.get(user);
+  if (!cached || cached.today !== today) {
+    const days = [...activityByDay(user, now)].map(([day, seconds]): [number, number] => [
+      Date.parse(`${day}T00:00:00Z`),
+      seconds,
+    ]);
+    cached = { today, days };
+    dayCache.set(user, cached);
+  }
+  let total = 0;
+  for (const [at, seconds] of cached.days) {
+    if (at >= start.getTime() && at < end.getTime()) total += seconds;
+  }
+  return total;
 }
 
 export interface CoderSimulatorOptions {
@@ -112,6 +160,8 @@ export class CoderSimulator {
   readonly users = new Map<string, SimCoderUser>();
   readonly faults = new FaultSwitch();
   readonly requests: string[] = [];
+  /** The windows asked of insights/user-activity, as sent. */
+  readonly insightsWindows: { start: string; end: string }[] = [];
   token: string;
   tokenOwnerId: string;
   /** The token owner's site role: readers need owner, auditor or template-admin for insights. */
@@ -184,6 +234,7 @@ export class CoderSimulator {
     if (!user) throw new Error(`no simulated Coder user ${id}`);
     Object.assign(user, patch);
     this.wire.delete(user);
+    dayCache.delete(user);
     this.sorted = null;
     return user;
   }
@@ -367,6 +418,7 @@ export class CoderSimulator {
         }
       }
       const now = this.now();
+      this.insightsWindows.push({ start: query.start_time ?? "", end: query.end_time ?? "" });
       const start = checkInsightsTime("start_time", query.start_time, now);
       if (start.detail)
         return c.json(
@@ -390,15 +442,17 @@ export class CoderSimulator {
         );
       }
       const templateId = "0d286645-29aa-4eaf-9b52-cc5d2740c90b";
+      // Only people with activity in the window appear (coderd's GetUserActivityInsights).
       const users = [...this.users.values()]
-        .filter((u) => u.usageSeconds > 0)
-        .sort((a, b) => (a.id < b.id ? -1 : 1))
-        .map((u) => ({
+        .map((u) => ({ u, seconds: secondsBetween(u, start.time as Date, end.time as Date, now) }))
+        .filter(({ seconds }) => seconds > 0)
+        .sort((a, b) => (a.u.id < b.u.id ? -1 : 1))
+        .map(({ u, seconds }) => ({
           user_id: u.id,
           username: u.username,
           avatar_url: "",
           template_ids: [templateId],
-          seconds: Math.floor(u.usageSeconds / 60) * 60,
+          seconds,
         }));
       return c.json({
         report: {

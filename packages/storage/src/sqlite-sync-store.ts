@@ -10,6 +10,8 @@ import {
   type NewChange,
   type Page,
   type Delivery,
+  type HoldUpdate,
+  type Holds,
   type NewDelivery,
   type Pruned,
   type Run,
@@ -22,7 +24,7 @@ import {
 import { and, desc, eq, gte, inArray, isNotNull, lt, ne, type SQL } from "drizzle-orm";
 import type { Db } from "./open-database";
 import { describeSqliteError } from "./sqlite-errors";
-import { changes, deliveries, lease, runs } from "./schema";
+import { changes, deliveries, holds, lease, runs } from "./schema";
 
 /** Audit rows deleted per transaction by `prune`. */
 const PRUNE_CHUNK = 5000;
@@ -49,7 +51,7 @@ function toRun(row: RunRow): Run {
 }
 
 function toChange(row: ChangeRecord): ChangeRow {
-  return { ...row, id: String(row.id) };
+  return { ...row, id: String(row.id), evidence: row.evidence ?? null };
 }
 
 /** `user_state` as SQLite returns it: snake_case columns, JSON as text. */
@@ -123,8 +125,8 @@ export class SqliteSyncStore implements SyncStore {
     this.identity = client.memory ? null : fileIdentity(this.path);
     this.sql = {
       insertChange: client.prepare(
-        `INSERT INTO changes (run_id, at, email, coder_user_id, kind, action, before, after, observed, outcome, error, attempts, note)
-         VALUES (@runId, @at, @email, @coderUserId, @kind, @action, @before, @after, @observed, @outcome, @error, @attempts, @note)`,
+        `INSERT INTO changes (run_id, at, email, coder_user_id, kind, action, before, after, observed, outcome, error, attempts, note, evidence)
+         VALUES (@runId, @at, @email, @coderUserId, @kind, @action, @before, @after, @observed, @outcome, @error, @attempts, @note, @evidence)`,
       ),
       settleChange: client.prepare(
         "UPDATE changes SET outcome = @outcome, error = @error, attempts = @attempts, note = coalesce(@note, note) WHERE id = @id",
@@ -300,6 +302,7 @@ export class SqliteSyncStore implements SyncStore {
               after: json(row.after),
               observed: json(row.observed),
               error: json(row.error),
+              evidence: json(row.evidence ?? null),
             }).lastInsertRowid,
           ),
         ),
@@ -351,6 +354,35 @@ export class SqliteSyncStore implements SyncStore {
         .all();
       const items = rows.slice(0, query.limit).map(toChange);
       return { items, nextCursor: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null };
+    });
+  }
+
+  loadHolds(): Holds {
+    return this.guard(() => {
+      const byEmail = new Map<string, Record<string, string>>();
+      for (const row of this.db.select().from(holds).all()) {
+        const record = byEmail.get(row.email) ?? {};
+        record[row.groupName] = row.since;
+        byEmail.set(row.email, record);
+      }
+      return byEmail;
+    });
+  }
+
+  saveHolds(updates: readonly HoldUpdate[]): void {
+    this.guard(() => {
+      if (updates.length === 0) return;
+      this.db.transaction((tx) => {
+        for (const { email, holds: record } of updates) {
+          tx.delete(holds).where(eq(holds.email, email)).run();
+          const rows = Object.entries(record).map(([groupName, since]) => ({
+            email,
+            groupName,
+            since,
+          }));
+          if (rows.length > 0) tx.insert(holds).values(rows).run();
+        }
+      });
     });
   }
 

@@ -4,6 +4,9 @@ const GroupName = z.string().trim().min(1, "must not be empty");
 /** An attribute value DX shows as a filter option: never empty. */
 const ValueName = z.string().trim().min(1, "must not be empty");
 const Hours = z.number().min(0);
+const Days = z.number().int().min(1).max(365);
+/** Hysteresis: how long a lower value must hold before it is written (0: at once). */
+const HoldDays = z.number().int().min(0).max(365);
 /** DX allows 1,000 per minute per account; Coder 512 per endpoint by default. */
 const RequestsPerMinute = z.number().int().min(1).max(60_000);
 const TimeoutMs = z.number().int().min(100).max(600_000);
@@ -116,8 +119,14 @@ export const Config = z
         usage: z
           .object({
             name: GroupName.default("Coder usage level"),
+            /** What the levels count: active hours (the default) or active days in the window. */
+            measure: z.enum(["hours", "activeDays"]).default("hours"),
             heavyHours: Hours.default(40),
             moderateHours: Hours.default(10),
+            heavyDays: Days.default(12),
+            moderateDays: Days.default(4),
+            /** A level moves down only after the lower one was computed this many days running. */
+            downgradeAfterDays: HoldDays.default(0),
             values: z
               .object({
                 heavy: ValueName.default("Heavy"),
@@ -130,6 +139,28 @@ export const Config = z
           })
           .strict()
           .prefault({}),
+        /** How often people use Coder, opt-in: Daily, Weekly, Monthly or None. */
+        frequency: z
+          .object({
+            name: GroupName.default("Coder usage frequency"),
+            /** Daily: active on at least this many days of the window. */
+            dailyDays: Days.default(15),
+            /** Weekly: active in at least this many of the window's weeks. */
+            weeklyWeeks: z.number().int().min(1).max(53).default(3),
+            values: z
+              .object({
+                daily: ValueName.default("Daily"),
+                weekly: ValueName.default("Weekly"),
+                monthly: ValueName.default("Monthly"),
+                none: ValueName.default("None"),
+              })
+              .strict()
+              .prefault({}),
+            downgradeAfterDays: HoldDays.default(7),
+          })
+          .strict()
+          .nullable()
+          .default(null),
         extra: z.array(ExtraGroup).default([]),
       })
       .strict()
@@ -201,8 +232,11 @@ type ConfigShape = {
       name: string;
       heavyHours: number;
       moderateHours: number;
+      heavyDays: number;
+      moderateDays: number;
       values: Record<string, string>;
     };
+    frequency: { name: string; values: Record<string, string> } | null;
     extra: { name: string }[];
   };
   nonUsers: string | null;
@@ -214,10 +248,11 @@ type ConfigShape = {
  * twice; two levels with one value name cannot be told apart in DX's reports.
  */
 function refuseWrongWrites(config: ConfigShape, ctx: z.RefinementCtx): void {
-  const { status, usage, extra } = config.groups;
+  const { status, usage, frequency, extra } = config.groups;
   const owned: [string, string][] = [
     ["groups.status.name", status.name],
     ["groups.usage.name", usage.name],
+    ...(frequency ? [["groups.frequency.name", frequency.name] as [string, string]] : []),
     ...extra.map((g, i): [string, string] => [`groups.extra.${i}.name`, g.name]),
   ];
   const seen = new Map<string, string>();
@@ -238,9 +273,17 @@ function refuseWrongWrites(config: ConfigShape, ctx: z.RefinementCtx): void {
       message: `must be at least moderateHours (${usage.moderateHours})`,
     });
   }
+  if (usage.heavyDays < usage.moderateDays) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["groups", "usage", "heavyDays"],
+      message: `must be at least moderateDays (${usage.moderateDays})`,
+    });
+  }
   for (const [group, values] of [
     ["status", status.values],
     ["usage", usage.values],
+    ...(frequency ? [["frequency", frequency.values] as const] : []),
   ] as const) {
     const names = new Map<string, string>();
     for (const [key, value] of Object.entries(values)) {

@@ -21,6 +21,7 @@ function aPlan(removals: number, tracked: number, writtenGroups: string[] = ["Co
     ownedGroups: writtenGroups,
     entries: [entry],
     adopt: [],
+    holdUpdates: [],
     counts: {
       users: 1,
       unchanged: 0,

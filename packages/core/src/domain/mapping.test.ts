@@ -31,14 +31,9 @@ describe("mapCoderUsers", () => {
 
   it("puts the usage thresholds at 40 and 10 hours, and anything above zero is Light", () => {
     const usage = aConfig().groups.usage;
-    expect([40, 39.99, 10, 9.99, 0.02, 0].map((h) => usageLevel(h, usage))).toEqual([
-      "Heavy",
-      "Moderate",
-      "Moderate",
-      "Light",
-      "Light",
-      "None",
-    ]);
+    expect(
+      [40, 39.99, 10, 9.99, 0.02, 0].map((h) => usageLevel({ hours: h, activeDays: null }, usage)),
+    ).toEqual(["Heavy", "Moderate", "Moderate", "Light", "Light", "None"]);
   });
 
   it("excludes service accounts (old servers too), the token owner and configured patterns", () => {

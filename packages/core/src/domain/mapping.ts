@@ -12,6 +12,8 @@ export interface DesiredUser {
   name: string;
   status: CoderUserStatus;
   activeHours: number;
+  /** What decided the usage values: hours, active days and weeks, the window. */
+  evidence: Evidence;
   attributes: AttributeValues;
   properties: PropertyValues;
 }
@@ -32,9 +34,33 @@ export interface MappedUsers {
   accounts: number;
 }
 
+/** The usage window, in whole UTC days. */
+export interface UsageWindow {
+  start: string;
+  end: string;
+  days: number;
+}
+
+/** Seconds per day of the window (index 0 = its first day), per Coder user id. */
+export type DailySeconds = ReadonlyMap<string, readonly number[]>;
+
+/** Why a person's usage values are what they are; recorded with every attribute write. */
+export interface Evidence {
+  hours: number;
+  /** Null when per-day activity was not read (no frequency group, levels by hours). */
+  activeDays: number | null;
+  activeWeeks: number | null;
+  window: UsageWindow | null;
+  /** Lower values not written yet (steady levels): what was computed, and until when held. */
+  held?: { group: string; value: string; computed: string; until: string }[];
+}
+
 export interface MapInput {
   users: readonly CoderUser[];
   usageSeconds: ReadonlyMap<string, number>;
+  /** Per-day activity, read when a frequency group or day-based levels need it. */
+  daily?: DailySeconds | null;
+  window?: UsageWindow | null;
   tokenOwnerId: string | null;
   config: Config;
 }
@@ -46,15 +72,56 @@ export function ownedGroups(config: Config): string[] {
   return [
     config.groups.status.name,
     config.groups.usage.name,
+    ...(config.groups.frequency ? [config.groups.frequency.name] : []),
     ...config.groups.extra.map((g) => g.name),
   ];
 }
 
-export function usageLevel(hours: number, usage: Config["groups"]["usage"]): string {
+/** Whether the configured groups need activity per day (28 insights reads instead of one). */
+export function needsDailyActivity(config: Config): boolean {
+  return config.groups.frequency !== null || config.groups.usage.measure === "activeDays";
+}
+
+export function usageLevel(
+  activity: { hours: number; activeDays: number | null },
+  usage: Config["groups"]["usage"],
+): string {
+  if (usage.measure === "activeDays") {
+    const days = activity.activeDays ?? 0;
+    if (days >= usage.heavyDays) return usage.values.heavy;
+    if (days >= usage.moderateDays) return usage.values.moderate;
+    return days > 0 ? usage.values.light : usage.values.none;
+  }
+  const { hours } = activity;
   if (hours >= usage.heavyHours) return usage.values.heavy;
   if (hours >= usage.moderateHours) return usage.values.moderate;
   if (hours > 0) return usage.values.light;
   return usage.values.none;
+}
+
+export function usageFrequency(
+  activity: { activeDays: number; activeWeeks: number },
+  frequency: NonNullable<Config["groups"]["frequency"]>,
+): string {
+  if (activity.activeDays >= frequency.dailyDays) return frequency.values.daily;
+  if (activity.activeWeeks >= frequency.weeklyWeeks) return frequency.values.weekly;
+  return activity.activeDays > 0 ? frequency.values.monthly : frequency.values.none;
+}
+
+/** Active days, and active weeks (the window cut into 7-day blocks from its first day). */
+export function activeDaysAndWeeks(perDay: readonly number[]): {
+  activeDays: number;
+  activeWeeks: number;
+} {
+  let activeDays = 0;
+  const weeks = new Set<number>();
+  perDay.forEach((seconds, day) => {
+    if (seconds > 0) {
+      activeDays += 1;
+      weeks.add(Math.floor(day / 7));
+    }
+  });
+  return { activeDays, activeWeeks: weeks.size };
 }
 
 /** The attribute values of someone tracked earlier who is no longer in Coder (`deprovision: mark`). */
@@ -63,8 +130,21 @@ export function formerUserAttributes(config: Config): AttributeValues {
     [config.groups.status.name]: config.groups.status.values.former,
     [config.groups.usage.name]: config.groups.usage.values.none,
   };
+  if (config.groups.frequency)
+    values[config.groups.frequency.name] = config.groups.frequency.values.none;
   for (const group of config.groups.extra) values[group.name] = null;
   return values;
+}
+
+/** One person's seconds per day: their accounts' days added up. */
+function sumDays(accounts: readonly CoderUser[], daily: DailySeconds): number[] {
+  const total: number[] = [];
+  for (const account of accounts) {
+    daily.get(account.id)?.forEach((seconds, day) => {
+      total[day] = (total[day] ?? 0) + seconds;
+    });
+  }
+  return total;
 }
 
 function extraGroupValue(group: ExtraGroup, user: CoderUser): string | null {
@@ -96,6 +176,8 @@ function propertyValues(config: Config, user: CoderUser): PropertyValues {
 export function mapCoderUsers({
   users,
   usageSeconds,
+  daily = null,
+  window = null,
   tokenOwnerId,
   config,
 }: MapInput): MappedUsers {
@@ -135,10 +217,20 @@ export function mapCoderUsers({
     const primary = accounts[0] as CoderUser;
     const seconds = accounts.reduce((sum, account) => sum + (usageSeconds.get(account.id) ?? 0), 0);
     const activeHours = seconds / 3600;
+    const days = daily ? activeDaysAndWeeks(sumDays(accounts, daily)) : null;
     const attributes: AttributeValues = {
       [config.groups.status.name]: config.groups.status.values[primary.status],
-      [config.groups.usage.name]: usageLevel(activeHours, config.groups.usage),
+      [config.groups.usage.name]: usageLevel(
+        { hours: activeHours, activeDays: days?.activeDays ?? null },
+        config.groups.usage,
+      ),
     };
+    if (config.groups.frequency) {
+      attributes[config.groups.frequency.name] = usageFrequency(
+        days ?? { activeDays: 0, activeWeeks: 0 },
+        config.groups.frequency,
+      );
+    }
     for (const group of config.groups.extra)
       attributes[group.name] = extraGroupValue(group, primary);
     desired.push({
@@ -148,6 +240,12 @@ export function mapCoderUsers({
       name: primary.name ?? "",
       status: primary.status,
       activeHours,
+      evidence: {
+        hours: Math.round(activeHours * 10) / 10,
+        activeDays: days?.activeDays ?? null,
+        activeWeeks: days?.activeWeeks ?? null,
+        window: window ?? null,
+      },
       attributes,
       properties: propertyValues(config, primary),
     });

@@ -8,7 +8,8 @@ import {
   sameValues,
 } from "./attributes";
 import type { DxObservedUser } from "./dx-user";
-import { formerUserAttributes, type MappedUsers, ownedGroups } from "./mapping";
+import { applyHolds, type HoldUpdate, type Holds, sameHolds } from "./holds";
+import { type Evidence, formerUserAttributes, type MappedUsers, ownedGroups } from "./mapping";
 
 /** What coder-dx last saw DX confirm for one email. Changes only after DX accepted a write. */
 export interface UserState {
@@ -45,8 +46,10 @@ export interface PlanEntry {
   action: PlanAction;
   /** DX holds a value in an owned group that coder-dx did not push. */
   drift: boolean;
-  /** Why, in words: the reason for invalid/excluded, a merge, an email change. */
+  /** Why, in words: the reason for invalid/excluded, a merge, an email change, a hold. */
   note: string | null;
+  /** What decided this person's usage values (Coder people only). */
+  evidence?: Evidence | null;
   /** The owned attribute values this person should have (null for invalid/excluded). */
   desired: AttributeValues | null;
   /** The owned groups as DX's listing showed them, or null when it did not list the person. */
@@ -84,6 +87,8 @@ export interface Plan {
    * values they should have. A real run records them without a write.
    */
   adopt: UserState[];
+  /** Steady-level holds that changed for the people planned; a real run saves them. */
+  holdUpdates: HoldUpdate[];
 }
 
 export interface PlanInput {
@@ -95,6 +100,8 @@ export interface PlanInput {
   /** Limit the plan to these DX emails (`sync --email`). */
   emails?: ReadonlySet<string> | null;
   now: Date;
+  /** Steady-level holds in force (see `applyHolds`). */
+  holds?: Holds;
 }
 
 /** An email DX refused as unknown is offered again after this long, or at once if its values change. */
@@ -108,7 +115,16 @@ export function hasWrite(entry: PlanEntry): boolean {
  * Desired state vs. what DX holds: DX's read-back when it lists the user, else the last state
  * coder-dx pushed. Pure; the order of entries is by email.
  */
-export function planSync({ mapped, observed, state, config, emails, now }: PlanInput): Plan {
+export function planSync({
+  mapped,
+  observed,
+  state,
+  config,
+  emails,
+  now,
+  holds = new Map(),
+}: PlanInput): Plan {
+  const holdUpdates: HoldUpdate[] = [];
   const groups = ownedGroups(config);
   const inScope = (email: string) => !emails || emails.has(email);
   const entries: PlanEntry[] = [];
@@ -175,8 +191,19 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
     if (!inScope(person.email)) continue;
     merged += person.coderUserIds.length - 1;
     const last = state.get(person.email);
-    // mapCoderUsers fills every owned group, in order: hold its object rather than a copy.
-    const desired = person.attributes;
+    const steady = applyHolds({
+      desired: person.attributes,
+      current: observedOwned(person.email) ?? (last ? pickValues(last.attributes, groups) : null),
+      holds: holds.get(person.email),
+      config,
+      now,
+    });
+    if (!sameHolds(holds.get(person.email), steady.holds)) {
+      holdUpdates.push({ email: person.email, holds: steady.holds });
+    }
+    const desired = steady.desired;
+    const evidence: Evidence =
+      steady.held.length > 0 ? { ...person.evidence, held: steady.held } : person.evidence;
     const { action, drift, write, seen } = planAttributes(person.email, desired, last);
     const properties = planProperties(person.properties, last);
     const known =
@@ -201,9 +228,17 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
       action: action === "unchanged" && properties ? "change" : action,
       drift,
       note:
-        person.usernames.length > 1
-          ? `merged ${person.usernames.length} Coder accounts (${person.usernames.join(", ")})`
-          : null,
+        [
+          person.usernames.length > 1
+            ? `merged ${person.usernames.length} Coder accounts (${person.usernames.join(", ")})`
+            : null,
+          ...steady.held.map(
+            (h) => `held at ${h.value} until ${h.until.slice(0, 10)} (computed ${h.computed})`,
+          ),
+        ]
+          .filter((part) => part !== null)
+          .join("; ") || null,
+      evidence,
       desired,
       observed: seen,
       attributes: write,
@@ -300,6 +335,7 @@ export function planSync({ mapped, observed, state, config, emails, now }: PlanI
     ownedGroups: groups,
     entries,
     adopt,
+    holdUpdates,
     counts: {
       users: entries.length + merged,
       unchanged: count((e) => !hasWrite(e) && !skipped(e)),

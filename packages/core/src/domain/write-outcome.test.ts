@@ -121,6 +121,7 @@ describe("reconcilePending", () => {
   const pending = (overrides: Partial<ChangeRow> = {}): ChangeRow => ({
     ...aChangeRow({ after: { Coder: "Active", "Coder usage level": null } }),
     id: "7",
+    evidence: null,
     ...overrides,
   });
   const at = "2026-11-22T00:00:00.000Z";

@@ -243,7 +243,13 @@ describe("every run ends recorded, whatever fails", () => {
     const s = await setUp();
     s.person("ann");
     const { run } = await s.sync({
-      expectedDigest: planDigest({ ownedGroups: [], entries: [], counts: {} as never, adopt: [] }),
+      expectedDigest: planDigest({
+        ownedGroups: [],
+        entries: [],
+        counts: {} as never,
+        adopt: [],
+        holdUpdates: [],
+      }),
     });
     expect(run).toMatchObject({ status: "failed", error: { code: "plan_stale" } });
     expect(s.dx.writes).toHaveLength(0);

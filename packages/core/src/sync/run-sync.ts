@@ -93,7 +93,8 @@ export async function preparePlan(deps: SyncDeps, options: PlanOptions): Promise
   const state = deps.store.loadUserStates();
   options.onProgress?.({ phase: "plan", done: 0, total: mapped.accounts });
   const emails = normaliseEmails(options.emails);
-  const plan = planSync({ mapped, observed, state, config, emails, now });
+  const holds = deps.store.loadHolds();
+  const plan = planSync({ mapped, observed, state, config, emails, now, holds });
   // DX hides privileged groups from organisation tokens in attributeGroups.list, but
   // users.list shows them on the people who hold them: such a group exists.
   let dxGroups = listedGroups;
@@ -141,6 +142,7 @@ export function intentRows(
       observed: entry.observed,
       outcome,
       error,
+      evidence: entry.evidence ?? null,
     });
   }
   if (entry.properties) {
@@ -302,6 +304,7 @@ async function decideAndApply(
 
   store.insertChanges(newReasons(store, reasonRows(run.id, at, plan)));
   store.adoptUserStates(plan.adopt);
+  store.saveHolds(plan.holdUpdates);
   const total = counts.changed;
   const applied = await applyPlan(
     { dx: deps.dx, store, clock, log },

@@ -1,3 +1,4 @@
+import type { HoldUpdate, Holds } from "../domain/holds";
 import type { UserState } from "../domain/plan";
 import { stateAfterReceipt } from "../domain/receipt";
 import { emptyRunCounts, type RunStatus } from "../domain/run";
@@ -31,6 +32,7 @@ export class MemorySyncStore implements SyncStore {
   private changes: ChangeRow[] = [];
   private changeById = new Map<string, ChangeRow>();
   private deliveries: Delivery[] = [];
+  private holds = new Map<string, Record<string, string>>();
   private lastIds = { run: 0, change: 0, delivery: 0 };
   private states = new Map<string, UserState>();
   private lease: { holder: string; expiresAt: number } | null = null;
@@ -146,7 +148,7 @@ export class MemorySyncStore implements SyncStore {
     this.maybeFail("insertChanges");
     return rows.map((row) => {
       const id = String(++this.lastIds.change);
-      const change = { ...clone(row), id };
+      const change = { ...clone(row), evidence: clone(row.evidence ?? null), id };
       this.changes.push(change);
       this.changeById.set(id, change);
       return id;
@@ -190,6 +192,18 @@ export class MemorySyncStore implements SyncStore {
       items: clone(items),
       nextCursor: matches.length > query.limit ? (items.at(-1)?.id ?? null) : null,
     };
+  }
+
+  loadHolds(): Holds {
+    return new Map(clone([...this.holds]));
+  }
+
+  saveHolds(updates: readonly HoldUpdate[]): void {
+    this.maybeFail("saveHolds");
+    for (const { email, holds } of updates) {
+      if (Object.keys(holds).length === 0) this.holds.delete(email);
+      else this.holds.set(email, clone(holds));
+    }
   }
 
   lastChange(email: string): ChangeRow | null {

@@ -1,4 +1,10 @@
-import { CHANGE_KINDS, CHANGE_OUTCOMES, type ErrorInfo, type PlanAction } from "@coder-dx/core";
+import {
+  CHANGE_KINDS,
+  CHANGE_OUTCOMES,
+  type ErrorInfo,
+  type Evidence,
+  type PlanAction,
+} from "@coder-dx/core";
 import { check, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { oneOf } from "./one-of";
 
@@ -25,6 +31,7 @@ export const changes = sqliteTable(
     error: text("error", { mode: "json" }).$type<ErrorInfo>(),
     attempts: integer("attempts").notNull(),
     note: text("note"),
+    evidence: text("evidence", { mode: "json" }).$type<Evidence>(),
   },
   (t) => [
     index("changes_email_idx").on(t.email, t.id),

@@ -3,3 +3,4 @@ export * from "./lease";
 export * from "./runs";
 export * from "./user-state";
 export * from "./deliveries";
+export * from "./holds";
