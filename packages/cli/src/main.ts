@@ -8,6 +8,7 @@ import { registerExport } from "./commands/export";
 import { registerInit } from "./commands/init";
 import { registerPlan } from "./commands/plan";
 import { registerPrune } from "./commands/prune";
+import { registerReport } from "./commands/report";
 import { registerRuns } from "./commands/runs";
 import { registerServe } from "./commands/serve";
 import { registerSync } from "./commands/sync";
@@ -36,6 +37,7 @@ for (const register of [
   registerUsers,
   registerExport,
   registerPrune,
+  registerReport,
   registerDoctor,
   registerInit,
   registerServe,

@@ -23,6 +23,7 @@ export * from "./sync/apply-plan";
 export * from "./sync/lease";
 export * from "./sync/progress";
 export * from "./sync/notify";
+export * from "./sync/report";
 export * from "./clients/dispatcher";
 export * from "./domain/run";
 export * from "./domain/write-outcome";

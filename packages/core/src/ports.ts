@@ -171,6 +171,10 @@ export interface SyncStore {
   loadHolds(): Holds;
   /** Replaces the holds of the people named (an empty record clears theirs). */
   saveHolds(updates: readonly HoldUpdate[]): void;
+  /** Attribute writes DX confirmed up to `until` (inclusive), oldest first: the report's input. */
+  appliedAttributeWrites(
+    until: string,
+  ): Iterable<{ at: string; email: string; after: Record<string, string | null> }>;
   /** The newest audit row for an email (any outcome), or null. */
   lastChange(email: string): ChangeRow | null;
 

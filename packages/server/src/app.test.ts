@@ -185,6 +185,36 @@ describe("GET /v1/changes and /v1/users/{email}", () => {
   });
 });
 
+describe("the cohort report route", () => {
+  it("counts values on a date and gives the movements between two", async () => {
+    const { call, store } = createTestApp();
+    store.insertChanges([
+      aChange({
+        at: "2026-11-01T10:00:00.000Z",
+        after: { Coder: "Active", "Coder usage level": "Heavy" },
+      }),
+      aChange({
+        at: "2026-11-05T10:00:00.000Z",
+        after: { Coder: "Active", "Coder usage level": "Light" },
+      }),
+    ]);
+    const counts = await body(await call("GET", "/v1/report?at=2026-11-02", TOKENS.viewer));
+    expect(counts.report).toEqual({
+      at: "2026-11-02T23:59:59.999Z",
+      groups: { Coder: { Active: 1 }, "Coder usage level": { Heavy: 1 } },
+    });
+    const moved = await body(
+      await call("GET", "/v1/report?from=2026-11-02&to=2026-11-05", TOKENS.viewer),
+    );
+    expect(moved.movement.groups["Coder usage level"]).toMatchObject({
+      matrix: { Heavy: { Light: 1 } },
+      down: 1,
+    });
+    const bad = await call("GET", "/v1/report?from=2026-11-05", TOKENS.viewer);
+    expect(bad.status).toBe(400);
+  });
+});
+
 describe("system routes", () => {
   it("reports the last run and the last success from the store, so they survive a restart", async () => {
     const { call, store } = createTestApp();
@@ -241,6 +271,7 @@ describe("system routes", () => {
       "/healthz",
       "/metrics",
       "/v1/changes",
+      "/v1/report",
       "/v1/runs",
       "/v1/runs/{id}",
       "/v1/users/{email}",

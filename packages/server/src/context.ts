@@ -21,6 +21,8 @@ export interface AppDeps {
   metrics: Metrics;
   log: Logger;
   bodyLimitBytes?: number;
+  /** Each ordered group's values, highest first: what "up" and "down" mean in /v1/report. */
+  valueOrders?: Record<string, string[]>;
 }
 
 export type AppEnv = { Variables: RequestIdVariables & { role: Role } };

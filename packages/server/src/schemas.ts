@@ -43,6 +43,27 @@ export const ChangeSchema = z
     error: ErrorInfo,
     attempts: z.number().int(),
     note: z.string().nullable(),
+    evidence: z
+      .object({
+        hours: z.number(),
+        activeDays: z.number().int().nullable(),
+        activeWeeks: z.number().int().nullable(),
+        window: z.object({ start: z.string(), end: z.string(), days: z.number().int() }).nullable(),
+        held: z
+          .array(
+            z.object({
+              group: z.string(),
+              value: z.string(),
+              computed: z.string(),
+              until: z.string(),
+            }),
+          )
+          .optional(),
+      })
+      .nullable()
+      .openapi({
+        description: "what decided the usage values: hours, active days and weeks, holds",
+      }),
   })
   .openapi("Change");
 
@@ -137,3 +158,43 @@ export function errorResponses(...statuses: number[]) {
     ]),
   );
 }
+
+export const ReportQuery = z
+  .object({
+    at: Time("at", "the counts on this date (end of that UTC day) or at this time").optional(),
+    from: Time("at", "movements from this date (end of that UTC day)").optional(),
+    to: Time("at", "movements to this date (end of that UTC day)").optional(),
+  })
+  .refine((q) => (q.from === undefined) === (q.to === undefined), {
+    message: "give from and to together",
+    path: ["from"],
+  })
+  .refine((q) => !(q.from && q.to && q.from > q.to), {
+    message: "from must not be after to",
+    path: ["from"],
+  });
+
+const Counts = z.record(z.string(), z.record(z.string(), z.number().int()));
+
+export const ReportSchema = z
+  .object({
+    report: z.object({ at: z.string(), groups: Counts }).optional(),
+    movement: z
+      .object({
+        from: z.string(),
+        to: z.string(),
+        groups: z.record(
+          z.string(),
+          z.object({
+            matrix: Counts,
+            up: z.number().int(),
+            down: z.number().int(),
+            joined: z.number().int(),
+            left: z.number().int(),
+            same: z.number().int(),
+          }),
+        ),
+      })
+      .optional(),
+  })
+  .openapi("Report");

@@ -9,6 +9,7 @@ import {
   type Run,
   ProgressMeter,
   startSync,
+  valueOrders,
   type SyncDeps,
 } from "@coder-dx/core";
 import { serve } from "@hono/node-server";
@@ -115,7 +116,14 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     });
   }
 
-  const app = createApp({ store: syncDeps.store, launchRun, tokens: options.tokens, metrics, log });
+  const app = createApp({
+    store: syncDeps.store,
+    launchRun,
+    tokens: options.tokens,
+    metrics,
+    log,
+    valueOrders: valueOrders(config),
+  });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () =>
       resolve(s),

@@ -1,5 +1,5 @@
-import { CoderDxError, silentLogger } from "@coder-dx/core";
-import { MemorySyncStore } from "@coder-dx/core/testing";
+import { CoderDxError, silentLogger, valueOrders } from "@coder-dx/core";
+import { aConfig, MemorySyncStore } from "@coder-dx/core/testing";
 import { createApp } from "./app";
 import { parseApiTokens } from "./auth";
 import type { LaunchRequest } from "./context";
@@ -24,6 +24,7 @@ export function createTestApp(options: { busy?: boolean } = {}) {
     metrics: new Metrics().readStore(store),
     log: silentLogger,
     bodyLimitBytes: 4096,
+    valueOrders: valueOrders(aConfig()),
     launchRun: (request) => {
       if (options.busy)
         throw new CoderDxError(

@@ -386,6 +386,19 @@ export class SqliteSyncStore implements SyncStore {
     });
   }
 
+  *appliedAttributeWrites(
+    until: string,
+  ): Iterable<{ at: string; email: string; after: Record<string, string | null> }> {
+    const rows = this.guard(() =>
+      this.db.$client
+        .prepare(
+          "SELECT at, email, after FROM changes WHERE outcome = 'applied' AND kind = 'attributes' AND at <= ? AND after IS NOT NULL ORDER BY id",
+        )
+        .iterate(until),
+    ) as Iterable<{ at: string; email: string; after: string }>;
+    for (const row of rows) yield { at: row.at, email: row.email, after: JSON.parse(row.after) };
+  }
+
   lastChange(email: string): ChangeRow | null {
     return this.guard(() => {
       const row = this.db

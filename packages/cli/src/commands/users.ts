@@ -1,4 +1,4 @@
-import { CoderDxError, describeUser, timeParameter } from "@coder-dx/core";
+import { CoderDxError, describeUser, type Evidence, timeParameter } from "@coder-dx/core";
 import type { Command } from "commander";
 import { z } from "zod";
 import { type Cli, loadSettings, openStore } from "../context";
@@ -21,11 +21,8 @@ export function registerUsers(program: Command, cli: Cli): void {
     .option("--json", "print as JSON")
     .action((email: string, raw) => {
       const options = parseOptions(UsersShowOptions, raw);
-      const report = describeUser(
-        openStore(loadSettings(cli, false), { readonly: true }),
-        email,
-        options.at,
-      );
+      const settings = loadSettings(cli, false);
+      const report = describeUser(openStore(settings, { readonly: true }), email, options.at);
       if (!report)
         throw new CoderDxError(
           "not_found",
@@ -38,7 +35,33 @@ export function registerUsers(program: Command, cli: Cli): void {
       cli.out.line(
         `  last confirmed by DX: ${user.updatedAt ?? "never"} · Coder user id: ${user.coderUserId ?? "-"}`,
       );
+      const latest = history.find((row) => row.evidence && row.after);
+      if (latest?.evidence && latest.after) {
+        const { usage, frequency } = settings.config.groups;
+        const usageGroups = [usage.name, ...(frequency ? [frequency.name] : [])];
+        cli.out.line(`  why: ${describeEvidence(latest.after, latest.evidence, usageGroups)}`);
+      }
       cli.out.line("");
       cli.out.line(history.length > 0 ? changesTable(history) : "No audit rows.");
     });
+}
+
+/** `Moderate: 22.5 h on 9 days in the 28 days to 2026-11-22` (and any level held). */
+export function describeEvidence(
+  after: Record<string, string | null>,
+  evidence: Evidence,
+  usageGroups: readonly string[],
+): string {
+  const values = usageGroups.map((g) => after[g]).filter((v) => v !== null && v !== undefined);
+  const days =
+    evidence.activeDays === null
+      ? ""
+      : ` on ${evidence.activeDays} days (${evidence.activeWeeks} weeks)`;
+  const window = evidence.window
+    ? ` in the ${evidence.window.days} days to ${evidence.window.end.slice(0, 10)}`
+    : "";
+  const held = (evidence.held ?? []).map(
+    (h) => `; ${h.group} held at ${h.value} until ${h.until.slice(0, 10)} (computed ${h.computed})`,
+  );
+  return `${values.join(", ")}: ${evidence.hours} h${days}${window}${held.join("")}`;
 }

@@ -206,6 +206,16 @@ export class MemorySyncStore implements SyncStore {
     }
   }
 
+  *appliedAttributeWrites(
+    until: string,
+  ): Iterable<{ at: string; email: string; after: Record<string, string | null> }> {
+    for (const c of this.changes) {
+      if (c.outcome === "applied" && c.kind === "attributes" && c.at <= until && c.after) {
+        yield { at: c.at, email: c.email, after: clone(c.after) };
+      }
+    }
+  }
+
   lastChange(email: string): ChangeRow | null {
     const key = email.trim().toLowerCase();
     const row = this.changes.findLast((c) => c.email === key);

@@ -229,6 +229,42 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
       expect(Number(next.id)).toBeGreaterThan(Number(recent));
     });
 
+    it("lists confirmed attribute writes up to a time, oldest first", () => {
+      const store = createStore();
+      store.insertChanges([
+        aChangeRow({
+          at: "2026-11-01T00:00:00.000Z",
+          outcome: "applied",
+          after: { Coder: "Active" },
+        }),
+        aChangeRow({ at: "2026-11-02T00:00:00.000Z", outcome: "rejected" }),
+        aChangeRow({ at: "2026-11-02T00:00:00.000Z", outcome: "applied", kind: "properties" }),
+        aChangeRow({
+          at: "2026-11-03T00:00:00.000Z",
+          outcome: "applied",
+          email: "bob@example.com",
+        }),
+        aChangeRow({ at: "2026-11-04T00:00:00.000Z", outcome: "applied" }),
+      ]);
+      expect([...store.appliedAttributeWrites("2026-11-03T00:00:00.000Z")]).toEqual([
+        { at: "2026-11-01T00:00:00.000Z", email: "alice@example.com", after: { Coder: "Active" } },
+        { at: "2026-11-03T00:00:00.000Z", email: "bob@example.com", after: { Coder: "Active" } },
+      ]);
+    });
+
+    it("keeps steady-level holds per person, replacing and clearing them", () => {
+      const store = createStore();
+      store.saveHolds([
+        { email: "ann@example.com", holds: { "Coder usage level": T0 } },
+        { email: "bob@example.com", holds: { "Coder usage level": T0, Frequency: T0 } },
+      ]);
+      store.saveHolds([
+        { email: "ann@example.com", holds: {} },
+        { email: "bob@example.com", holds: { Frequency: T0 } },
+      ]);
+      expect([...store.loadHolds()]).toEqual([["bob@example.com", { Frequency: T0 }]]);
+    });
+
     it("gives a person's newest audit row", () => {
       const store = createStore();
       expect(store.lastChange("ann@example.com")).toBeNull();

@@ -1,7 +1,15 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { describeUser } from "@coder-dx/core";
+import { cohortCounts, cohortMovement, describeUser } from "@coder-dx/core";
 import { ApiError, type AppDeps, type AppEnv, requireRole } from "../context";
-import { ChangeSchema, ChangesQuery, errorResponses, UserQuery, UserSchema } from "../schemas";
+import {
+  ChangeSchema,
+  ChangesQuery,
+  errorResponses,
+  ReportQuery,
+  ReportSchema,
+  UserQuery,
+  UserSchema,
+} from "../schemas";
 
 export function registerChangeRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): void {
   app.openapi(
@@ -66,6 +74,37 @@ export function registerChangeRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): v
       if (!report)
         throw new ApiError("not_found", `coder-dx has no record of ${email.trim().toLowerCase()}`);
       return c.json(report, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/report",
+      summary: "The cohort report",
+      description:
+        "How many people hold each value of each owned group on a date (`at`, default now), or with `from` and `to` the movements between two dates: a from→to matrix per group, with ups, downs, joiners and leavers. From the writes DX confirmed.",
+      "x-role": "viewer",
+      security: [{ bearer: [] }],
+      middleware: [requireRole(deps.tokens, "viewer")] as const,
+      request: { query: ReportQuery },
+      responses: {
+        200: {
+          description: "the report",
+          content: { "application/json": { schema: ReportSchema } },
+        },
+        ...errorResponses(400, 401, 403),
+      },
+    }),
+    (c) => {
+      const { at, from, to } = c.req.valid("query");
+      if (from && to) {
+        return c.json(
+          { movement: cohortMovement(deps.store, { from, to }, deps.valueOrders ?? {}) },
+          200,
+        );
+      }
+      return c.json({ report: cohortCounts(deps.store, at ?? new Date().toISOString()) }, 200);
     },
   );
 }

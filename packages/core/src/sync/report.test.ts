@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { aChangeRow, aConfig } from "../testing/builders";
+import { MemorySyncStore } from "../testing/memory-store";
+import { cohortCounts, cohortMovement, valueOrders } from "./report";
+
+const LEVEL = "Coder usage level";
+
+/** Four people over three days; the numbers below are counted by hand from these rows. */
+function history() {
+  const store = new MemorySyncStore();
+  const write = (at: string, email: string, level: string, coder = "Active") =>
+    aChangeRow({ at, email, outcome: "applied", after: { Coder: coder, [LEVEL]: level } });
+  store.insertChanges([
+    write("2026-11-01T10:00:00.000Z", "ann@example.com", "Heavy"),
+    write("2026-11-01T10:00:00.000Z", "bob@example.com", "Light"),
+    write("2026-11-01T10:00:00.000Z", "cy@example.com", "Moderate"),
+    aChangeRow({
+      at: "2026-11-02T10:00:00.000Z",
+      email: "bob@example.com",
+      outcome: "rejected",
+      after: { [LEVEL]: "Heavy" },
+    }),
+    write("2026-11-02T10:00:00.000Z", "ann@example.com", "Moderate"), // down
+    write("2026-11-02T10:00:00.000Z", "bob@example.com", "Heavy"), // up
+    write("2026-11-02T10:00:00.000Z", "dee@example.com", "Light"), // joined
+    write("2026-11-03T10:00:00.000Z", "cy@example.com", "None", "Former user"),
+  ]);
+  return store;
+}
+
+describe("the cohort report", () => {
+  it("counts who holds each value on a date, from confirmed writes only", () => {
+    const store = history();
+    expect(cohortCounts(store, "2026-11-01T23:59:59.999Z").groups).toEqual({
+      Coder: { Active: 3 },
+      [LEVEL]: { Heavy: 1, Light: 1, Moderate: 1 },
+    });
+    expect(cohortCounts(store, "2026-11-03T23:59:59.999Z").groups).toEqual({
+      Coder: { Active: 3, "Former user": 1 },
+      [LEVEL]: { Moderate: 1, Heavy: 1, Light: 1, None: 1 },
+    });
+  });
+
+  it("gives the movement between two dates as a from→to matrix, with ups, downs and joiners", () => {
+    const movement = cohortMovement(
+      history(),
+      { from: "2026-11-01T23:59:59.999Z", to: "2026-11-03T23:59:59.999Z" },
+      valueOrders(aConfig()),
+    );
+    expect(movement.groups[LEVEL]).toEqual({
+      matrix: {
+        Heavy: { Moderate: 1 },
+        Light: { Heavy: 1 },
+        Moderate: { None: 1 },
+        "(none)": { Light: 1 },
+      },
+      up: 1,
+      down: 2,
+      joined: 1,
+      left: 0,
+      same: 0,
+    });
+    expect(movement.groups.Coder?.matrix).toEqual({
+      Active: { Active: 2, "Former user": 1 },
+      "(none)": { Active: 1 },
+    });
+  });
+});

@@ -1,0 +1,130 @@
+import type { Config } from "../config/schema";
+import type { SyncStore } from "../ports";
+
+/** How many people hold each value of each owned group, as DX confirmed coder-dx's writes. */
+export interface CohortCounts {
+  at: string;
+  /** group → value → people */
+  groups: Record<string, Record<string, number>>;
+}
+
+/** Who moved between two dates, per group: a from→to matrix and its summary. */
+export interface CohortMovement {
+  from: string;
+  to: string;
+  groups: Record<
+    string,
+    {
+      /** "(none)" stands for no value: a person who joined (from) or left (to). */
+      matrix: Record<string, Record<string, number>>;
+      up: number;
+      down: number;
+      joined: number;
+      left: number;
+      same: number;
+    }
+  >;
+}
+
+export const NO_VALUE = "(none)";
+
+/** Each ordered group's values from highest to lowest: what "up" and "down" mean. */
+export function valueOrders(config: Config): Record<string, string[]> {
+  const { usage, frequency } = config.groups;
+  const orders: Record<string, string[]> = {
+    [usage.name]: [
+      usage.values.heavy,
+      usage.values.moderate,
+      usage.values.light,
+      usage.values.none,
+    ],
+  };
+  if (frequency) {
+    orders[frequency.name] = [
+      frequency.values.daily,
+      frequency.values.weekly,
+      frequency.values.monthly,
+      frequency.values.none,
+    ];
+  }
+  return orders;
+}
+
+type Holdings = Map<string, Record<string, string | null>>;
+
+/**
+ * Everyone's owned values at `until`, folded from the attribute writes DX confirmed (oldest
+ * first), with a snapshot at `snapshotAt` taken on the way: one pass over the audit log.
+ */
+function fold(
+  store: Pick<SyncStore, "appliedAttributeWrites">,
+  until: string,
+  snapshotAt?: string,
+): { final: Holdings; snapshot: Holdings } {
+  const final: Holdings = new Map();
+  let snapshot: Holdings | null = null;
+  for (const row of store.appliedAttributeWrites(until)) {
+    if (snapshotAt !== undefined && snapshot === null && row.at > snapshotAt) {
+      snapshot = new Map([...final].map(([email, values]) => [email, { ...values }]));
+    }
+    final.set(row.email, { ...final.get(row.email), ...row.after });
+  }
+  return { final, snapshot: snapshot ?? new Map([...final].map(([e, v]) => [e, { ...v }])) };
+}
+
+function countValues(holdings: Holdings): Record<string, Record<string, number>> {
+  const groups: Record<string, Record<string, number>> = {};
+  for (const values of holdings.values()) {
+    for (const [group, value] of Object.entries(values)) {
+      if (value === null) continue;
+      const counts = (groups[group] ??= {});
+      counts[value] = (counts[value] ?? 0) + 1;
+    }
+  }
+  return groups;
+}
+
+export function cohortCounts(
+  store: Pick<SyncStore, "appliedAttributeWrites">,
+  at: string,
+): CohortCounts {
+  return { at, groups: countValues(fold(store, at).final) };
+}
+
+export function cohortMovement(
+  store: Pick<SyncStore, "appliedAttributeWrites">,
+  range: { from: string; to: string },
+  orders: Record<string, string[]> = {},
+): CohortMovement {
+  const { final: after, snapshot: before } = fold(store, range.to, range.from);
+  const groups: CohortMovement["groups"] = {};
+  const emails = new Set([...before.keys(), ...after.keys()]);
+  const names = new Set([...before.values(), ...after.values()].flatMap((v) => Object.keys(v)));
+  for (const group of names) {
+    const entry = {
+      matrix: {} as Record<string, Record<string, number>>,
+      up: 0,
+      down: 0,
+      joined: 0,
+      left: 0,
+      same: 0,
+    };
+    const order = orders[group];
+    for (const email of emails) {
+      const was = before.get(email)?.[group] ?? null;
+      const now = after.get(email)?.[group] ?? null;
+      if (was === null && now === null) continue;
+      const row = (entry.matrix[was ?? NO_VALUE] ??= {});
+      row[now ?? NO_VALUE] = (row[now ?? NO_VALUE] ?? 0) + 1;
+      if (was === null) entry.joined += 1;
+      else if (now === null) entry.left += 1;
+      else if (was === now) entry.same += 1;
+      else if (order && order.indexOf(now) >= 0 && order.indexOf(was) >= 0) {
+        if (order.indexOf(now) < order.indexOf(was)) entry.up += 1;
+        else entry.down += 1;
+      }
+    }
+    groups[group] = entry;
+  }
+  return { from: range.from, to: range.to, groups };
+}
