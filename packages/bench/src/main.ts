@@ -3,6 +3,7 @@ import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import {
   benchAudit,
+  benchFrequency,
   benchLatencyBound,
   benchLargeSync,
   benchPlanner,
@@ -16,6 +17,7 @@ const suites: Record<string, () => Promise<Result[]>> = {
   audit: () => benchAudit(),
   sync: () => benchLargeSync(),
   tight: () => benchTightBudget(),
+  frequency: () => benchFrequency(),
   latency: async () => [
     ...(await benchLatencyBound(20_000)),
     ...(await benchLatencyBound(100_000)),

@@ -1,13 +1,19 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import {
+  activeDaysAndWeeks,
   type CoderUser,
   defaultConfig,
   mapCoderUsers,
+  parseConfig,
   planSync,
   silentLogger,
   type UserState,
+  usageFrequency,
+  usageLevel,
+  usageWindow,
 } from "@coder-dx/core";
+import { activityByDay } from "@coder-dx/simulators";
 import { createApp, Metrics, parseApiTokens } from "@coder-dx/server";
 import { openDatabase, SqliteSyncStore } from "@coder-dx/storage";
 import { serve } from "@hono/node-server";
@@ -344,6 +350,64 @@ export async function benchLargeSync(size = 100_000): Promise<Result[]> {
     await org.close();
   }
   return results;
+}
+
+/**
+ * A no-change sync of `size` people with the frequency group on: DX already holds what coder-dx
+ * would compute (set with core's own functions), one run records it, the next is measured.
+ */
+export async function benchFrequency(size = 100_000): Promise<Result[]> {
+  const org = await startOrg(size, LATENCY_MS);
+  try {
+    log(`usage frequency: priming ${size.toLocaleString()} people`);
+    primeDx(org);
+    const config = { ...syncConfig(60_000, 32), groups: { frequency: {} } };
+    await measureSync(org, config); // records the values DX already holds
+    log("no-change sync with usage frequency (28 more Coder reads)");
+    const steady = await measureSync(org, config);
+    const scenario = `no-change sync with usage frequency, ${size.toLocaleString()} users (default Coder budget)`;
+    return [
+      result(scenario, "DX writes", steady.dxWrites, "writes", 0, 1, {}),
+      result(scenario, "process wall", steady.processSeconds, "s", 20, 1, {
+        runSeconds: steady.runSeconds,
+      }),
+      result(scenario, "peak RSS", steady.peakRssMb, "MB", 450, 1),
+    ];
+  } finally {
+    await org.close();
+  }
+}
+
+/** Gives every DX user the status, level and frequency coder-dx would compute. */
+function primeDx(org: Org): void {
+  const { groups } = parseConfig({ groups: { frequency: {} } }, "bench");
+  const frequency = groups.frequency;
+  if (!frequency) throw new Error("no frequency group");
+  const now = new Date();
+  const window = usageWindow(now, 28);
+  for (const user of org.coder.users.values()) {
+    const perDay = new Array<number>(28).fill(0);
+    for (const [day, seconds] of activityByDay(user, now)) {
+      const index = Math.round(
+        (Date.parse(`${day}T00:00:00Z`) - window.start.getTime()) / 86_400_000,
+      );
+      if (index >= 0 && index < 28) perDay[index] = seconds;
+    }
+    const dxUser = org.dx.users.get(user.email.toLowerCase());
+    if (!dxUser) continue;
+    const hours = Math.floor(user.usageSeconds / 60) / 60;
+    org.dx.setAttribute(dxUser, groups.status.name, groups.status.values[user.status]);
+    org.dx.setAttribute(
+      dxUser,
+      groups.usage.name,
+      usageLevel({ hours, activeDays: null }, groups.usage),
+    );
+    org.dx.setAttribute(
+      dxUser,
+      frequency.name,
+      usageFrequency(activeDaysAndWeeks(perDay), frequency),
+    );
+  }
 }
 
 export async function benchTightBudget(size = 10_000): Promise<Result[]> {

@@ -5,7 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { isCoderDxError } from "../errors";
 import { configJsonSchema } from "./json-schema";
-import { loadConfigFile } from "./load";
+import { loadConfigFile, parseConfig } from "./load";
 import { defaultConfig } from "./schema";
 import { resolveSettings } from "./settings";
 import { STARTER_CONFIG } from "./starter";
@@ -114,8 +114,19 @@ describe("config files", () => {
     expect(defaultConfig().dx.maxRetryTimeMs).toBeGreaterThanOrEqual(60_000);
   });
 
-  it("ships a starter file that is valid and equal to the defaults", () => {
-    expect(loadConfigFile(file("c.yaml", STARTER_CONFIG))).toEqual(defaultConfig());
+  it("ships a starter file that is valid: the defaults, plus frequency and steady levels", () => {
+    const defaults = defaultConfig();
+    // Defaults leave an upgraded install as it was; a new one starts with both turned on.
+    expect(defaults.groups.frequency).toBeNull();
+    expect(defaults.groups.usage.downgradeAfterDays).toBe(0);
+    expect(loadConfigFile(file("c.yaml", STARTER_CONFIG))).toEqual({
+      ...defaults,
+      groups: {
+        ...defaults.groups,
+        usage: { ...defaults.groups.usage, downgradeAfterDays: 7 },
+        frequency: parseConfig({ groups: { frequency: {} } }, "test").groups.frequency,
+      },
+    });
     expect(parseYaml(STARTER_CONFIG)).toHaveProperty("safety.maxRemovals", 5);
   });
 

@@ -31,6 +31,15 @@ groups:
     heavyHours: 40                    # active hours in the window
     moderateHours: 10
     values: { heavy: Heavy, moderate: Moderate, light: Light, none: None }
+    measure: hours                    # hours | activeDays (then heavyDays: 12, moderateDays: 4)
+    # A level moves down only after the lower one was computed for this many days running, so
+    # someone at a threshold does not flip every run and churn DX's cohort reports (0: at once).
+    downgradeAfterDays: 7
+  frequency:                          # how often people use Coder: Daily, Weekly, Monthly, None
+    name: Coder usage frequency       # (28 one-day usage reads per run; null turns it off)
+    dailyDays: 15                     # Daily: active on at least 15 of the 28 days
+    weeklyWeeks: 3                    # Weekly: active in at least 3 of the 4 weeks
+    downgradeAfterDays: 7             # steady, as above
   extra: []                           # e.g. - { name: Coder login, from: loginType, map: { github: GitHub } }
 
 properties: []                        # e.g. - { name: github_username, from: username, when: { loginType: github } }

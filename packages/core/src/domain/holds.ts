@@ -57,13 +57,17 @@ export function applyHolds(input: {
   held: NonNullable<Evidence["held"]>;
 } {
   const { current, config, now } = input;
-  const desired = { ...input.desired };
-  const holds: Record<string, string> = {};
-  const held: NonNullable<Evidence["held"]> = [];
+  // Most people hold nothing: they share the input and two empty results (100,000 copies
+  // of each would show in a large run's memory).
+  let desired = input.desired;
+  const holds: Record<string, string> = NO_HOLDS;
+  const held: NonNullable<Evidence["held"]> = NOTHING_HELD;
   const statusGroup = config.groups.status.name;
-  const statusChanged = (current?.[statusGroup] ?? null) !== desired[statusGroup];
-  if (current === null || statusChanged) return { desired, holds, held };
-  for (const group of steadyGroups(config)) {
+  const groups = steadyGroups(config);
+  if (groups.length === 0 || current === null) return { desired, holds, held };
+  if ((current[statusGroup] ?? null) !== desired[statusGroup]) return { desired, holds, held };
+  const result = { desired, holds, held };
+  for (const group of groups) {
     const was = current[group.name] ?? null;
     const computed = desired[group.name] ?? null;
     if (was === null || computed === null) continue;
@@ -73,12 +77,19 @@ export function applyHolds(input: {
     const since = input.holds?.[group.name] ?? now.toISOString();
     const until = new Date(Date.parse(since) + group.days * DAY_MS);
     if (now.getTime() >= until.getTime()) continue; // held long enough: released
-    desired[group.name] = was;
-    holds[group.name] = since;
-    held.push({ group: group.name, value: was, computed, until: until.toISOString() });
+    if (result.desired === input.desired) {
+      desired = { ...input.desired };
+      Object.assign(result, { desired, holds: {}, held: [] });
+    }
+    result.desired[group.name] = was;
+    result.holds[group.name] = since;
+    result.held.push({ group: group.name, value: was, computed, until: until.toISOString() });
   }
-  return { desired, holds, held };
+  return result;
 }
+
+const NO_HOLDS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NOTHING_HELD = Object.freeze([]) as unknown as NonNullable<Evidence["held"]>;
 
 /** Whether two hold records say the same. */
 export function sameHolds(

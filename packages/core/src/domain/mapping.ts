@@ -41,8 +41,20 @@ export interface UsageWindow {
   days: number;
 }
 
-/** Seconds per day of the window (index 0 = its first day), per Coder user id. */
-export type DailySeconds = ReadonlyMap<string, readonly number[]>;
+/**
+ * The days each Coder user was active, as bits: day d of the window (0 = its first) is bit
+ * d % 30 of word ⌊d / 30⌋. A word per 30 days keeps 100,000 people in a few megabytes.
+ */
+export type ActiveDays = ReadonlyMap<string, readonly number[]>;
+
+const BITS = 30;
+
+/** Marks `day` active in a person's words. */
+export function markActiveDay(words: number[], day: number): void {
+  const word = Math.floor(day / BITS);
+  while (words.length <= word) words.push(0);
+  words[word] = (words[word] ?? 0) | (1 << (day % BITS));
+}
 
 /** Why a person's usage values are what they are; recorded with every attribute write. */
 export interface Evidence {
@@ -58,8 +70,8 @@ export interface Evidence {
 export interface MapInput {
   users: readonly CoderUser[];
   usageSeconds: ReadonlyMap<string, number>;
-  /** Per-day activity, read when a frequency group or day-based levels need it. */
-  daily?: DailySeconds | null;
+  /** Active days, read when a frequency group or day-based levels need them. */
+  daily?: ActiveDays | null;
   window?: UsageWindow | null;
   tokenOwnerId: string | null;
   config: Config;
@@ -136,15 +148,18 @@ export function formerUserAttributes(config: Config): AttributeValues {
   return values;
 }
 
-/** One person's seconds per day: their accounts' days added up. */
-function sumDays(accounts: readonly CoderUser[], daily: DailySeconds): number[] {
-  const total: number[] = [];
+/** One person's days (1: active, 0: not): a day any of their accounts was active. */
+function unionDays(accounts: readonly CoderUser[], daily: ActiveDays, length: number): number[] {
+  const union: number[] = [];
   for (const account of accounts) {
-    daily.get(account.id)?.forEach((seconds, day) => {
-      total[day] = (total[day] ?? 0) + seconds;
+    (daily.get(account.id) ?? []).forEach((bits, i) => {
+      union[i] = (union[i] ?? 0) | bits;
     });
   }
-  return total;
+  return Array.from(
+    { length },
+    (_, day) => ((union[Math.floor(day / BITS)] ?? 0) >> (day % BITS)) & 1,
+  );
 }
 
 function extraGroupValue(group: ExtraGroup, user: CoderUser): string | null {
@@ -217,7 +232,9 @@ export function mapCoderUsers({
     const primary = accounts[0] as CoderUser;
     const seconds = accounts.reduce((sum, account) => sum + (usageSeconds.get(account.id) ?? 0), 0);
     const activeHours = seconds / 3600;
-    const days = daily ? activeDaysAndWeeks(sumDays(accounts, daily)) : null;
+    const days = daily
+      ? activeDaysAndWeeks(unionDays(accounts, daily, window?.days ?? config.coder.usageWindowDays))
+      : null;
     const attributes: AttributeValues = {
       [config.groups.status.name]: config.groups.status.values[primary.status],
       [config.groups.usage.name]: usageLevel(

@@ -2,9 +2,10 @@ import pLimit from "p-limit";
 import { usageWindow } from "../clients/coder-client";
 import type { Config } from "../config/schema";
 import {
-  type DailySeconds,
+  type ActiveDays,
   type MappedUsers,
   mapCoderUsers,
+  markActiveDay,
   needsDailyActivity,
   type UsageWindow,
 } from "../domain/mapping";
@@ -21,13 +22,15 @@ export async function readPeople(
   config: Config,
   now: Date,
   signal?: AbortSignal,
+  /** Active days already read (`readActiveDays`); read here when needed and not given. */
+  given?: ActiveDays | null,
 ): Promise<MappedUsers> {
   const window = usageWindow(now, config.coder.usageWindowDays);
-  const [users, me, usage, daily] = await Promise.all([
+  const daily = given ?? (await readActiveDays(coder, config, now, signal));
+  const [users, me, usage] = await Promise.all([
     coder.listUsers({ signal }),
     coder.getMe({ signal }),
     coder.getUserActivity(window.start, window.end, { signal }),
-    needsDailyActivity(config) ? readDailyActivity(coder, window, signal) : null,
   ]);
   const described: UsageWindow = {
     start: window.start.toISOString(),
@@ -44,6 +47,17 @@ export async function readPeople(
   });
 }
 
+/** The window's active days when the configured groups need them, else null. */
+export async function readActiveDays(
+  coder: CoderSource,
+  config: Config,
+  now: Date,
+  signal?: AbortSignal,
+): Promise<ActiveDays | null> {
+  if (!needsDailyActivity(config)) return null;
+  return readDailyActivity(coder, usageWindow(now, config.coder.usageWindowDays), signal);
+}
+
 /**
  * Activity per whole UTC day of the window: one insights read per day (Coder's windows are
  * midnight-aligned in the offset sent; coder-dx sends UTC), each listing only the people
@@ -54,38 +68,37 @@ export async function readDailyActivity(
   coder: CoderSource,
   window: { start: Date; end: Date },
   signal?: AbortSignal,
-): Promise<DailySeconds> {
+): Promise<ActiveDays> {
   const days = Math.round((window.end.getTime() - window.start.getTime()) / DAY_MS);
   const limit = pLimit(DAY_READS);
-  const reports = await Promise.all(
+  // Folded in as each day arrives: a day's report of 100,000 people is garbage at once, and
+  // a bit per day is all that stays.
+  const perUser = new Map<string, number[]>();
+  await Promise.all(
     Array.from({ length: days }, (_, day) =>
-      limit(() =>
-        coder.getUserActivity(
-          new Date(window.start.getTime() + day * DAY_MS),
-          new Date(window.start.getTime() + (day + 1) * DAY_MS),
-          { signal },
-        ),
-      ),
+      limit(async () => {
+        const from = new Date(window.start.getTime() + day * DAY_MS);
+        const report = await coder.getUserActivity(from, new Date(from.getTime() + DAY_MS), {
+          signal,
+        });
+        for (const [userId, seconds] of report) {
+          if (seconds > DAY_MS / 1000) {
+            throw new CoderDxError(
+              "coder_bad_response",
+              `Coder GET /insights/user-activity for ${from.toISOString().slice(0, 10)} gave user ${userId} ${seconds} s, more than a day holds; refusing to judge usage frequency from it`,
+              { endpoint: "GET /insights/user-activity" },
+            );
+          }
+          if (seconds === 0) continue;
+          let words = perUser.get(userId);
+          if (!words) {
+            words = [];
+            perUser.set(userId, words);
+          }
+          markActiveDay(words, day);
+        }
+      }),
     ),
   );
-  const perUser = new Map<string, number[]>();
-  reports.forEach((report, day) => {
-    for (const [userId, seconds] of report) {
-      if (seconds > DAY_MS / 1000) {
-        const date = new Date(window.start.getTime() + day * DAY_MS).toISOString().slice(0, 10);
-        throw new CoderDxError(
-          "coder_bad_response",
-          `Coder GET /insights/user-activity for ${date} gave user ${userId} ${seconds} s, more than a day holds; refusing to judge usage frequency from it`,
-          { endpoint: "GET /insights/user-activity" },
-        );
-      }
-      let perDay = perUser.get(userId);
-      if (!perDay) {
-        perDay = new Array<number>(days).fill(0);
-        perUser.set(userId, perDay);
-      }
-      perDay[day] = seconds;
-    }
-  });
   return perUser;
 }

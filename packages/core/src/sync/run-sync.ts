@@ -9,7 +9,7 @@ import type { RunNotifier } from "./notify";
 import type { Clock, CoderSource, DxTarget, Logger, NewChange, Run, SyncStore } from "../ports";
 import type { RunTrigger } from "../domain/run";
 import { applyPlan } from "./apply-plan";
-import { readPeople } from "./read-people";
+import { readActiveDays, readPeople } from "./read-people";
 
 export interface SyncDeps {
   coder: CoderSource;
@@ -85,8 +85,11 @@ export async function preparePlan(deps: SyncDeps, options: PlanOptions): Promise
       : ([null, null] as const);
   // Coder's raw user objects live only inside readPeople: at 100,000 users they are the
   // biggest thing a run holds, and planning needs only the mapped people.
+  // The days first, on their own: each day's report is large and brief, and beside the user
+  // listing and DX's read-back it would raise the read phase's memory peak.
+  const daily = await readActiveDays(deps.coder, config, now, signal);
   const [mapped, [observed, listedGroups]] = await Promise.all([
-    readPeople(deps.coder, config, now, signal),
+    readPeople(deps.coder, config, now, signal, daily),
     readDx(),
   ]);
   // Loaded after the reads, not beside them: the read phase is the run's memory peak.
