@@ -1,13 +1,11 @@
 import { readFileSync } from "node:fs";
-import { CoderDxError, runSync } from "@coder-dx/core";
+import { CoderDxError } from "@coder-dx/core";
 import type { Command } from "commander";
 import { z } from "zod";
-import { type Cli, createSyncDeps, loadSettings } from "../context";
-import { exitCodeForRun } from "../exit-codes";
+import type { Cli } from "../context";
 import { parseOptions } from "../options";
-import { progressDisplay } from "../progress";
 import { runSummary } from "../render";
-import { stopOnSignals } from "../signals";
+import { runFromCli } from "../run-sync-command";
 
 const SavedPlan = z.object({ plan: z.object({ digest: z.string().regex(/^[0-9a-f]{64}$/) }) });
 
@@ -34,27 +32,12 @@ export function registerApply(program: Command, cli: Cli): void {
           `${file} is not a plan written by coder-dx plan --out: ${(error as Error).message.slice(0, 200)}`,
         );
       }
-      const settings = loadSettings(cli, true);
-      const deps = createSyncDeps(cli, settings);
-      const signals = stopOnSignals(
-        (text) => cli.out.note(text),
-        cli.exitNow,
-        settings.config.server.drainMs,
-      );
-      const progress = progressDisplay(cli.out, process.stderr.isTTY === true);
-      const { run } = await runSync(deps, {
-        config: settings.config,
-        trigger: "cli",
+      const { run, exitCode } = await runFromCli(cli, {
         force: options.force,
         expectedDigest: saved.plan.digest,
-        signal: signals.signal,
-        abortSignal: signals.abortSignal,
-        onProgress: (p) => progress.update(p),
-      }).finally(() => progress.stop());
-      signals.dispose();
-      deps.store.close();
+      });
       if (options.json) cli.out.json({ run });
       else cli.out.line(runSummary(run));
-      process.exitCode = signals.exitCode() ?? exitCodeForRun(run.status, run.dryRun);
+      process.exitCode = exitCode;
     });
 }

@@ -1,12 +1,9 @@
-import { runSync } from "@coder-dx/core";
 import type { Command } from "commander";
 import { z } from "zod";
-import { type Cli, createSyncDeps, loadSettings } from "../context";
-import { exitCodeForRun } from "../exit-codes";
+import type { Cli } from "../context";
 import { collect, parseOptions } from "../options";
-import { progressDisplay } from "../progress";
 import { planTable, runSummary } from "../render";
-import { stopOnSignals } from "../signals";
+import { runFromCli } from "../run-sync-command";
 
 const SyncOptions = z.object({
   dryRun: z.boolean().default(false),
@@ -25,26 +22,11 @@ export function registerSync(program: Command, cli: Cli): void {
     .option("--json", "print the run as one JSON document")
     .action(async (raw) => {
       const options = parseOptions(SyncOptions, raw);
-      const settings = loadSettings(cli, true);
-      const deps = createSyncDeps(cli, settings);
-      const signals = stopOnSignals(
-        (text) => cli.out.note(text),
-        cli.exitNow,
-        settings.config.server.drainMs,
-      );
-      const progress = progressDisplay(cli.out, process.stderr.isTTY === true);
-      const { run, plan } = await runSync(deps, {
-        config: settings.config,
-        trigger: "cli",
+      const { run, plan, exitCode } = await runFromCli(cli, {
         dryRun: options.dryRun,
         force: options.force,
         emails: options.email,
-        signal: signals.signal,
-        abortSignal: signals.abortSignal,
-        onProgress: (p) => progress.update(p),
-      }).finally(() => progress.stop());
-      signals.dispose();
-      deps.store.close();
+      });
       if (plan && options.email.length > 0) {
         const planned = new Set(plan.entries.map((e) => e.email));
         const missing = options.email.filter((e) => !planned.has(e.trim().toLowerCase()));
@@ -61,6 +43,6 @@ export function registerSync(program: Command, cli: Cli): void {
         const writes = plan?.entries.filter((e) => e.attributes || e.properties) ?? [];
         if (writes.length > 0) cli.out.line(`\n${planTable(writes)}`);
       }
-      process.exitCode = signals.exitCode() ?? exitCodeForRun(run.status, run.dryRun);
+      process.exitCode = exitCode;
     });
 }
