@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema";
 import type { AttributeValues } from "./attributes";
-import type { Evidence } from "./mapping";
+import { type Evidence, valueOrders } from "./mapping";
 
 /** Per email: group → when its lower value was first computed (ISO), while it stays lower. */
 export type Holds = ReadonlyMap<string, Readonly<Record<string, string>>>;
@@ -13,29 +13,16 @@ export interface HoldUpdate {
 
 const DAY_MS = 86_400_000;
 
-/** The groups with steady levels, each with its values from highest to lowest and its delay. */
+/** The groups with steady levels: their values from highest to lowest and their delay. */
 function steadyGroups(config: Config): { name: string; order: string[]; days: number }[] {
+  const orders = valueOrders(config);
   const { usage, frequency } = config.groups;
-  const groups = [
-    {
-      name: usage.name,
-      order: [usage.values.heavy, usage.values.moderate, usage.values.light, usage.values.none],
-      days: usage.downgradeAfterDays,
-    },
-  ];
-  if (frequency) {
-    groups.push({
-      name: frequency.name,
-      order: [
-        frequency.values.daily,
-        frequency.values.weekly,
-        frequency.values.monthly,
-        frequency.values.none,
-      ],
-      days: frequency.downgradeAfterDays,
-    });
-  }
-  return groups.filter((g) => g.days > 0);
+  return [
+    { name: usage.name, days: usage.downgradeAfterDays },
+    ...(frequency ? [{ name: frequency.name, days: frequency.downgradeAfterDays }] : []),
+  ]
+    .filter((g) => g.days > 0)
+    .map((g) => ({ ...g, order: orders[g.name] ?? [] }));
 }
 
 /**
@@ -59,17 +46,15 @@ export function applyHolds(input: {
   const { current, config, now } = input;
   // Most people hold nothing: they share the input and two empty results (100,000 copies
   // of each would show in a large run's memory).
-  let desired = input.desired;
-  const holds: Record<string, string> = NO_HOLDS;
-  const held: NonNullable<Evidence["held"]> = NOTHING_HELD;
-  const statusGroup = config.groups.status.name;
+  const none = { desired: input.desired, holds: NO_HOLDS, held: NOTHING_HELD };
   const groups = steadyGroups(config);
-  if (groups.length === 0 || current === null) return { desired, holds, held };
-  if ((current[statusGroup] ?? null) !== desired[statusGroup]) return { desired, holds, held };
-  const result = { desired, holds, held };
+  const statusGroup = config.groups.status.name;
+  if (groups.length === 0 || current === null) return none;
+  if ((current[statusGroup] ?? null) !== input.desired[statusGroup]) return none;
+  let result: ReturnType<typeof applyHolds> | null = null;
   for (const group of groups) {
     const was = current[group.name] ?? null;
-    const computed = desired[group.name] ?? null;
+    const computed = input.desired[group.name] ?? null;
     if (was === null || computed === null) continue;
     const rankWas = group.order.indexOf(was);
     const rankNow = group.order.indexOf(computed);
@@ -77,15 +62,12 @@ export function applyHolds(input: {
     const since = input.holds?.[group.name] ?? now.toISOString();
     const until = new Date(Date.parse(since) + group.days * DAY_MS);
     if (now.getTime() >= until.getTime()) continue; // held long enough: released
-    if (result.desired === input.desired) {
-      desired = { ...input.desired };
-      Object.assign(result, { desired, holds: {}, held: [] });
-    }
+    result ??= { desired: { ...input.desired }, holds: {}, held: [] };
     result.desired[group.name] = was;
     result.holds[group.name] = since;
     result.held.push({ group: group.name, value: was, computed, until: until.toISOString() });
   }
-  return result;
+  return result ?? none;
 }
 
 const NO_HOLDS: Record<string, string> = Object.freeze({}) as Record<string, string>;

@@ -89,6 +89,28 @@ export function ownedGroups(config: Config): string[] {
   ];
 }
 
+/** Each ordered group's values from highest to lowest: what "up" and "down" mean. */
+export function valueOrders(config: Config): Record<string, string[]> {
+  const { usage, frequency } = config.groups;
+  const orders: Record<string, string[]> = {
+    [usage.name]: [
+      usage.values.heavy,
+      usage.values.moderate,
+      usage.values.light,
+      usage.values.none,
+    ],
+  };
+  if (frequency) {
+    orders[frequency.name] = [
+      frequency.values.daily,
+      frequency.values.weekly,
+      frequency.values.monthly,
+      frequency.values.none,
+    ];
+  }
+  return orders;
+}
+
 /** Whether the configured groups need activity per day (28 insights reads instead of one). */
 export function needsDailyActivity(config: Config): boolean {
   return config.groups.frequency !== null || config.groups.usage.measure === "activeDays";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { aChangeRow, aConfig } from "../testing/builders";
 import { MemorySyncStore } from "../testing/memory-store";
-import { cohortCounts, cohortMovement, valueOrders } from "./report";
+import { valueOrders } from "../domain/mapping";
+import { cohortCounts, cohortMovement } from "./report";
 
 const LEVEL = "Coder usage level";
 

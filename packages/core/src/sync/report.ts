@@ -1,4 +1,3 @@
-import type { Config } from "../config/schema";
 import type { SyncStore } from "../ports";
 
 /** How many people hold each value of each owned group, as DX confirmed coder-dx's writes. */
@@ -27,28 +26,6 @@ export interface CohortMovement {
 }
 
 export const NO_VALUE = "(none)";
-
-/** Each ordered group's values from highest to lowest: what "up" and "down" mean. */
-export function valueOrders(config: Config): Record<string, string[]> {
-  const { usage, frequency } = config.groups;
-  const orders: Record<string, string[]> = {
-    [usage.name]: [
-      usage.values.heavy,
-      usage.values.moderate,
-      usage.values.light,
-      usage.values.none,
-    ],
-  };
-  if (frequency) {
-    orders[frequency.name] = [
-      frequency.values.daily,
-      frequency.values.weekly,
-      frequency.values.monthly,
-      frequency.values.none,
-    ];
-  }
-  return orders;
-}
 
 type Holdings = Map<string, Record<string, string | null>>;
 
