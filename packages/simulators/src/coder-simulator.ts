@@ -19,9 +19,11 @@ export interface SimCoderUser {
   created_at: string;
   last_seen_at: string;
   /**
-   * Active seconds in the 28 whole UTC days before today. Without `activity`, the simulator
-   * spreads them over min(28, ⌈hours⌉) days evenly across those 28 (its own model of when
-   * people work: Coder records usage in buckets, and a day is active when any bucket is).
+   * Active seconds in the 28 whole UTC days before today. Coder sums 30-minute buckets that
+   * lie wholly inside the window asked for (reference/coder/API.md §3.1; coderd's
+   * GetUserActivityInsights), so a one-day window gives that day's use. When people work is
+   * the simulator's own model, claiming nothing about Coder: without `activity`, the seconds
+   * are spread over min(28, ⌈hours⌉) days evenly across those 28.
    */
   usageSeconds: number;
   /** Exact seconds per UTC day (`2026-11-20`), for tests that need particular days. */

@@ -161,7 +161,9 @@ export class DxSimulator {
     const app = new Hono();
     app.use("*", async (c, next) => {
       this.requests.push({ key: `${c.req.method} ${c.req.path}`, at: performance.now() });
-      // Read as it arrives: a write whose client has gone by the time it is handled still counts.
+      // Read as it arrives: a write whose client has gone by the time it is handled still
+      // counts, as at any HTTP server that received the whole request (DX documents nothing
+      // either way; the reading that never hides a write DX may have applied).
       if (c.req.method === "POST") void jsonBody(c);
       await next();
     });

@@ -40,6 +40,7 @@ const CSV_COLUMNS = [
   "error",
   "attempts",
   "note",
+  "evidence",
 ] as const;
 
 export function changesAsCsv(rows: ChangeRow[]): string {

@@ -61,8 +61,9 @@ export async function readActiveDays(
 /**
  * Activity per whole UTC day of the window: one insights read per day (Coder's windows are
  * midnight-aligned in the offset sent; coder-dx sends UTC), each listing only the people
- * active that day. A day that claims more than 24 hours for someone is refused: a report
- * that cannot be true cannot decide anyone's frequency.
+ * active that day. A day that claims more than 24 hours for someone is refused (Coder caps each
+ * 30-minute bucket at 30 minutes: reference/coder/API.md §3.1): a report that cannot be true
+ * cannot decide anyone's frequency.
  */
 export async function readDailyActivity(
   coder: CoderSource,
