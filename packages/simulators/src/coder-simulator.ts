@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { Hono } from "hono";
 import { FaultSwitch } from "./faults";
 import { type Listening, listen } from "./listen";
@@ -31,38 +32,52 @@ export interface SimCoderUser {
 }
 
 const DAY_MS = 86_400_000;
+/** Large answers are built this many users at a time, letting other requests through between. */
+const YIELD_EVERY = 1000;
 
-/** Seconds per UTC day ("YYYY-MM-DD") of a user's activity, as the simulator models it. */
-export function activityByDay(user: SimCoderUser, now: Date): Map<string, number> {
-  if (user.activity) return new Map(Object.entries(user.activity));
-  const days = new Map<string, number>();
+/** A user's activity as [UTC day start ms, seconds] pairs, as the simulator models it. */
+function activityDays(user: SimCoderUser, now: Date): [number, number][] {
+  if (user.activity)
+    return Object.entries(user.activity).map(([day, seconds]) => [
+      Date.parse(`${day}T00:00:00Z`),
+      seconds,
+    ]);
   const minutes = Math.floor(user.usageSeconds / 60);
-  if (minutes <= 0) return days;
+  if (minutes <= 0) return [];
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   const count = Math.min(28, Math.ceil(minutes / 60));
   const base = Math.floor(minutes / count);
   const extra = minutes - base * count;
+  const days: [number, number][] = [];
   for (let j = 0; j < count; j++) {
     // Day 0 is 28 days before today; active days are spaced across the window.
-    const day = new Date(today - (28 - Math.floor((j * 28) / count)) * DAY_MS);
-    days.set(day.toISOString().slice(0, 10), (base + (j < extra ? 1 : 0)) * 60);
+    days.push([
+      today - (28 - Math.floor((j * 28) / count)) * DAY_MS,
+      (base + (j < extra ? 1 : 0)) * 60,
+    ]);
   }
   return days;
 }
 
-/** Each user's days as [day start ms, seconds] pairs, cached per simulated day. */
-const dayCache = new WeakMap<SimCoderUser, { today: string; days: [number, number][] }>();
+/** Seconds per UTC day ("YYYY-MM-DD") of a user's activity, as the simulator models it. */
+export function activityByDay(user: SimCoderUser, now: Date): Map<string, number> {
+  return new Map(
+    activityDays(user, now).map(([at, seconds]) => [
+      new Date(at).toISOString().slice(0, 10),
+      seconds,
+    ]),
+  );
+}
+
+/** Each user's days, cached per simulated day: computing them for 100,000 people is not free. */
+const dayCache = new WeakMap<SimCoderUser, { today: number; days: [number, number][] }>();
 
 /** A user's seconds in [start, end), counting whole UTC days that start inside it. */
 function secondsBetween(user: SimCoderUser, start: Date, end: Date, now: Date): number {
-  const today = now.toISOString().slice(0, 10);
+  const today = Math.floor(now.getTime() / DAY_MS);
   let cached = dayCache.get(user);
   if (!cached || cached.today !== today) {
-    const days = [...activityByDay(user, now)].map(([day, seconds]): [number, number] => [
-      Date.parse(`${day}T00:00:00Z`),
-      seconds,
-    ]);
-    cached = { today, days };
+    cached = { today, days: activityDays(user, now) };
     dayCache.set(user, cached);
   }
   let total = 0;
@@ -172,6 +187,7 @@ export class CoderSimulator {
   private readonly now: () => Date;
   /** Users in Coder's order, rebuilt only after a change: 100,000-user listings stay cheap. */
   private sorted: SimCoderUser[] | null = null;
+  private byIdOrder: SimCoderUser[] | null = null;
 
   private constructor(options: CoderSimulatorOptions) {
     this.token = options.token ?? "AbCdEf1234-sim0coder0token0secret0";
@@ -228,6 +244,7 @@ export class CoderSimulator {
     };
     this.users.set(user.id, user);
     this.sorted = null;
+    this.byIdOrder = null;
     return user;
   }
 
@@ -238,6 +255,7 @@ export class CoderSimulator {
     this.wire.delete(user);
     dayCache.delete(user);
     this.sorted = null;
+    this.byIdOrder = null;
     return user;
   }
 
@@ -250,6 +268,7 @@ export class CoderSimulator {
   removeUser(id: string): void {
     this.users.delete(id);
     this.sorted = null;
+    this.byIdOrder = null;
   }
 
   private readonly wire = new WeakMap<SimCoderUser, string>();
@@ -267,6 +286,12 @@ export class CoderSimulator {
   private inOrder(): SimCoderUser[] {
     this.sorted ??= [...this.users.values()].sort(byUsername);
     return this.sorted;
+  }
+
+  /** Users by id, the order coderd's insights query returns them in. */
+  private inIdOrder(): SimCoderUser[] {
+    this.byIdOrder ??= [...this.users.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    return this.byIdOrder;
   }
 
   private app(): Hono {
@@ -315,7 +340,7 @@ export class CoderSimulator {
         ? c.json(toWire(me))
         : c.json({ message: SIGNED_OUT, detail: "API key is invalid." }, 401);
     });
-    app.get("/api/v2/users", (c) => {
+    app.get("/api/v2/users", async (c) => {
       const query = c.req.query();
       for (const field of ["limit", "offset"] as const) {
         const value = query[field];
@@ -391,15 +416,16 @@ export class CoderSimulator {
       // Serialised from each user's cached JSON: a 5,000-user page must not hold up the
       // other simulator sharing this process (benchmarks run both in one).
       const count = page.length === 0 ? 0 : matching.length - first;
-      return c.body(
-        `{"users":[${page.map((u) => this.wireJson(u)).join(",")}],"count":${count}}`,
-        200,
-        {
-          "content-type": "application/json",
-        },
-      );
+      const wire: string[] = [];
+      for (let i = 0; i < page.length; i++) {
+        if (i > 0 && i % YIELD_EVERY === 0) await yieldToLoop();
+        wire.push(this.wireJson(page[i] as SimCoderUser));
+      }
+      return c.body(`{"users":[${wire.join(",")}],"count":${count}}`, 200, {
+        "content-type": "application/json",
+      });
     });
-    app.get("/api/v2/insights/user-activity", (c) => {
+    app.get("/api/v2/insights/user-activity", async (c) => {
       if (!["owner", "auditor", "template-admin"].includes(this.ownerRole)) {
         return c.json(
           { message: "Resource not found or you do not have access to this resource" },
@@ -445,17 +471,23 @@ export class CoderSimulator {
       }
       const templateId = "0d286645-29aa-4eaf-9b52-cc5d2740c90b";
       // Only people with activity in the window appear (coderd's GetUserActivityInsights).
-      const users = [...this.users.values()]
-        .map((u) => ({ u, seconds: secondsBetween(u, start.time as Date, end.time as Date, now) }))
-        .filter(({ seconds }) => seconds > 0)
-        .sort((a, b) => (a.u.id < b.u.id ? -1 : 1))
-        .map(({ u, seconds }) => ({
+      const users = [];
+      const everyone = this.inIdOrder();
+      for (let i = 0; i < everyone.length; i++) {
+        // A real Coder answers this from its database while serving other requests; a large
+        // report must not hold up the simulator sharing this process (benchmarks run both in one).
+        if (i > 0 && i % YIELD_EVERY === 0) await yieldToLoop();
+        const u = everyone[i] as SimCoderUser;
+        const seconds = secondsBetween(u, start.time as Date, end.time as Date, now);
+        if (seconds <= 0) continue;
+        users.push({
           user_id: u.id,
           username: u.username,
           avatar_url: "",
           template_ids: [templateId],
           seconds,
-        }));
+        });
+      }
       return c.json({
         report: {
           start_time: query.start_time,

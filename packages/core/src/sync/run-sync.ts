@@ -88,9 +88,11 @@ export async function preparePlan(deps: SyncDeps, options: PlanOptions): Promise
   // The days first, on their own: each day's report is large and brief, and beside the user
   // listing and DX's read-back it would raise the read phase's memory peak.
   const daily = await readActiveDays(deps.coder, config, now, signal);
-  const [mapped, [observed, listedGroups]] = await Promise.all([
-    readPeople(deps.coder, config, now, signal, daily),
+  // DX's listing is asked for first: its pages are many and small, and go at `dx.concurrency`
+  // while Coder prepares its few large ones.
+  const [[observed, listedGroups], mapped] = await Promise.all([
     readDx(),
+    readPeople(deps.coder, config, now, signal, daily),
   ]);
   // Loaded after the reads, not beside them: the read phase is the run's memory peak.
   const state = deps.store.loadUserStates();
