@@ -5,6 +5,6 @@
 root="$(cd "$(dirname "$0")/../../.." && pwd)" || exit 2
 bundle="$root/packages/cli/dist/main.js"
 if [ -f "$bundle" ] && [ -z "$(find "$root"/packages/*/src "$root/packages/storage/migrations" -newer "$bundle" -type f 2>/dev/null | head -n 1)" ]; then
-  exec node --max-semi-space-size=32 "$bundle" "$@"
+  exec node --max-semi-space-size=32 --max-old-space-size=1024 "$bundle" "$@"
 fi
-exec node --max-semi-space-size=32 --import tsx "$root/packages/cli/src/main.ts" "$@"
+exec node --max-semi-space-size=32 --max-old-space-size=1024 --import tsx "$root/packages/cli/src/main.ts" "$@"

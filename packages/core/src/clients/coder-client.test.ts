@@ -157,7 +157,9 @@ describe("CoderClient", () => {
       JSON.stringify({ report: { start_time: "x", end_time: "y", template_ids: [], users } });
     const row = { user_id: "a", username: "alice", avatar_url: "", template_ids: [], seconds: 60 };
     sim.faults.add({ match: /user-activity/, times: 1, body: report([{ ...row, seconds: -60 }]) });
-    expect((await failureOf(client().getUserActivity(start, end))).code).toBe("coder_bad_response");
+    const negative = await failureOf(client().getUserActivity(start, end));
+    expect(negative.code).toBe("coder_bad_response");
+    expect(negative.message).toContain("report.users.0.seconds");
     sim.faults.add({ match: /user-activity/, times: 1, body: report([row, row]) });
     const twice = await failureOf(client().getUserActivity(start, end));
     expect(twice.code).toBe("coder_bad_response");

@@ -3,6 +3,7 @@ import {
   CoderBuildInfo,
   type CoderUser,
   CoderUser as CoderUserSchema,
+  CoderActivityRow,
   CoderUserActivity,
   CoderUsersPage,
 } from "../domain/coder-user";
@@ -225,16 +226,27 @@ export class CoderClient {
       signal: options.signal,
     });
     const seconds = new Map<string, number>();
-    for (const row of data.report.users) {
+    const endpoint = "GET /insights/user-activity";
+    data.report.users.forEach((raw, i) => {
+      const parsed = CoderActivityRow.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new CoderDxError(
+          "coder_bad_response",
+          `Coder ${endpoint}: unexpected response (report.users.${i}.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "unexpected shape"})`,
+          { endpoint },
+        );
+      }
+      const row = parsed.data;
       if (seconds.has(row.user_id)) {
         throw new CoderDxError(
           "coder_bad_response",
-          `Coder GET /insights/user-activity listed ${row.username} (${row.user_id}) twice; refusing to add up usage from a report that cannot be trusted`,
-          { endpoint: "GET /insights/user-activity" },
+          `Coder ${endpoint} listed ${row.username} (${row.user_id}) twice; refusing to add up usage from a report that cannot be trusted`,
+          { endpoint },
         );
       }
       seconds.set(row.user_id, row.seconds);
-    }
+    });
     return seconds;
   }
 }

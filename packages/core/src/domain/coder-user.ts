@@ -21,18 +21,23 @@ export type CoderUser = z.infer<typeof CoderUser>;
 
 export const CoderUsersPage = z.object({ users: z.array(CoderUser), count: z.number().int() });
 
+/** One row of an insights/user-activity report. */
+export const CoderActivityRow = z.object({
+  user_id: z.string(),
+  username: z.string(),
+  // int64, "always a multiple of 60" (coderd/database/queries/insights.sql): never negative.
+  seconds: z.number().int().nonnegative(),
+});
+
+/**
+ * The report around its rows; each row is checked on its own (`CoderActivityRow`) as it is
+ * read, so a 100,000-row report is not copied whole (28 of them make a frequency run).
+ */
 export const CoderUserActivity = z.object({
   report: z.object({
     start_time: z.string(),
     end_time: z.string(),
-    users: z.array(
-      z.object({
-        user_id: z.string(),
-        username: z.string(),
-        // int64, "always a multiple of 60" (coderd/database/queries/insights.sql): never negative.
-        seconds: z.number().int().nonnegative(),
-      }),
-    ),
+    users: z.array(z.unknown()),
   }),
 });
 

@@ -61,6 +61,9 @@ describe("usage frequency", () => {
     // 23:59–00:01: a minute on each side of midnight.
     s.coder.updateUser(night.id, { activity: { [s.ago(2)]: 60, [s.ago(1)]: 60 } });
     s.dx.addUser({ email: night.email });
+    const busy = s.coder.addUser({ username: "busy" });
+    s.coder.updateUser(busy.id, { activity: { [s.ago(3)]: 5 * 3600, [s.ago(10)]: 5 * 3600 } });
+    s.dx.addUser({ email: busy.email });
     const { run } = await s.sync();
     expect(run.status).toBe("succeeded");
     const days = s.coder.insightsWindows.filter(
@@ -75,7 +78,13 @@ describe("usage frequency", () => {
       "2026-11-21T00:00:00Z",
       "2026-11-22T00:00:00Z",
     ]);
-    const [row] = s.rows(run.id);
+    // The window's hours are the days' sum: no whole-window report beside the 28 days.
+    expect(s.coder.insightsWindows).toHaveLength(28);
+    expect(s.rows(run.id).find((r) => r.email === busy.email)?.evidence).toMatchObject({
+      hours: 10,
+      activeDays: 2,
+    });
+    const row = s.rows(run.id).find((r) => r.email === night.email);
     expect(row?.evidence).toEqual({
       hours: 0,
       activeDays: 2,
