@@ -1,5 +1,6 @@
 import type { CoderUser } from "./domain/coder-user";
 import type { HoldUpdate, Holds } from "./domain/holds";
+import type { HeldValues } from "./domain/history";
 import type { Evidence } from "./domain/mapping";
 import type { DxAttributesAnswer, DxObservedUser, DxPropertiesAnswer } from "./domain/dx-user";
 import type { PlanAction, UserState } from "./domain/plan";
@@ -158,7 +159,7 @@ export interface SyncStore {
 
   loadUserStates(): Map<string, UserState>;
   getUserState(email: string): UserState | null;
-  /** Records states DX already holds without a write (adopted values). */
+  /** Records states DX already holds without a write (adopted values), and when. */
   adoptUserStates(states: UserState[]): void;
 
   /** Inserts intents and outcomes known up front; returns their ids in order. */
@@ -171,10 +172,12 @@ export interface SyncStore {
   loadHolds(): Holds;
   /** Replaces the holds of the people named (an empty record clears theirs). */
   saveHolds(updates: readonly HoldUpdate[]): void;
-  /** Attribute writes DX confirmed up to `until` (inclusive), oldest first: the report's input. */
-  appliedAttributeWrites(
-    until: string,
-  ): Iterable<{ at: string; email: string; after: Record<string, string | null> }>;
+  /**
+   * What people came to hold up to `until` (inclusive), oldest first: the attribute writes DX
+   * confirmed, and the values adopted because DX already held them (the report's input);
+   * with `email`, that person's alone.
+   */
+  attributeHistory(until: string, email?: string): Iterable<HeldValues>;
   /** The newest audit row for an email (any outcome), or null. */
   lastChange(email: string): ChangeRow | null;
 

@@ -1,5 +1,6 @@
 import { statSync } from "node:fs";
 import {
+  baselineBefore,
   type ChangeQuery,
   type ChangeReceipt,
   type ChangeRow,
@@ -10,8 +11,10 @@ import {
   type NewChange,
   type Page,
   type Delivery,
+  type HeldValues,
   type HoldUpdate,
   type Holds,
+  mergeOldestFirst,
   type NewDelivery,
   type Pruned,
   type Run,
@@ -87,6 +90,10 @@ function toRawState(state: UserState) {
   };
 }
 
+function toRawAdoption(step: HeldValues) {
+  return { at: step.at, email: step.email, attributes: JSON.stringify(step.after) };
+}
+
 function json(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
 }
@@ -130,6 +137,9 @@ export class SqliteSyncStore implements SyncStore {
       ),
       settleChange: client.prepare(
         "UPDATE changes SET outcome = @outcome, error = @error, attempts = @attempts, note = coalesce(@note, note) WHERE id = @id",
+      ),
+      insertAdoption: client.prepare(
+        "INSERT INTO adoptions (at, email, attributes) VALUES (@at, @email, @attributes)",
       ),
       getState: client.prepare("SELECT * FROM user_state WHERE email = ?"),
       allStates: client.prepare("SELECT * FROM user_state"),
@@ -285,7 +295,12 @@ export class SqliteSyncStore implements SyncStore {
     return this.guard(() => {
       if (states.length === 0) return;
       this.db.$client.transaction(() => {
-        for (const state of states) this.sql.upsertState.run(toRawState(state));
+        for (const state of states) {
+          this.sql.upsertState.run(toRawState(state));
+          this.sql.insertAdoption.run(
+            toRawAdoption({ at: state.updatedAt, email: state.email, after: state.attributes }),
+          );
+        }
       })();
     });
   }
@@ -386,17 +401,27 @@ export class SqliteSyncStore implements SyncStore {
     });
   }
 
-  *appliedAttributeWrites(
-    until: string,
-  ): Iterable<{ at: string; email: string; after: Record<string, string | null> }> {
-    const rows = this.guard(() =>
-      this.db.$client
-        .prepare(
-          "SELECT at, email, after FROM changes WHERE outcome = 'applied' AND kind = 'attributes' AND at <= ? AND after IS NOT NULL ORDER BY id",
-        )
-        .iterate(until),
-    ) as Iterable<{ at: string; email: string; after: string }>;
-    for (const row of rows) yield { at: row.at, email: row.email, after: JSON.parse(row.after) };
+  attributeHistory(until: string, email?: string): Iterable<HeldValues> {
+    const client = this.db.$client;
+    const one = email === undefined ? "" : " AND email = @email";
+    const steps = (sql: string) => {
+      const rows = this.guard(() =>
+        client.prepare(sql).iterate({ until, email: email?.trim().toLowerCase() ?? null }),
+      ) as Iterable<{ at: string; email: string; after: string }>;
+      return (function* () {
+        for (const row of rows)
+          yield { at: row.at, email: row.email, after: JSON.parse(row.after) };
+      })();
+    };
+    // Adopted and baseline values first on a tie: a prune's baseline comes before the writes at its instant.
+    return mergeOldestFirst(
+      steps(
+        `SELECT at, email, attributes AS after FROM adoptions WHERE at <= @until${one} ORDER BY at, id`,
+      ),
+      steps(
+        `SELECT at, email, after FROM changes WHERE outcome = 'applied' AND kind = 'attributes' AND at <= @until${one} AND after IS NOT NULL ORDER BY id`,
+      ),
+    );
   }
 
   lastChange(email: string): ChangeRow | null {
@@ -433,6 +458,13 @@ export class SqliteSyncStore implements SyncStore {
   prune(before: string): Pruned {
     return this.guard(() => {
       const client = this.db.$client;
+      // First, everyone's values at the cut replace the history before it (one transaction):
+      // the report stays exact from `before` on, and a prune stopped half way loses nothing.
+      const baseline = baselineBefore(this.attributeHistory(before), before);
+      client.transaction(() => {
+        client.prepare("DELETE FROM adoptions WHERE at < ?").run(before);
+        for (const step of baseline) this.sql.insertAdoption.run(toRawAdoption(step));
+      })();
       // In chunks, each its own short transaction: a server answering reads is never held up
       // for the whole prune. Ends because every chunk removes rows older than `before`,
       // which no writer adds.

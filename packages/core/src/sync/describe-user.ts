@@ -30,8 +30,15 @@ export function describeUser(
   const at = rawAt === undefined ? null : parseTime(rawAt, "at");
   if (at) {
     const past = stateAt(history, at);
+    // Attributes from the whole history: values adopted as DX held them count too.
+    let attributes: Record<string, string | null> = {};
+    let updatedAt = past.updatedAt;
+    for (const step of store.attributeHistory(at, email)) {
+      attributes = { ...attributes, ...step.after };
+      if (updatedAt === null || step.at > updatedAt) updatedAt = step.at;
+    }
     return {
-      user: { email, coderUserId, attributes: past.attributes, updatedAt: past.updatedAt },
+      user: { email, coderUserId, attributes, updatedAt },
       history: history.filter((r) => r.at <= at),
     };
   }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { aChangeRow, aConfig } from "../testing/builders";
+import { aChangeRow, aConfig, aUserState } from "../testing/builders";
 import { MemorySyncStore } from "../testing/memory-store";
 import { valueOrders } from "../domain/mapping";
+import { describeUser } from "./describe-user";
 import { cohortCounts, cohortMovement } from "./report";
 
 const LEVEL = "Coder usage level";
@@ -30,7 +31,7 @@ function history() {
 }
 
 describe("the cohort report", () => {
-  it("counts who holds each value on a date, from confirmed writes only", () => {
+  it("counts who holds each value on a date, from confirmed writes (never refused ones)", () => {
     const store = history();
     expect(cohortCounts(store, "2026-11-01T23:59:59.999Z").groups).toEqual({
       Coder: { Active: 3 },
@@ -40,6 +41,33 @@ describe("the cohort report", () => {
       Coder: { Active: 3, "Former user": 1 },
       [LEVEL]: { Moderate: 1, Heavy: 1, Light: 1, None: 1 },
     });
+  });
+
+  it("counts values coder-dx found DX already holding from when it adopted them", () => {
+    const store = history();
+    store.adoptUserStates([
+      aUserState(
+        "eve@example.com",
+        { Coder: "Active", [LEVEL]: "Heavy" },
+        { updatedAt: "2026-11-02T12:00:00.000Z" },
+      ),
+    ]);
+    expect(cohortCounts(store, "2026-11-01T23:59:59.999Z").groups[LEVEL]).toEqual({
+      Heavy: 1,
+      Light: 1,
+      Moderate: 1,
+    });
+    expect(cohortCounts(store, "2026-11-02T23:59:59.999Z").groups[LEVEL]).toEqual({
+      Heavy: 2, // bob (up) and eve (adopted); ann went down to Moderate
+      Moderate: 2,
+      Light: 1,
+    });
+    expect(describeUser(store, "eve@example.com", "2026-11-03T00:00:00Z")?.user.attributes).toEqual(
+      { Coder: "Active", [LEVEL]: "Heavy" },
+    );
+    expect(describeUser(store, "eve@example.com", "2026-11-02T00:00:00Z")?.user.attributes).toEqual(
+      {},
+    );
   });
 
   it("gives the movement between two dates as a from→to matrix, with ups, downs and joiners", () => {

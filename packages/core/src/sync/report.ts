@@ -1,6 +1,6 @@
 import type { SyncStore } from "../ports";
 
-/** How many people hold each value of each owned group, as DX confirmed coder-dx's writes. */
+/** How many people hold each value of each owned group: DX's confirmed writes and adopted values. */
 export interface CohortCounts {
   at: string;
   /** group → value → people */
@@ -34,13 +34,13 @@ type Holdings = Map<string, Record<string, string | null>>;
  * first), with a snapshot at `snapshotAt` taken on the way: one pass over the audit log.
  */
 function fold(
-  store: Pick<SyncStore, "appliedAttributeWrites">,
+  store: Pick<SyncStore, "attributeHistory">,
   until: string,
   snapshotAt?: string,
 ): { final: Holdings; snapshot: Holdings } {
   const final: Holdings = new Map();
   let snapshot: Holdings | null = null;
-  for (const row of store.appliedAttributeWrites(until)) {
+  for (const row of store.attributeHistory(until)) {
     if (snapshotAt !== undefined && snapshot === null && row.at > snapshotAt) {
       snapshot = new Map([...final].map(([email, values]) => [email, { ...values }]));
     }
@@ -61,15 +61,12 @@ function countValues(holdings: Holdings): Record<string, Record<string, number>>
   return groups;
 }
 
-export function cohortCounts(
-  store: Pick<SyncStore, "appliedAttributeWrites">,
-  at: string,
-): CohortCounts {
+export function cohortCounts(store: Pick<SyncStore, "attributeHistory">, at: string): CohortCounts {
   return { at, groups: countValues(fold(store, at).final) };
 }
 
 export function cohortMovement(
-  store: Pick<SyncStore, "appliedAttributeWrites">,
+  store: Pick<SyncStore, "attributeHistory">,
   range: { from: string; to: string },
   orders: Record<string, string[]> = {},
 ): CohortMovement {

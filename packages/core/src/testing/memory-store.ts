@@ -1,3 +1,4 @@
+import { baselineBefore, type HeldValues, mergeOldestFirst } from "../domain/history";
 import type { HoldUpdate, Holds } from "../domain/holds";
 import type { UserState } from "../domain/plan";
 import { stateAfterReceipt } from "../domain/receipt";
@@ -30,6 +31,7 @@ function clone<T>(value: T): T {
 export class MemorySyncStore implements SyncStore {
   private runs: Run[] = [];
   private changes: ChangeRow[] = [];
+  private adoptions: HeldValues[] = [];
   private changeById = new Map<string, ChangeRow>();
   private deliveries: Delivery[] = [];
   private holds = new Map<string, Record<string, string>>();
@@ -141,7 +143,14 @@ export class MemorySyncStore implements SyncStore {
 
   adoptUserStates(states: UserState[]): void {
     this.maybeFail("adoptUserStates");
-    for (const state of states) this.states.set(state.email, clone(state));
+    for (const state of states) {
+      this.states.set(state.email, clone(state));
+      this.adoptions.push({
+        at: state.updatedAt,
+        email: state.email,
+        after: clone(state.attributes),
+      });
+    }
   }
 
   insertChanges(rows: NewChange[]): string[] {
@@ -206,14 +215,23 @@ export class MemorySyncStore implements SyncStore {
     }
   }
 
-  *appliedAttributeWrites(
-    until: string,
-  ): Iterable<{ at: string; email: string; after: Record<string, string | null> }> {
-    for (const c of this.changes) {
-      if (c.outcome === "applied" && c.kind === "attributes" && c.at <= until && c.after) {
-        yield { at: c.at, email: c.email, after: clone(c.after) };
-      }
-    }
+  attributeHistory(until: string, email?: string): Iterable<HeldValues> {
+    const key = email?.trim().toLowerCase();
+    const writes = this.changes
+      .filter(
+        (c) =>
+          c.outcome === "applied" &&
+          c.kind === "attributes" &&
+          c.at <= until &&
+          c.after &&
+          (key === undefined || c.email === key),
+      )
+      .map((c) => ({ at: c.at, email: c.email, after: clone(c.after ?? {}) }));
+    const adopted = this.adoptions
+      .filter((a) => a.at <= until && (key === undefined || a.email === key))
+      .map(clone);
+    // Adopted and baseline values first on a tie: a prune's baseline comes before the writes at its instant.
+    return mergeOldestFirst(adopted, writes);
   }
 
   lastChange(email: string): ChangeRow | null {
@@ -236,6 +254,8 @@ export class MemorySyncStore implements SyncStore {
     const changes = this.changes.length;
     const deliveries = this.deliveries.length;
     const runs = this.runs.length;
+    const baseline = baselineBefore(this.attributeHistory(before), before);
+    this.adoptions = [...baseline, ...this.adoptions.filter((a) => a.at >= before)];
     this.changes = this.changes.filter((c) => c.at >= before || c.outcome === "pending");
     this.changeById = new Map(this.changes.map((c) => [c.id, c]));
     this.deliveries = this.deliveries.filter((d) => d.at >= before);

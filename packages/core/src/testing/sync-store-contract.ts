@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SyncStore } from "../ports";
-import { aChangeRow } from "./builders";
+import { aChangeRow, aUserState } from "./builders";
 
 const T0 = "2026-11-20T10:00:00.000Z";
 
@@ -229,7 +229,7 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
       expect(Number(next.id)).toBeGreaterThan(Number(recent));
     });
 
-    it("lists confirmed attribute writes up to a time, oldest first", () => {
+    it("gives the attribute history up to a time, oldest first: confirmed writes and adopted values", () => {
       const store = createStore();
       store.insertChanges([
         aChangeRow({
@@ -246,10 +246,66 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
         }),
         aChangeRow({ at: "2026-11-04T00:00:00.000Z", outcome: "applied" }),
       ]);
-      expect([...store.appliedAttributeWrites("2026-11-03T00:00:00.000Z")]).toEqual([
+      store.adoptUserStates([
+        aUserState(
+          "carol@example.com",
+          { Coder: "Dormant" },
+          { updatedAt: "2026-11-02T12:00:00.000Z" },
+        ),
+        aUserState(
+          "dan@example.com",
+          { Coder: "Active" },
+          { updatedAt: "2026-11-05T00:00:00.000Z" },
+        ),
+      ]);
+      expect([...store.attributeHistory("2026-11-03T00:00:00.000Z")]).toEqual([
         { at: "2026-11-01T00:00:00.000Z", email: "alice@example.com", after: { Coder: "Active" } },
+        { at: "2026-11-02T12:00:00.000Z", email: "carol@example.com", after: { Coder: "Dormant" } },
         { at: "2026-11-03T00:00:00.000Z", email: "bob@example.com", after: { Coder: "Active" } },
       ]);
+    });
+
+    it("keeps everyone's values at a prune's cut, so the history from the cut on is unchanged", () => {
+      const store = createStore();
+      const day = (d: number) => `2026-11-${String(d).padStart(2, "0")}T00:00:00.000Z`;
+      store.adoptUserStates([
+        aUserState("ann@example.com", { Coder: "Active", Level: "Light" }, { updatedAt: day(1) }),
+      ]);
+      store.insertChanges([
+        aChangeRow({
+          at: day(2),
+          email: "ann@example.com",
+          outcome: "applied",
+          after: { Level: "Heavy" },
+        }),
+        aChangeRow({
+          at: day(3),
+          email: "bob@example.com",
+          outcome: "applied",
+          after: { Coder: "Active" },
+        }),
+        aChangeRow({
+          at: day(5),
+          email: "ann@example.com",
+          outcome: "applied",
+          after: { Level: "Moderate" },
+        }),
+      ]);
+      const fold = (until: string) => {
+        const held = new Map<string, Record<string, string | null>>();
+        for (const step of store.attributeHistory(until))
+          held.set(step.email, { ...held.get(step.email), ...step.after });
+        return Object.fromEntries(held);
+      };
+      const before = [day(4), day(5), day(6)].map(fold);
+      store.prune(day(4));
+      expect([day(4), day(5), day(6)].map(fold)).toEqual(before);
+      expect(fold(day(6))).toEqual({
+        "ann@example.com": { Coder: "Active", Level: "Moderate" },
+        "bob@example.com": { Coder: "Active" },
+      });
+      // What a prune removed is gone: nothing is known before the cut.
+      expect(fold(day(3))).toEqual({});
     });
 
     it("keeps steady-level holds per person, replacing and clearing them", () => {

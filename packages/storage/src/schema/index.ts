@@ -4,3 +4,4 @@ export * from "./runs";
 export * from "./user-state";
 export * from "./deliveries";
 export * from "./holds";
+export * from "./adoptions";
