@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { ChangeRow, Run } from "@coder-dx/core";
 import { CoderSimulator, DxSimulator, type SimCoderUser } from "@coder-dx/simulators";
 import { parse } from "csv-parse/sync";
@@ -255,6 +256,21 @@ describe("coder-dx sync, end to end over loopback", () => {
     expect(quoted?.name).toBe('Quinn "Q" O\'Hara, Jr.\nSecond line');
     expect(quoted?.Coder).toBe("Active");
     expect(rows.map((r) => r.email)).not.toContain("coder-dx-bot@example.com");
+    // Active days are read only for groups that need them: not with the default groups.
+    expect(Object.keys(quoted ?? {})).not.toContain("active_days");
+    const frequency = join(dirname(env.CODER_DX_CONFIG as string), "frequency.json");
+    writeFileSync(frequency, JSON.stringify({ groups: { frequency: {} } }));
+    const withDays = await runCli(["export", "--format", "json"], {
+      ...env,
+      CODER_DX_CONFIG: frequency,
+    });
+    expect(withDays.code, withDays.stderr).toBe(0);
+    const { users } = JSON.parse(withDays.stdout) as { users: Record<string, unknown>[] };
+    expect(users.find((u) => u.email === "quoted@example.com")).toMatchObject({
+      active_days: expect.any(Number),
+      active_weeks: expect.any(Number),
+      "Coder usage frequency": expect.any(String),
+    });
   });
 
   it("a partial run exits 3 and the rejected user is planned again next time", async () => {

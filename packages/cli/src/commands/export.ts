@@ -18,19 +18,32 @@ export function registerExport(program: Command, cli: Cli): void {
       const { coder } = createClients(settings, cli.env);
       const people = await readPeople(coder, settings.config, new Date());
       const groups = Object.keys(people.desired[0]?.attributes ?? {});
+      // Active days and weeks are read only when a group needs them (frequency, day-based levels).
+      const days = people.desired.some((p) => p.evidence.activeDays !== null);
       const rows = people.desired.map((p) => ({
         email: p.email,
         usernames: p.usernames.join(" "),
         name: p.name,
         status: p.status,
         active_hours: Math.round(p.activeHours * 10) / 10,
+        ...(days
+          ? { active_days: p.evidence.activeDays, active_weeks: p.evidence.activeWeeks }
+          : {}),
         ...p.attributes,
       }));
       if (options.format === "json") return cli.out.json({ users: rows });
       cli.out.text(
         stringify(rows, {
           header: true,
-          columns: ["email", "usernames", "name", "status", "active_hours", ...groups],
+          columns: [
+            "email",
+            "usernames",
+            "name",
+            "status",
+            "active_hours",
+            ...(days ? ["active_days", "active_weeks"] : []),
+            ...groups,
+          ],
           record_delimiter: "windows",
         }),
       );
