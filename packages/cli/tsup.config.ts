@@ -1,5 +1,8 @@
 import { cpSync } from "node:fs";
+import { createRequire } from "node:module";
 import { defineConfig } from "tsup";
+
+const require = createRequire(new URL("../server/package.json", import.meta.url));
 
 // The CLI is the deployable: everything is bundled into dist/main.js except the native
 // better-sqlite3, and the storage migrations are copied beside the bundle.
@@ -24,5 +27,8 @@ export default defineConfig({
   sourcemap: true,
   onSuccess: async () => {
     cpSync("../storage/migrations", "dist/migrations", { recursive: true });
+    // The web console's chart library, served by the app itself (no CDN).
+    for (const file of ["uPlot.iife.min.js", "uPlot.min.css"])
+      cpSync(require.resolve(`uplot/dist/${file}`), `dist/assets/${file}`);
   },
 });

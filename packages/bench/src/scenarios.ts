@@ -4,6 +4,7 @@ import {
   activeDaysAndWeeks,
   type CoderUser,
   defaultConfig,
+  emptyRunCounts,
   mapCoderUsers,
   parseConfig,
   planSync,
@@ -170,14 +171,26 @@ export async function benchAudit(rows = 2_000_000): Promise<Result[]> {
     `${(await import("node:os")).tmpdir()}/coder-dx-audit-`,
   );
   const db = openDatabase(`${dir}/audit.db`);
-  const people = 20_000;
+  const store = new SqliteSyncStore(db);
+  const people = 100_000;
   const runs = 200;
-  log(`seeding ${rows.toLocaleString()} audit rows`);
+  log(`seeding ${rows.toLocaleString()} audit rows of ${people.toLocaleString()} people`);
   const insert = db.$client.prepare(
     "INSERT INTO changes (run_id, at, email, coder_user_id, kind, action, before, after, observed, outcome, error, attempts, note) VALUES (?, ?, ?, ?, 'attributes', 'change', ?, ?, NULL, ?, NULL, 1, NULL)",
   );
   const start = Date.parse("2026-01-01T00:00:00Z");
   const perRun = rows / runs;
+  for (let run = 1; run <= runs; run++) {
+    const startedAt = new Date(start + run * 86_400_000).toISOString();
+    const { id } = store.startRun({ trigger: "schedule", dryRun: false, scoped: false, startedAt });
+    store.finishRun(id, {
+      status: "succeeded",
+      finishedAt: new Date(start + run * 86_400_000 + perRun * 1000).toISOString(),
+      error: null,
+      counts: { ...emptyRunCounts(), users: people, applied: perRun, rejected: perRun / 50 },
+      sourceCount: people,
+    });
+  }
   const seed = db.$client.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {
       const run = Math.floor(i / perRun) + 1;
@@ -195,9 +208,9 @@ export async function benchAudit(rows = 2_000_000): Promise<Result[]> {
   for (let i = 0; i < rows; i += 100_000) seed(i, Math.min(rows, i + 100_000));
   db.$client.pragma("optimize");
 
-  const token = "bench-viewer";
+  const token = "bench-viewer-0123456789";
   const app = createApp({
-    store: new SqliteSyncStore(db),
+    store,
     launchRun: () => {
       throw new Error("not in this benchmark");
     },
@@ -244,8 +257,66 @@ export async function benchAudit(rows = 2_000_000): Promise<Result[]> {
       ),
     );
   }
+  results.push(...(await benchConsole(url, token, { rows, people, runs })));
   server.close();
   db.$client.close();
+  return results;
+}
+
+/** The web console's pages over HTTP with a signed-in session: the first overview, then each page. */
+async function benchConsole(
+  url: string,
+  token: string,
+  size: { rows: number; people: number; runs: number },
+): Promise<Result[]> {
+  const signin = await fetch(`${url}/signin`);
+  const cookie = (response: Response) =>
+    response.headers
+      .getSetCookie()
+      .map((line) => line.split(";")[0])
+      .join("; ");
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await signin.text())?.[1] ?? "";
+  const signedIn = await fetch(`${url}/signin`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { cookie: cookie(signin), "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ csrf, token }).toString(),
+  });
+  const session = cookie(signedIn);
+  if (!session.includes("coder_dx_session=")) throw new Error("console sign-in failed");
+  const get = async (path: string) => {
+    const started = performance.now();
+    const response = await fetch(url + path, { headers: { cookie: session }, redirect: "manual" });
+    if (response.status !== 200) throw new Error(`console ${path}: HTTP ${response.status}`);
+    await response.arrayBuffer();
+    return performance.now() - started;
+  };
+  const scenario = `web console, ${size.people.toLocaleString()} people, ${(size.rows / 1e6).toFixed(0)}M audit rows`;
+  // The first overview folds the whole history into the 90-day cohort series; later ones reuse it.
+  const cold = await get("/");
+  const random = (n: number) => Math.floor(Math.random() * n);
+  const pages: Record<string, () => string> = {
+    overview: () => "/",
+    runs: () => "/runs",
+    "a run's changes": () => `/runs/${1 + random(size.runs)}`,
+    "a run's changes, filtered": () => `/runs/${1 + random(size.runs)}?outcome=rejected`,
+    "a person's timeline": () => `/people?email=person${random(size.people)}@example.com`,
+  };
+  const results: Result[] = [
+    result(scenario, "first overview (folds the history)", cold / 1000, "s", 10, 1),
+  ];
+  for (const [name, next] of Object.entries(pages)) {
+    const times: number[] = [];
+    for (let i = 0; i < 120; i++) {
+      const ms = await get(next());
+      if (i >= 20) times.push(ms);
+    }
+    results.push(
+      result(`${scenario}: ${name}`, "p99 over HTTP", percentile(times, 99), "ms", 200, 1, {
+        p50: percentile(times, 50),
+      }),
+    );
+  }
   return results;
 }
 

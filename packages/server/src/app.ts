@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { ApiError, type AppDeps, type AppEnv, fail } from "./context";
+import { registerConsole } from "./console/routes";
 import { renderDocsPage } from "./docs-page";
 import { registerChangeRoutes } from "./routes/changes";
 import { registerRunRoutes } from "./routes/runs";
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerSystemRoutes(app, deps);
   registerRunRoutes(app, deps);
   registerChangeRoutes(app, deps);
+  registerConsole(app as never, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

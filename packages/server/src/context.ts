@@ -21,6 +21,8 @@ export interface AppDeps {
   metrics: Metrics;
   log: Logger;
   bodyLimitBytes?: number;
+  /** When the schedule starts the next run (ISO), or null: shown by the console. */
+  nextRunAt?: () => string | null;
   /** Each ordered group's values, highest first: what "up" and "down" mean in /v1/report. */
   valueOrders?: Record<string, string[]>;
 }

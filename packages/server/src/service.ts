@@ -123,6 +123,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     metrics,
     log,
     valueOrders: valueOrders(config),
+    nextRunAt: () => cron?.nextRun()?.toISOString() ?? null,
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () =>

@@ -3,7 +3,7 @@ import { aChangeRow, aConfig, aUserState } from "../testing/builders";
 import { MemorySyncStore } from "../testing/memory-store";
 import { valueOrders } from "../domain/mapping";
 import { describeUser } from "./describe-user";
-import { cohortCounts, cohortMovement } from "./report";
+import { cohortCounts, cohortMovement, cohortSeries } from "./report";
 
 const LEVEL = "Coder usage level";
 
@@ -68,6 +68,28 @@ describe("the cohort report", () => {
     expect(describeUser(store, "eve@example.com", "2026-11-02T00:00:00Z")?.user.attributes).toEqual(
       {},
     );
+  });
+
+  it("gives the cohort on each of many dates in one pass, as the report gives each date", () => {
+    const store = history();
+    const dates = ["2026-10-31", "2026-11-01", "2026-11-02", "2026-11-03"].map(
+      (d) => `${d}T23:59:59.999Z`,
+    );
+    const series = cohortSeries(store, dates);
+    expect(series.groups[LEVEL]).toEqual({
+      Heavy: [0, 1, 1, 1],
+      Light: [0, 1, 1, 1],
+      Moderate: [0, 1, 2, 1],
+      None: [0, 0, 0, 1],
+    });
+    dates.forEach((date, i) => {
+      const nonZero = Object.fromEntries(
+        Object.entries(series.groups[LEVEL] ?? {})
+          .map(([value, line]) => [value, line[i]])
+          .filter(([, n]) => n !== 0),
+      );
+      expect(nonZero).toEqual(cohortCounts(store, date).groups[LEVEL] ?? {});
+    });
   });
 
   it("gives the movement between two dates as a from→to matrix, with ups, downs and joiners", () => {

@@ -102,3 +102,48 @@ export function cohortMovement(
   }
   return { from: range.from, to: range.to, groups };
 }
+
+/** The cohort on each of `dates` (ascending): counts per group and value, in one pass. */
+export interface CohortSeries {
+  dates: string[];
+  /** group → value → count on each date (same order as `dates`). */
+  groups: Record<string, Record<string, number[]>>;
+}
+
+export function cohortSeries(
+  store: Pick<SyncStore, "attributeHistory">,
+  dates: readonly string[],
+): CohortSeries {
+  const last = dates.at(-1);
+  const groups: CohortSeries["groups"] = {};
+  if (last === undefined) return { dates: [], groups };
+  const held: Holdings = new Map();
+  const counts = new Map<string, Map<string, number>>();
+  const bump = (group: string, value: string | null | undefined, by: number) => {
+    if (value === null || value === undefined) return;
+    let values = counts.get(group);
+    if (!values) counts.set(group, (values = new Map()));
+    values.set(value, (values.get(value) ?? 0) + by);
+  };
+  const snapshot = (index: number) => {
+    for (const [group, values] of counts) {
+      const series = (groups[group] ??= {});
+      for (const [value, count] of values) {
+        const line = (series[value] ??= new Array<number>(dates.length).fill(0));
+        line[index] = count;
+      }
+    }
+  };
+  let next = 0;
+  for (const step of store.attributeHistory(last)) {
+    while (next < dates.length && step.at > (dates[next] as string)) snapshot(next++);
+    const before = held.get(step.email) ?? {};
+    for (const [group, value] of Object.entries(step.after)) {
+      bump(group, before[group], -1);
+      bump(group, value, +1);
+    }
+    held.set(step.email, { ...before, ...step.after });
+  }
+  while (next < dates.length) snapshot(next++);
+  return { dates: [...dates], groups };
+}

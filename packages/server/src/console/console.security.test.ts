@@ -1,0 +1,211 @@
+import { describe, expect, it } from "vitest";
+import { createTestApp, TOKENS } from "../testing";
+
+const PAGES = ["/", "/runs", "/runs/1", "/people", "/people?email=ann@example.com"];
+const FORMS = ["/actions/run", "/signout"];
+
+/** A browser's cookie jar, enough for these tests: name=value pairs from Set-Cookie. */
+function jar() {
+  const cookies = new Map<string, string>();
+  return {
+    take(response: Response) {
+      for (const line of response.headers.getSetCookie()) {
+        const [pair] = line.split(";");
+        const at = (pair as string).indexOf("=");
+        cookies.set((pair as string).slice(0, at), (pair as string).slice(at + 1));
+      }
+    },
+    header: () => [...cookies].map(([k, v]) => `${k}=${v}`).join("; "),
+    get: (name: string) => cookies.get(name),
+  };
+}
+
+async function signIn(token: string) {
+  const t = createTestApp();
+  const cookies = jar();
+  const form = await t.app.request("/signin");
+  cookies.take(form);
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? "";
+  const signed = await t.app.request("/signin", {
+    method: "POST",
+    headers: { cookie: cookies.header(), "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ csrf, token }).toString(),
+  });
+  cookies.take(signed);
+  const get = (path: string) => t.app.request(path, { headers: { cookie: cookies.header() } });
+  const post = (path: string, fields: Record<string, string>) =>
+    t.app.request(path, {
+      method: "POST",
+      headers: { cookie: cookies.header(), "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(fields).toString(),
+    });
+  const overview = await get("/");
+  const pageCsrf = /name="csrf" value="([^"]+)"/.exec(await overview.clone().text())?.[1] ?? "";
+  return { ...t, cookies, signed, get, post, overview, pageCsrf };
+}
+
+describe("the web console's security", () => {
+  it("shows no page without a session: reads go to sign-in, posts are refused", async () => {
+    const { app } = createTestApp();
+    for (const path of PAGES) {
+      const response = await app.request(path);
+      expect(response.status, path).toBe(303);
+      expect(response.headers.get("location")).toBe("/signin");
+    }
+    for (const path of FORMS) {
+      expect((await app.request(path, { method: "POST" })).status, path).toBe(401);
+    }
+    // A bearer token is not a session: the console is for browsers.
+    const bearer = await app.request("/", { headers: { authorization: `Bearer ${TOKENS.admin}` } });
+    expect(bearer.status).toBe(303);
+    expect((await app.request("/signin")).status).toBe(200);
+    expect((await app.request("/assets/console.js")).status).toBe(200);
+    expect((await app.request("/assets/uPlot.iife.min.js")).status).toBe(200);
+  });
+
+  it("sets an HttpOnly, SameSite=Strict session cookie that holds no token, Secure over HTTPS", async () => {
+    const s = await signIn(TOKENS.operator);
+    expect(s.signed.status).toBe(303);
+    const line = s.signed.headers.getSetCookie().find((c) => c.startsWith("coder_dx_session="));
+    expect(line).toMatch(/HttpOnly/);
+    expect(line).toMatch(/SameSite=Strict/);
+    expect(line).not.toMatch(/Secure/);
+    const value = s.cookies.get("coder_dx_session") ?? "";
+    const decoded = Buffer.from(value.split(".")[0] ?? "", "base64url").toString();
+    for (const text of [value, decoded, line ?? ""]) expect(text).not.toContain(TOKENS.operator);
+    expect(s.overview.status).toBe(200);
+    expect(await s.overview.text()).not.toContain(TOKENS.operator);
+
+    const https = createTestApp();
+    const form = await https.app.request("https://console.example.com/signin");
+    expect(form.headers.getSetCookie().join()).toMatch(/Secure/);
+  });
+
+  it("refuses a forged or tampered session cookie", async () => {
+    const s = await signIn(TOKENS.admin);
+    const value = s.cookies.get("coder_dx_session") ?? "";
+    const [body, signature] = value.split(".");
+    const payload = JSON.parse(Buffer.from(body ?? "", "base64url").toString());
+    const forged = Buffer.from(JSON.stringify({ ...payload, e: payload.e + 1 })).toString(
+      "base64url",
+    );
+    for (const cookie of [`${forged}.${signature}`, `${body}.x${signature}`, "abc"]) {
+      const response = await s.app.request("/", {
+        headers: { cookie: `coder_dx_session=${cookie}` },
+      });
+      expect(response.status).toBe(303);
+    }
+  });
+
+  it("needs the session's CSRF token on every form that changes anything", async () => {
+    const s = await signIn(TOKENS.admin);
+    for (const csrf of [undefined, "", "not-the-token"]) {
+      const response = await s.post("/actions/run", csrf === undefined ? {} : { csrf });
+      expect(response.status).toBe(403);
+      expect((await s.post("/signout", csrf === undefined ? {} : { csrf })).status).toBe(403);
+    }
+    expect(s.launched).toEqual([]);
+    const started = await s.post("/actions/run", { csrf: s.pageCsrf, dryRun: "true" });
+    expect(started.status).toBe(303);
+    expect(s.launched).toEqual([{ trigger: "api", dryRun: true, force: false, emails: [] }]);
+    // The sign-in form carries its own token, bound to a cookie.
+    const noToken = await s.app.request("/signin", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: TOKENS.admin }).toString(),
+    });
+    expect(noToken.status).toBe(403);
+  });
+
+  it("follows the roles: a viewer cannot start runs, only an admin forces, after confirming", async () => {
+    const viewer = await signIn(TOKENS.viewer);
+    expect(await viewer.overview.text()).not.toContain("Sync now");
+    expect((await viewer.post("/actions/run", { csrf: viewer.pageCsrf })).status).toBe(403);
+    const operator = await signIn(TOKENS.operator);
+    const operatorPage = await operator.get("/");
+    expect(await operatorPage.text()).not.toContain("Force past brakes");
+    expect(
+      (
+        await operator.post("/actions/run", {
+          csrf: operator.pageCsrf,
+          force: "true",
+          confirm: "yes",
+        })
+      ).status,
+    ).toBe(403);
+    const admin = await signIn(TOKENS.admin);
+    expect((await admin.post("/actions/run", { csrf: admin.pageCsrf, force: "true" })).status).toBe(
+      403,
+    );
+    expect(
+      (await admin.post("/actions/run", { csrf: admin.pageCsrf, force: "true", confirm: "yes" }))
+        .status,
+    ).toBe(303);
+    expect(viewer.launched.length + operator.launched.length).toBe(0);
+    expect(admin.launched).toMatchObject([{ force: true }]);
+  });
+
+  it("says a run is in progress when the lease is held (409)", async () => {
+    const s = await signIn(TOKENS.operator);
+    const busy = createTestApp({ busy: true });
+    const response = await busy.app.request("/actions/run", {
+      method: "POST",
+      headers: { cookie: s.cookies.header(), "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrf: s.pageCsrf }).toString(),
+    });
+    // Another app instance has another session key: sign in there first.
+    expect(response.status).toBe(401);
+    const there = await signInOn(busy);
+    const refused = await there("/actions/run");
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain("A run is in progress");
+  });
+
+  it("signs out: the cookie is cleared and the pages need sign-in again", async () => {
+    const s = await signIn(TOKENS.viewer);
+    const out = await s.post("/signout", { csrf: s.pageCsrf });
+    expect(out.status).toBe(303);
+    expect(out.headers.getSetCookie().join()).toMatch(/coder_dx_session=;.*Max-Age=0/);
+  });
+
+  it("refuses an unknown token without echoing it", async () => {
+    const t = createTestApp();
+    const cookies = jar();
+    const form = await t.app.request("/signin");
+    cookies.take(form);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? "";
+    const response = await t.app.request("/signin", {
+      method: "POST",
+      headers: { cookie: cookies.header(), "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrf, token: "not-a-real-token-0123456789" }).toString(),
+    });
+    expect(response.status).toBe(401);
+    const text = await response.text();
+    expect(text).toContain("Unknown API token");
+    expect(text).not.toContain("not-a-real-token-0123456789");
+    expect(response.headers.getSetCookie().join()).not.toContain("coder_dx_session=");
+  });
+});
+
+/** Signs in on an app and returns a poster with that session's CSRF token. */
+async function signInOn(t: ReturnType<typeof createTestApp>) {
+  const cookies = jar();
+  const form = await t.app.request("/signin");
+  cookies.take(form);
+  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? "";
+  cookies.take(
+    await t.app.request("/signin", {
+      method: "POST",
+      headers: { cookie: cookies.header(), "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrf, token: TOKENS.operator }).toString(),
+    }),
+  );
+  const page = await t.app.request("/", { headers: { cookie: cookies.header() } });
+  const pageCsrf = /name="csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? "";
+  return (path: string) =>
+    t.app.request(path, {
+      method: "POST",
+      headers: { cookie: cookies.header(), "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrf: pageCsrf }).toString(),
+    });
+}

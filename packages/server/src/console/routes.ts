@@ -1,0 +1,341 @@
+import {
+  type CohortCounts,
+  type CohortSeries,
+  cohortSeries,
+  describeUser,
+  isCoderDxError,
+  parseTime,
+} from "@coder-dx/core";
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { atLeast } from "../auth";
+import type { AppDeps, AppEnv } from "../context";
+import { consoleAssets } from "./assets";
+import {
+  actionsPanel,
+  type Frame,
+  overviewPage,
+  page,
+  personPage,
+  runPage,
+  runsPage,
+  signInPage,
+} from "./pages";
+import { type Session, Sessions } from "./session";
+
+const SESSION_COOKIE = "coder_dx_session";
+/** Double-submit token for the sign-in form, which has no session yet. */
+const SIGNIN_COOKIE = "coder_dx_signin";
+const COHORT_DAYS = 90;
+
+type ConsoleEnv = AppEnv & { Variables: { session: Session } };
+
+/** The cohort now is the series' last day (it ends tonight: nothing is later). */
+function cohortNow(series: CohortSeries): { cohort: CohortCounts; series: CohortSeries } {
+  const last = series.dates.length - 1;
+  const groups: CohortCounts["groups"] = {};
+  for (const [group, values] of Object.entries(series.groups)) {
+    for (const [value, line] of Object.entries(values)) {
+      const count = line[last] ?? 0;
+      if (count > 0) (groups[group] ??= {})[value] = count;
+    }
+  }
+  return { cohort: { at: series.dates[last] ?? "", groups }, series };
+}
+
+function secure(c: Context): boolean {
+  return new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https";
+}
+
+function cookieOptions(c: Context, maxAgeSeconds: number) {
+  return {
+    httpOnly: true,
+    sameSite: "Strict" as const,
+    secure: secure(c),
+    path: "/",
+    maxAge: maxAgeSeconds,
+  };
+}
+
+/** The ends of the last `days` UTC days, oldest first (today's end included). */
+function dayEnds(now: Date, days: number): string[] {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  return Array.from({ length: days }, (_, i) =>
+    new Date(today + (i - days + 2) * 86_400_000 - 1).toISOString(),
+  );
+}
+
+/**
+ * The web console: server-rendered pages on the same app, a signed session cookie (never the
+ * token), a CSRF token on every form that changes anything, and runs started through the
+ * same rules as POST /v1/runs. Reading works without JavaScript; charts draw with uPlot.
+ */
+export function registerConsole(
+  app: Hono<AppEnv>,
+  deps: AppDeps,
+  sessions = new Sessions(deps.tokens),
+): void {
+  const assets = consoleAssets();
+  app.get("/assets/:name", (c) => {
+    const asset = assets.get(c.req.param("name"));
+    if (!asset) return c.text("not found", 404);
+    return c.body(asset.body, 200, {
+      "content-type": asset.type,
+      "cache-control": "public, max-age=3600",
+    });
+  });
+
+  const frame = (
+    c: Context<ConsoleEnv>,
+    title: string,
+    section: Frame["section"],
+    notice?: Frame["notice"],
+  ): Frame => {
+    const session = c.get("session");
+    return { title, section, session: { role: session.role, csrf: session.csrf }, notice };
+  };
+
+  /** Pages need a session: without one, a read goes to sign-in and a post is refused. */
+  const signedIn: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
+    const session = sessions.read(getCookie(c, SESSION_COOKIE));
+    if (!session) {
+      if (c.req.method === "GET") return c.redirect("/signin", 303);
+      return c.html(
+        page(
+          {
+            title: "Signed out",
+            section: "signin",
+            session: null,
+            notice: { text: "Your session has ended: sign in again.", error: true },
+          },
+          signInPage(""),
+        ),
+        401,
+      );
+    }
+    c.set("session", session);
+    if (c.req.method === "POST") {
+      const form = await c.req.parseBody();
+      if (!Sessions.csrfMatches(session, form.csrf))
+        return c.html(
+          page(
+            frame(c, "Refused", "overview", {
+              text: "The form was missing its CSRF token or it did not match: reload the page and try again.",
+              error: true,
+            }),
+            "",
+          ),
+          403,
+        );
+    }
+    await next();
+  };
+
+  app.get("/signin", (c) => {
+    if (sessions.read(getCookie(c, SESSION_COOKIE))) return c.redirect("/", 303);
+    const csrf = crypto.randomUUID();
+    setCookie(c, SIGNIN_COOKIE, csrf, cookieOptions(c, 600));
+    return c.html(page({ title: "Sign in", section: "signin", session: null }, signInPage(csrf)));
+  });
+
+  app.post("/signin", async (c) => {
+    const form = await c.req.parseBody();
+    const expected = getCookie(c, SIGNIN_COOKIE);
+    const csrf = crypto.randomUUID();
+    setCookie(c, SIGNIN_COOKIE, csrf, cookieOptions(c, 600));
+    if (!expected || form.csrf !== expected) {
+      return c.html(
+        page(
+          {
+            title: "Sign in",
+            section: "signin",
+            session: null,
+            notice: { text: "The sign-in form expired: try again.", error: true },
+          },
+          signInPage(csrf),
+        ),
+        403,
+      );
+    }
+    const signed = typeof form.token === "string" ? sessions.signIn(form.token.trim()) : null;
+    if (!signed) {
+      deps.log.warn("console sign-in refused: unknown token");
+      return c.html(
+        page(
+          {
+            title: "Sign in",
+            section: "signin",
+            session: null,
+            notice: { text: "Unknown API token.", error: true },
+          },
+          signInPage(csrf),
+        ),
+        401,
+      );
+    }
+    deleteCookie(c, SIGNIN_COOKIE, { path: "/" });
+    setCookie(
+      c,
+      SESSION_COOKIE,
+      signed.cookie,
+      cookieOptions(c, Math.floor(sessions.ttlMs / 1000)),
+    );
+    deps.log.info("console sign-in", { role: signed.session.role });
+    return c.redirect("/", 303);
+  });
+
+  const pages = app as unknown as Hono<ConsoleEnv>;
+  pages.post("/signout", signedIn, (c) => {
+    deleteCookie(c, SESSION_COOKIE, { path: "/", secure: secure(c) });
+    return c.redirect("/signin", 303);
+  });
+
+  // The 90-day series folds the whole history once; it changes only when a run finishes.
+  let cohortCache: { key: string; series: CohortSeries } | null = null;
+  const series = (now: Date): CohortSeries => {
+    const last = deps.store.listRuns({ limit: 1 }).items[0];
+    const key = `${now.toISOString().slice(0, 10)}|${last?.id ?? ""}|${last?.finishedAt ?? ""}`;
+    if (cohortCache?.key !== key)
+      cohortCache = { key, series: cohortSeries(deps.store, dayEnds(now, COHORT_DAYS)) };
+    return cohortCache.series;
+  };
+
+  pages.get("/", signedIn, (c) => {
+    const now = new Date();
+    const recent = deps.store.listRuns({ limit: 30 }).items;
+    const session = c.get("session");
+    return c.html(
+      page(
+        frame(c, "Overview", "overview"),
+        overviewPage({
+          last: recent[0] ?? null,
+          nextRunAt: deps.nextRunAt?.() ?? null,
+          recent: [...recent].reverse(),
+          ...cohortNow(series(now)),
+          role: session.role,
+          csrf: session.csrf,
+        }),
+      ),
+    );
+  });
+
+  pages.get("/runs", signedIn, (c) => {
+    const cursor = c.req.query("cursor");
+    const { items, nextCursor } = deps.store.listRuns({ limit: 25, cursor: cursor || undefined });
+    const session = c.get("session");
+    return c.html(
+      page(
+        frame(c, "Runs", "runs"),
+        runsPage(items, nextCursor, actionsPanel(session.role, session.csrf)),
+      ),
+    );
+  });
+
+  pages.get("/runs/:id", signedIn, (c) => {
+    const run = /^\d+$/.test(c.req.param("id")) ? deps.store.getRun(c.req.param("id")) : null;
+    if (!run)
+      return c.html(
+        page(
+          frame(c, "Not found", "runs", { text: `No run ${c.req.param("id")}.`, error: true }),
+          "",
+        ),
+        404,
+      );
+    const outcome = c.req.query("outcome") || undefined;
+    const email = c.req.query("email")?.trim().toLowerCase() || undefined;
+    const known = ["applied", "rejected", "unmatched", "planned", "invalid", "pending", "skipped"];
+    if (outcome && !known.includes(outcome))
+      return c.html(
+        page(
+          frame(c, `Run ${run.id}`, "runs", {
+            text: `outcome must be one of ${known.join(", ")}`,
+            error: true,
+          }),
+          "",
+        ),
+        400,
+      );
+    const changes = deps.store.listChanges({
+      runId: run.id,
+      outcome: outcome as never,
+      email,
+      limit: 50,
+      cursor: c.req.query("cursor") || undefined,
+    });
+    return c.html(
+      page(
+        frame(c, `Run ${run.id}`, "runs"),
+        runPage(run, { outcome, email }, changes.items, changes.nextCursor),
+      ),
+    );
+  });
+
+  pages.get("/people", signedIn, (c) => {
+    const email = c.req.query("email")?.trim() ?? "";
+    const at = c.req.query("at")?.trim() ?? "";
+    if (at !== "") {
+      try {
+        parseTime(at, "at");
+      } catch (error) {
+        return c.html(
+          page(
+            frame(c, "People", "people", { text: (error as Error).message, error: true }),
+            personPage(email, at, null),
+          ),
+          400,
+        );
+      }
+    }
+    const report = email === "" ? null : describeUser(deps.store, email, at || undefined);
+    return c.html(page(frame(c, email || "People", "people"), personPage(email, at, report)));
+  });
+
+  pages.post("/actions/run", signedIn, async (c) => {
+    const session = c.get("session");
+    const form = await c.req.parseBody();
+    const dryRun = form.dryRun === "true";
+    const force = form.force === "true";
+    if (!atLeast(session.role, "operator"))
+      return c.html(
+        page(
+          frame(c, "Refused", "overview", {
+            text: "Starting runs needs the operator role.",
+            error: true,
+          }),
+          "",
+        ),
+        403,
+      );
+    if (force && (!atLeast(session.role, "admin") || form.confirm !== "yes"))
+      return c.html(
+        page(
+          frame(c, "Refused", "overview", {
+            text:
+              force && atLeast(session.role, "admin")
+                ? "Forcing past the brakes needs the confirmation box ticked."
+                : "Forcing past the brakes needs the admin role.",
+            error: true,
+          }),
+          "",
+        ),
+        403,
+      );
+    try {
+      const run = deps.launchRun({ trigger: "api", dryRun, force, emails: [] });
+      return c.redirect(`/runs/${run.id}`, 303);
+    } catch (error) {
+      if (isCoderDxError(error, "run_in_progress"))
+        return c.html(
+          page(
+            frame(c, "Runs", "runs", {
+              text: "A run is in progress: wait for it to finish.",
+              error: true,
+            }),
+            "",
+          ),
+          409,
+        );
+      throw error;
+    }
+  });
+}
