@@ -63,6 +63,9 @@ describe("the packed CLI", () => {
       expect(existsSync(join(installed, target)), target).toBe(true);
     }
     expect(readdirSync(join(installed, "node_modules")).sort()).not.toContain("@coder-dx");
+    // The web console's chart library travels inside the package (no CDN, no extra dependency).
+    for (const asset of ["uPlot.iife.min.js", "uPlot.min.css"])
+      expect(existsSync(join(installed, "dist", "assets", asset)), asset).toBe(true);
     provideSqliteBinding(join(installed, "node_modules", "better-sqlite3"), prefix);
 
     const bin = join(prefix, "bin", "coder-dx");

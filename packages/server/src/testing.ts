@@ -1,4 +1,4 @@
-import { CoderDxError, silentLogger, valueOrders } from "@coder-dx/core";
+import { CoderDxError, type Logger, silentLogger, valueOrders } from "@coder-dx/core";
 import { aConfig, MemorySyncStore } from "@coder-dx/core/testing";
 import { createApp } from "./app";
 import { parseApiTokens } from "./auth";
@@ -12,7 +12,7 @@ export const TOKENS = {
 } as const;
 
 /** createApp with in-memory fakes: a store, and a launcher that records the request as a run. */
-export function createTestApp(options: { busy?: boolean } = {}) {
+export function createTestApp(options: { busy?: boolean; log?: Logger } = {}) {
   const store = new MemorySyncStore();
   const launched: LaunchRequest[] = [];
   const app = createApp({
@@ -22,7 +22,7 @@ export function createTestApp(options: { busy?: boolean } = {}) {
       "test",
     ),
     metrics: new Metrics().readStore(store),
-    log: silentLogger,
+    log: options.log ?? silentLogger,
     bodyLimitBytes: 4096,
     valueOrders: valueOrders(aConfig()),
     launchRun: (request) => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Logger } from "@coder-dx/core";
 import { createTestApp, TOKENS } from "../testing";
 
 const PAGES = ["/", "/runs", "/runs/1", "/people", "/people?email=ann@example.com"];
@@ -20,8 +21,8 @@ function jar() {
   };
 }
 
-async function signIn(token: string) {
-  const t = createTestApp();
+async function signIn(token: string, log?: Logger) {
+  const t = createTestApp(log ? { log } : {});
   const cookies = jar();
   const form = await t.app.request("/signin");
   cookies.take(form);
@@ -79,6 +80,27 @@ describe("the web console's security", () => {
     const https = createTestApp();
     const form = await https.app.request("https://console.example.com/signin");
     expect(form.headers.getSetCookie().join()).toMatch(/Secure/);
+  });
+
+  it("never writes the token to the log, signing in or failing to", async () => {
+    const lines: string[] = [];
+    const log: Logger = {
+      info: (message, fields) => lines.push(JSON.stringify({ message, fields })),
+      warn: (message, fields) => lines.push(JSON.stringify({ message, fields })),
+      error: (message, fields) => lines.push(JSON.stringify({ message, fields })),
+    };
+    const s = await signIn(TOKENS.admin, log);
+    await s.get("/runs");
+    await s.post("/actions/run", { csrf: s.pageCsrf, dryRun: "true" });
+    await signIn("wrong-token-0123456789abcdef", log);
+    expect(lines.some((l) => l.includes("console sign-in"))).toBe(true);
+    expect(lines.some((l) => l.includes("request"))).toBe(true);
+    for (const secret of [
+      TOKENS.admin,
+      "wrong-token-0123456789abcdef",
+      s.cookies.get("coder_dx_session") ?? "x",
+    ])
+      expect(lines.join("\n")).not.toContain(secret);
   });
 
   it("refuses a forged or tampered session cookie", async () => {
