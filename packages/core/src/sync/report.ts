@@ -137,12 +137,15 @@ export function cohortSeries(
   let next = 0;
   for (const step of store.attributeHistory(last)) {
     while (next < dates.length && step.at > (dates[next] as string)) snapshot(next++);
-    const before = held.get(step.email) ?? {};
-    for (const [group, value] of Object.entries(step.after)) {
-      bump(group, before[group], -1);
+    let person = held.get(step.email);
+    if (!person) held.set(step.email, (person = {}));
+    for (const group in step.after) {
+      const value = step.after[group];
+      if (person[group] === value) continue;
+      bump(group, person[group], -1);
       bump(group, value, +1);
+      person[group] = value ?? null;
     }
-    held.set(step.email, { ...before, ...step.after });
   }
   while (next < dates.length) snapshot(next++);
   return { dates: [...dates], groups };
