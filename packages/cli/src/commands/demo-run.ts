@@ -172,6 +172,7 @@ The simulators keep running. In another shell, point coder-dx at them:
   pnpm -s coder-dx sync
   pnpm -s coder-dx export | head -5
   pnpm -s coder-dx serve --port 8080   # then: curl -H "Authorization: Bearer ${apiToken}" localhost:8080/v1/runs
+                                       # or open http://localhost:8080/ and sign in with ${apiToken}
 
 The demo raised DX's request budget to 60,000/minute because a simulator answers at once.
 Those commands use the real default, 600/minute (DX allows 1,000 shared by all of an

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Logger } from "@coder-dx/core";
+import { emptyRunCounts, type Logger } from "@coder-dx/core";
+import { aChangeRow } from "@coder-dx/core/testing";
 import { createTestApp, TOKENS } from "../testing";
 
 const PAGES = ["/", "/runs", "/runs/1", "/people", "/people?email=ann@example.com"];
@@ -231,3 +232,51 @@ async function signInOn(t: ReturnType<typeof createTestApp>) {
       body: new URLSearchParams({ csrf: pageCsrf }).toString(),
     });
 }
+
+describe("the overview's cohort", () => {
+  it("counts what DX confirmed, refolding when a real run has finished, never during one", async () => {
+    const s = await signIn(TOKENS.viewer);
+    const activeCount = async () => {
+      const text = await (await s.get("/")).text();
+      return /<td>Active<\/td><td class="num">(\d+)<\/td>/.exec(text)?.[1] ?? "none";
+    };
+    const finished = (id: string) =>
+      s.store.finishRun(id, {
+        status: "succeeded",
+        finishedAt: new Date().toISOString(),
+        error: null,
+        counts: emptyRunCounts(),
+        sourceCount: 1,
+      });
+    const write = (runId: string, email: string) =>
+      s.store.insertChanges([
+        aChangeRow({
+          runId,
+          email,
+          outcome: "applied",
+          after: { Coder: "Active" },
+          at: new Date().toISOString(),
+        }),
+      ]);
+    expect(await activeCount()).toBe("none");
+    const first = s.store.startRun({
+      trigger: "api",
+      dryRun: false,
+      scoped: false,
+      startedAt: new Date().toISOString(),
+    });
+    write(first.id, "ann@example.com");
+    finished(first.id);
+    expect(await activeCount()).toBe("1");
+    const second = s.store.startRun({
+      trigger: "api",
+      dryRun: false,
+      scoped: false,
+      startedAt: new Date().toISOString(),
+    });
+    write(second.id, "bob@example.com");
+    expect(await activeCount()).toBe("1"); // the run is still writing
+    finished(second.id);
+    expect(await activeCount()).toBe("2");
+  });
+});

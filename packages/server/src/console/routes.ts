@@ -190,10 +190,12 @@ export function registerConsole(
     return c.redirect("/signin", 303);
   });
 
-  // The 90-day series folds the whole history once; it changes only when a run finishes.
+  // The 90-day series folds the whole history once (2,000,000 rows: about 5 s), and again only
+  // when a real run has finished since (or the day changed): never while a run writes, whose
+  // answers would wait behind it.
   let cohortCache: { key: string; series: CohortSeries } | null = null;
   const series = (now: Date): CohortSeries => {
-    const last = deps.store.listRuns({ limit: 1 }).items[0];
+    const last = deps.store.lastFinishedRun();
     const key = `${now.toISOString().slice(0, 10)}|${last?.id ?? ""}|${last?.finishedAt ?? ""}`;
     if (cohortCache?.key !== key)
       cohortCache = { key, series: cohortSeries(deps.store, dayEnds(now, COHORT_DAYS)) };
