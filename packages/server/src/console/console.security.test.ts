@@ -23,7 +23,11 @@ function jar() {
 }
 
 async function signIn(token: string, log?: Logger) {
-  const t = createTestApp(log ? { log } : {});
+  return signInOn(createTestApp(log ? { log } : {}), token);
+}
+
+/** Signs in on a given app: its cookies, a getter and a poster, and the pages' CSRF token. */
+async function signInOn(t: ReturnType<typeof createTestApp>, token: string) {
   const cookies = jar();
   const form = await t.app.request("/signin");
   cookies.take(form);
@@ -178,8 +182,8 @@ describe("the web console's security", () => {
     });
     // Another app instance has another session key: sign in there first.
     expect(response.status).toBe(401);
-    const there = await signInOn(busy);
-    const refused = await there("/actions/run");
+    const there = await signInOn(busy, TOKENS.operator);
+    const refused = await there.post("/actions/run", { csrf: there.pageCsrf });
     expect(refused.status).toBe(409);
     expect(await refused.text()).toContain("A run is in progress");
   });
@@ -192,16 +196,7 @@ describe("the web console's security", () => {
   });
 
   it("refuses an unknown token without echoing it", async () => {
-    const t = createTestApp();
-    const cookies = jar();
-    const form = await t.app.request("/signin");
-    cookies.take(form);
-    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? "";
-    const response = await t.app.request("/signin", {
-      method: "POST",
-      headers: { cookie: cookies.header(), "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ csrf, token: "not-a-real-token-0123456789" }).toString(),
-    });
+    const { signed: response } = await signIn("not-a-real-token-0123456789");
     expect(response.status).toBe(401);
     const text = await response.text();
     expect(text).toContain("Unknown API token");
@@ -209,29 +204,6 @@ describe("the web console's security", () => {
     expect(response.headers.getSetCookie().join()).not.toContain("coder_dx_session=");
   });
 });
-
-/** Signs in on an app and returns a poster with that session's CSRF token. */
-async function signInOn(t: ReturnType<typeof createTestApp>) {
-  const cookies = jar();
-  const form = await t.app.request("/signin");
-  cookies.take(form);
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? "";
-  cookies.take(
-    await t.app.request("/signin", {
-      method: "POST",
-      headers: { cookie: cookies.header(), "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ csrf, token: TOKENS.operator }).toString(),
-    }),
-  );
-  const page = await t.app.request("/", { headers: { cookie: cookies.header() } });
-  const pageCsrf = /name="csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? "";
-  return (path: string) =>
-    t.app.request(path, {
-      method: "POST",
-      headers: { cookie: cookies.header(), "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ csrf: pageCsrf }).toString(),
-    });
-}
 
 describe("the overview's cohort", () => {
   it("counts what DX confirmed, refolding when a real run has finished, never during one", async () => {
@@ -258,22 +230,19 @@ describe("the overview's cohort", () => {
           at: new Date().toISOString(),
         }),
       ]);
+    const started = () =>
+      s.store.startRun({
+        trigger: "api",
+        dryRun: false,
+        scoped: false,
+        startedAt: new Date().toISOString(),
+      });
     expect(await activeCount()).toBe("none");
-    const first = s.store.startRun({
-      trigger: "api",
-      dryRun: false,
-      scoped: false,
-      startedAt: new Date().toISOString(),
-    });
+    const first = started();
     write(first.id, "ann@example.com");
     finished(first.id);
     expect(await activeCount()).toBe("1");
-    const second = s.store.startRun({
-      trigger: "api",
-      dryRun: false,
-      scoped: false,
-      startedAt: new Date().toISOString(),
-    });
+    const second = started();
     write(second.id, "bob@example.com");
     expect(await activeCount()).toBe("1"); // the run is still writing
     finished(second.id);

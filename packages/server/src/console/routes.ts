@@ -95,37 +95,38 @@ export function registerConsole(
     return { title, section, session: { role: session.role, csrf: session.csrf }, notice };
   };
 
+  /** The sign-in form again, with why (a new form token comes with it). */
+  const signInAgain = (c: Context, csrf: string, text: string, status: 401 | 403) =>
+    c.html(
+      page(
+        { title: "Sign in", section: "signin", session: null, notice: { text, error: true } },
+        signInPage(csrf),
+      ),
+      status,
+    );
+  /** A page that only says why something was refused or not found. */
+  const refuse = (
+    c: Context<ConsoleEnv>,
+    status: 400 | 403 | 404 | 409,
+    text: string,
+    section: Frame["section"] = "overview",
+  ) => c.html(page(frame(c, "Refused", section, { text, error: true }), ""), status);
+
   /** Pages need a session: without one, a read goes to sign-in and a post is refused. */
   const signedIn: MiddlewareHandler<ConsoleEnv> = async (c, next) => {
     const session = sessions.read(getCookie(c, SESSION_COOKIE));
     if (!session) {
       if (c.req.method === "GET") return c.redirect("/signin", 303);
-      return c.html(
-        page(
-          {
-            title: "Signed out",
-            section: "signin",
-            session: null,
-            notice: { text: "Your session has ended: sign in again.", error: true },
-          },
-          signInPage(""),
-        ),
-        401,
-      );
+      return signInAgain(c, "", "Your session has ended: sign in again.", 401);
     }
     c.set("session", session);
     if (c.req.method === "POST") {
       const form = await c.req.parseBody();
       if (!Sessions.csrfMatches(session, form.csrf))
-        return c.html(
-          page(
-            frame(c, "Refused", "overview", {
-              text: "The form was missing its CSRF token or it did not match: reload the page and try again.",
-              error: true,
-            }),
-            "",
-          ),
+        return refuse(
+          c,
           403,
+          "The form was missing its CSRF token or it did not match: reload the page and try again.",
         );
     }
     await next();
@@ -143,35 +144,12 @@ export function registerConsole(
     const expected = getCookie(c, SIGNIN_COOKIE);
     const csrf = crypto.randomUUID();
     setCookie(c, SIGNIN_COOKIE, csrf, cookieOptions(c, 600));
-    if (!expected || form.csrf !== expected) {
-      return c.html(
-        page(
-          {
-            title: "Sign in",
-            section: "signin",
-            session: null,
-            notice: { text: "The sign-in form expired: try again.", error: true },
-          },
-          signInPage(csrf),
-        ),
-        403,
-      );
-    }
+    if (!expected || form.csrf !== expected)
+      return signInAgain(c, csrf, "The sign-in form expired: try again.", 403);
     const signed = typeof form.token === "string" ? sessions.signIn(form.token.trim()) : null;
     if (!signed) {
       deps.log.warn("console sign-in refused: unknown token");
-      return c.html(
-        page(
-          {
-            title: "Sign in",
-            section: "signin",
-            session: null,
-            notice: { text: "Unknown API token.", error: true },
-          },
-          signInPage(csrf),
-        ),
-        401,
-      );
+      return signInAgain(c, csrf, "Unknown API token.", 401);
     }
     deleteCookie(c, SIGNIN_COOKIE, { path: "/" });
     setCookie(
@@ -235,28 +213,12 @@ export function registerConsole(
 
   pages.get("/runs/:id", signedIn, (c) => {
     const run = /^\d+$/.test(c.req.param("id")) ? deps.store.getRun(c.req.param("id")) : null;
-    if (!run)
-      return c.html(
-        page(
-          frame(c, "Not found", "runs", { text: `No run ${c.req.param("id")}.`, error: true }),
-          "",
-        ),
-        404,
-      );
+    if (!run) return refuse(c, 404, `No run ${c.req.param("id")}.`, "runs");
     const outcome = c.req.query("outcome") || undefined;
     const email = c.req.query("email")?.trim().toLowerCase() || undefined;
     const known = ["applied", "rejected", "unmatched", "planned", "invalid", "pending", "skipped"];
     if (outcome && !known.includes(outcome))
-      return c.html(
-        page(
-          frame(c, `Run ${run.id}`, "runs", {
-            text: `outcome must be one of ${known.join(", ")}`,
-            error: true,
-          }),
-          "",
-        ),
-        400,
-      );
+      return refuse(c, 400, `outcome must be one of ${known.join(", ")}`, "runs");
     const changes = deps.store.listChanges({
       runId: run.id,
       outcome: outcome as never,
@@ -298,45 +260,17 @@ export function registerConsole(
     const dryRun = form.dryRun === "true";
     const force = form.force === "true";
     if (!atLeast(session.role, "operator"))
-      return c.html(
-        page(
-          frame(c, "Refused", "overview", {
-            text: "Starting runs needs the operator role.",
-            error: true,
-          }),
-          "",
-        ),
-        403,
-      );
-    if (force && (!atLeast(session.role, "admin") || form.confirm !== "yes"))
-      return c.html(
-        page(
-          frame(c, "Refused", "overview", {
-            text:
-              force && atLeast(session.role, "admin")
-                ? "Forcing past the brakes needs the confirmation box ticked."
-                : "Forcing past the brakes needs the admin role.",
-            error: true,
-          }),
-          "",
-        ),
-        403,
-      );
+      return refuse(c, 403, "Starting runs needs the operator role.");
+    if (force && !atLeast(session.role, "admin"))
+      return refuse(c, 403, "Forcing past the brakes needs the admin role.");
+    if (force && form.confirm !== "yes")
+      return refuse(c, 403, "Forcing past the brakes needs the confirmation box ticked.");
     try {
       const run = deps.launchRun({ trigger: "api", dryRun, force, emails: [] });
       return c.redirect(`/runs/${run.id}`, 303);
     } catch (error) {
       if (isCoderDxError(error, "run_in_progress"))
-        return c.html(
-          page(
-            frame(c, "Runs", "runs", {
-              text: "A run is in progress: wait for it to finish.",
-              error: true,
-            }),
-            "",
-          ),
-          409,
-        );
+        return refuse(c, 409, "A run is in progress: wait for it to finish.", "runs");
       throw error;
     }
   });
