@@ -7,7 +7,8 @@ const require = createRequire(new URL("../server/package.json", import.meta.url)
 // The CLI is the deployable: everything is bundled into dist/main.js except the native
 // better-sqlite3, and the storage migrations are copied beside the bundle.
 export default defineConfig({
-  entry: ["src/main.ts"],
+  // The console's cohort worker is its own file: a worker thread starts from a path.
+  entry: { main: "src/main.ts", "workers/cohort-series": "src/workers/cohort-series.ts" },
   format: ["esm"],
   platform: "node",
   target: "node20",

@@ -1,4 +1,4 @@
-import type { Logger, Run, RunTrigger, SyncStore } from "@coder-dx/core";
+import type { CohortSeries, Logger, Run, RunTrigger, SyncStore } from "@coder-dx/core";
 import type { Context, MiddlewareHandler } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
 import { type ApiToken, atLeast, type Role, roleOf } from "./auth";
@@ -21,6 +21,11 @@ export interface AppDeps {
   metrics: Metrics;
   log: Logger;
   bodyLimitBytes?: number;
+  /**
+   * The cohort on each of `dates` (the console's 90-day chart), computed off the request path:
+   * `serve` reads the database in a worker thread. Default: in this process.
+   */
+  cohortSeries?: (dates: string[]) => Promise<CohortSeries>;
   /** When the schedule starts the next run (ISO), or null: shown by the console. */
   nextRunAt?: () => string | null;
   /** Each ordered group's values, highest first: what "up" and "down" mean in /v1/report. */

@@ -16,7 +16,7 @@ import { serve } from "@hono/node-server";
 import { Cron } from "croner";
 import { createApp } from "./app";
 import type { ApiToken } from "./auth";
-import type { LaunchRequest } from "./context";
+import type { AppDeps, LaunchRequest } from "./context";
 import type { Metrics } from "./metrics";
 
 export interface ServiceOptions {
@@ -31,6 +31,8 @@ export interface ServiceOptions {
   schedule: string | null;
   /** How long shutdown lets a run's writes in flight land before aborting them. */
   drainMs?: number;
+  /** The console's cohort chart, computed off the request path (see AppDeps). */
+  cohortSeries?: AppDeps["cohortSeries"];
 }
 
 export interface Service {
@@ -124,6 +126,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     log,
     valueOrders: valueOrders(config),
     nextRunAt: () => cron?.nextRun()?.toISOString() ?? null,
+    ...(options.cohortSeries ? { cohortSeries: options.cohortSeries } : {}),
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () =>

@@ -1,5 +1,6 @@
 import { CoderDxError, type Logger, type Redactor, redactingStore } from "@coder-dx/core";
 import { Metrics, parseApiTokens, splitTokenList, startService } from "@coder-dx/server";
+import { cohortSeriesInWorker } from "../cohort-worker";
 import pino from "pino";
 import type { z } from "zod";
 import { type Cli, createClients, loadSettings, notifierFor, openStore } from "../context";
@@ -51,9 +52,12 @@ export async function serveApi(cli: Cli, options: z.infer<typeof ServeOptions>):
     log,
     schedule: options.schedule ?? config.server.schedule,
     drainMs: config.server.drainMs,
+    cohortSeries: cohortSeriesInWorker(settings.dbPath),
   });
   log.info("listening", { url: service.url, docs: `${service.url}/docs` });
-  cli.out.note(`coder-dx API on ${service.url} (reference: ${service.url}/docs)`);
+  cli.out.note(
+    `coder-dx on ${service.url}: the web console at ${service.url}/, the API reference at ${service.url}/docs`,
+  );
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -28,7 +28,7 @@ export function startServe(args: string[], env: Record<string, string>): Promise
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stderr}`)), 20_000);
     child.stderr?.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
-      const match = /coder-dx API on (http:\/\/[^\s]+)/.exec(stderr);
+      const match = /coder-dx on (http:\/\/[^\s:]+:\d+)/.exec(stderr);
       if (match) {
         clearTimeout(timer);
         resolve({

@@ -27,6 +27,8 @@ const SESSION_COOKIE = "coder_dx_session";
 /** Double-submit token for the sign-in form, which has no session yet. */
 const SIGNIN_COOKIE = "coder_dx_signin";
 const COHORT_DAYS = 90;
+/** How long a page waits for a cohort being computed before it shows the last one. */
+const SERIES_WAIT_MS = 150;
 
 type ConsoleEnv = AppEnv & { Variables: { session: Session } };
 
@@ -168,30 +170,56 @@ export function registerConsole(
     return c.redirect("/signin", 303);
   });
 
-  // The 90-day series folds the whole history once (2,000,000 rows: about 5 s), and again only
-  // when a real run has finished since (or the day changed): never while a run writes, whose
-  // answers would wait behind it.
-  let cohortCache: { key: string; series: CohortSeries } | null = null;
-  const series = (now: Date): CohortSeries => {
+  // The 90-day series folds the whole history (2,000,000 rows: about 5 s), off the request
+  // path, and again only when a real run has finished since (or the day changed): never
+  // while a run writes. A page waits for it briefly, then shows the last one it has.
+  const compute = deps.cohortSeries ?? (async (dates: string[]) => cohortSeries(deps.store, dates));
+  let latest: { key: string; series: CohortSeries } | null = null;
+  let pending: { key: string; done: Promise<void> } | null = null;
+  const series = async (now: Date): Promise<{ series: CohortSeries | null; fresh: boolean }> => {
     const last = deps.store.lastFinishedRun();
     const key = `${now.toISOString().slice(0, 10)}|${last?.id ?? ""}|${last?.finishedAt ?? ""}`;
-    if (cohortCache?.key !== key)
-      cohortCache = { key, series: cohortSeries(deps.store, dayEnds(now, COHORT_DAYS)) };
-    return cohortCache.series;
+    if (latest?.key !== key && pending?.key !== key) {
+      const started = { key, done: Promise.resolve() };
+      started.done = compute(dayEnds(now, COHORT_DAYS))
+        .then((computed) => {
+          latest = { key, series: computed };
+        })
+        .catch((error: unknown) =>
+          deps.log.error("the cohort chart could not be computed", {
+            message: (error as Error).message,
+          }),
+        )
+        .finally(() => {
+          if (pending === started) pending = null;
+        });
+      pending = started;
+    }
+    if (latest?.key !== key && pending)
+      await Promise.race([pending.done, new Promise((r) => setTimeout(r, SERIES_WAIT_MS))]);
+    return { series: latest?.series ?? null, fresh: latest?.key === key };
   };
+  // Started now, so the first visitor finds it ready.
+  void series(new Date());
 
-  pages.get("/", signedIn, (c) => {
+  pages.get("/", signedIn, async (c) => {
     const now = new Date();
     const recent = deps.store.listRuns({ limit: 30 }).items;
     const session = c.get("session");
+    const { series: computed, fresh } = await series(now);
+    const notice = computed
+      ? fresh
+        ? undefined
+        : { text: "The cohort below is from before the last run; it is being brought up to date." }
+      : { text: "The cohort is being computed from the audit history; reload in a few seconds." };
     return c.html(
       page(
-        frame(c, "Overview", "overview"),
+        frame(c, "Overview", "overview", notice),
         overviewPage({
           last: recent[0] ?? null,
           nextRunAt: deps.nextRunAt?.() ?? null,
           recent: [...recent].reverse(),
-          ...cohortNow(series(now)),
+          ...cohortNow(computed ?? { dates: [], groups: {} }),
           role: session.role,
           csrf: session.csrf,
         }),
