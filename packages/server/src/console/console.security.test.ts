@@ -108,6 +108,16 @@ describe("the web console's security", () => {
       expect(lines.join("\n")).not.toContain(secret);
   });
 
+  it("forbids framing and anything from elsewhere on every page", async () => {
+    const s = await signIn(TOKENS.admin);
+    for (const response of [s.overview, await s.get("/runs"), await s.app.request("/signin")]) {
+      const policy = response.headers.get("content-security-policy") ?? "";
+      expect(policy).toContain("frame-ancestors 'none'");
+      expect(policy).toContain("script-src 'self'");
+      expect(response.headers.get("x-frame-options")).toBe("DENY");
+    }
+  });
+
   it("refuses a forged or tampered session cookie", async () => {
     const s = await signIn(TOKENS.admin);
     const value = s.cookies.get("coder_dx_session") ?? "";

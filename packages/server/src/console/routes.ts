@@ -8,6 +8,7 @@ import {
 } from "@coder-dx/core";
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { secureHeaders } from "hono/secure-headers";
 import { atLeast } from "../auth";
 import type { AppDeps, AppEnv } from "../context";
 import { consoleAssets } from "./assets";
@@ -78,7 +79,22 @@ export function registerConsole(
   sessions = new Sessions(deps.tokens),
 ): void {
   const assets = consoleAssets();
-  app.get("/assets/:name", (c) => {
+  // Nothing from elsewhere, no inline script, and never inside a frame (a framed "Force past
+  // brakes" could be clicked by someone who does not see it).
+  const headers = secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", "data:"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+    },
+    xFrameOptions: "DENY",
+    referrerPolicy: "same-origin",
+  });
+  app.get("/assets/:name", headers, (c) => {
     const asset = assets.get(c.req.param("name"));
     if (!asset) return c.text("not found", 404);
     return c.body(asset.body, 200, {
@@ -134,14 +150,14 @@ export function registerConsole(
     await next();
   };
 
-  app.get("/signin", (c) => {
+  app.get("/signin", headers, (c) => {
     if (sessions.read(getCookie(c, SESSION_COOKIE))) return c.redirect("/", 303);
     const csrf = crypto.randomUUID();
     setCookie(c, SIGNIN_COOKIE, csrf, cookieOptions(c, 600));
     return c.html(page({ title: "Sign in", section: "signin", session: null }, signInPage(csrf)));
   });
 
-  app.post("/signin", async (c) => {
+  app.post("/signin", headers, async (c) => {
     const form = await c.req.parseBody();
     const expected = getCookie(c, SIGNIN_COOKIE);
     const csrf = crypto.randomUUID();
@@ -165,7 +181,7 @@ export function registerConsole(
   });
 
   const pages = app as unknown as Hono<ConsoleEnv>;
-  pages.post("/signout", signedIn, (c) => {
+  pages.post("/signout", headers, signedIn, (c) => {
     deleteCookie(c, SESSION_COOKIE, { path: "/", secure: secure(c) });
     return c.redirect("/signin", 303);
   });
@@ -202,7 +218,7 @@ export function registerConsole(
   // Started now, so the first visitor finds it ready.
   void series(new Date());
 
-  pages.get("/", signedIn, async (c) => {
+  pages.get("/", headers, signedIn, async (c) => {
     const now = new Date();
     const recent = deps.store.listRuns({ limit: 30 }).items;
     const session = c.get("session");
@@ -227,7 +243,7 @@ export function registerConsole(
     );
   });
 
-  pages.get("/runs", signedIn, (c) => {
+  pages.get("/runs", headers, signedIn, (c) => {
     const cursor = c.req.query("cursor");
     const { items, nextCursor } = deps.store.listRuns({ limit: 25, cursor: cursor || undefined });
     const session = c.get("session");
@@ -239,7 +255,7 @@ export function registerConsole(
     );
   });
 
-  pages.get("/runs/:id", signedIn, (c) => {
+  pages.get("/runs/:id", headers, signedIn, (c) => {
     const run = /^\d+$/.test(c.req.param("id")) ? deps.store.getRun(c.req.param("id")) : null;
     if (!run) return refuse(c, 404, `No run ${c.req.param("id")}.`, "runs");
     const outcome = c.req.query("outcome") || undefined;
@@ -262,7 +278,7 @@ export function registerConsole(
     );
   });
 
-  pages.get("/people", signedIn, (c) => {
+  pages.get("/people", headers, signedIn, (c) => {
     const email = c.req.query("email")?.trim() ?? "";
     const at = c.req.query("at")?.trim() ?? "";
     if (at !== "") {
@@ -282,7 +298,7 @@ export function registerConsole(
     return c.html(page(frame(c, email || "People", "people"), personPage(email, at, report)));
   });
 
-  pages.post("/actions/run", signedIn, async (c) => {
+  pages.post("/actions/run", headers, signedIn, async (c) => {
     const session = c.get("session");
     const form = await c.req.parseBody();
     const dryRun = form.dryRun === "true";
