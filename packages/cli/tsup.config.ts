@@ -8,12 +8,17 @@ const require = createRequire(new URL("../server/package.json", import.meta.url)
 // better-sqlite3, and the storage migrations are copied beside the bundle.
 export default defineConfig({
   // The console's cohort worker is its own file: a worker thread starts from a path.
-  entry: { main: "src/main.ts", "workers/cohort-series": "src/workers/cohort-series.ts" },
+  entry: {
+    main: "src/main.ts",
+    "workers/cohort-series": "src/workers/cohort-series.ts",
+    "workers/pg": "../storage/src/postgres/worker.ts",
+  },
   format: ["esm"],
   platform: "node",
   target: "node20",
   noExternal: [/^(?!better-sqlite3$).*/],
-  external: ["better-sqlite3"],
+  // pg's optional native binding is never used (pure JS client).
+  external: ["better-sqlite3", "pg-native"],
   // A run allocates many short-lived objects (a page of users, an answer per write): a larger
   // young generation collects them far less often (a 20,000-person first sync: 10% less CPU,
   // 0.5 s less wall). The old generation is capped at 1 GiB: V8 sizes its collections by the
@@ -28,6 +33,7 @@ export default defineConfig({
   sourcemap: true,
   onSuccess: async () => {
     cpSync("../storage/migrations", "dist/migrations", { recursive: true });
+    cpSync("../storage/migrations-pg", "dist/migrations-pg", { recursive: true });
     // The web console's chart library, served by the app itself (no CDN).
     for (const file of ["uPlot.iife.min.js", "uPlot.min.css"])
       cpSync(require.resolve(`uplot/dist/${file}`), `dist/assets/${file}`);

@@ -6,13 +6,14 @@ import {
   redactingStore,
   type RequestEvent,
   type Logger,
+  isPostgresUrl,
   resolveSettings,
   type Settings,
   type SyncDeps,
   type SyncStore,
   WebhookNotifier,
 } from "@coder-dx/core";
-import { openDatabase, SqliteSyncStore } from "@coder-dx/storage";
+import { openDatabase, PostgresSyncStore, SqliteSyncStore } from "@coder-dx/storage";
 import { stderrLogger } from "./logger";
 import { type Output, processOutput } from "./output";
 
@@ -75,11 +76,15 @@ export function loadSettings(cli: Cli, requireRemotes: boolean): Settings {
   return settings;
 }
 
-/** The store for commands that write (sync, serve); `readonly` for those that only read. */
+/**
+ * The store for commands that write (sync, serve); `readonly` for those that only read.
+ * `CODER_DX_DB=postgres://…` is a Postgres server; anything else a SQLite file.
+ */
 export function openStore(
   settings: Settings,
   options: { readonly?: boolean } = {},
-): SqliteSyncStore {
+): SyncStore & { close(): void } {
+  if (isPostgresUrl(settings.dbPath)) return new PostgresSyncStore(settings.dbPath);
   return new SqliteSyncStore(openDatabase(settings.dbPath, options));
 }
 
@@ -122,7 +127,7 @@ export function createClients(
 export function createSyncDeps(
   cli: Cli,
   settings: Settings,
-): SyncDeps & { store: SqliteSyncStore } {
+): SyncDeps & { store: SyncStore & { close(): void } } {
   // The store first: a database that cannot be used stops the command before any call out.
   const store = redactingStore(openStore(settings), cli.redactor);
   return {

@@ -1,2 +1,5 @@
 export * from "./open-database";
 export * from "./sqlite-sync-store";
+export * from "./postgres/postgres-sync-store";
+export { describePostgresUrl, PgConnection } from "./postgres/pg-connection";
+export * from "./worker-script";

@@ -1,6 +1,8 @@
 import { CoderClient, DxClient, diagnose, proxyFromEnv } from "@coder-dx/core";
 import type { Command } from "commander";
 import { type Cli, loadSettings, openStore } from "../context";
+import { describePostgresUrl } from "@coder-dx/storage";
+import { isPostgresUrl } from "@coder-dx/core";
 import { EXIT } from "../exit-codes";
 
 /** Short timeouts and no retries: a doctor answers in seconds, even for a dead host. */
@@ -27,9 +29,12 @@ export function registerDoctor(program: Command, cli: Cli): void {
           ? new DxClient({ url: settings.dxUrl, token: settings.dxToken, ...probe })
           : null,
         checkDatabase: () => {
-          // Opening for writing proves the file (and its directory, for WAL) can be written.
+          // Opening for writing proves the file (and its directory, for WAL) can be written;
+          // for Postgres, that the server answers and the schema is migrated.
           openStore(settings).close();
-          return `writable (${settings.dbPath})`;
+          return isPostgresUrl(settings.dbPath)
+            ? `reachable and migrated (${describePostgresUrl(settings.dbPath)})`
+            : `writable (${settings.dbPath})`;
         },
         now: new Date(),
       });

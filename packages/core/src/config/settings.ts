@@ -27,6 +27,19 @@ export interface SettingsFlags {
  * Precedence, per the contract: flag > config file > environment > defaults.
  * Missing URLs and tokens are reported together so one attempt shows every gap.
  */
+/** `CODER_DX_DB=postgres://…` (or `postgresql://`) selects the Postgres store; anything else is a SQLite path. */
+export function isPostgresUrl(value: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(value);
+}
+
+function postgresPassword(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return "";
+  }
+}
+
 export function resolveSettings(
   flags: SettingsFlags,
   env: NodeJS.ProcessEnv,
@@ -48,6 +61,8 @@ export function resolveSettings(
     settings.coderToken,
     settings.dxToken,
     ...config.notify.flatMap((hook) => [hook.secret ?? "", secretOfUrl(hook.url)]),
+    // A Postgres URL's password may not reach a log or an error.
+    ...(isPostgresUrl(settings.dbPath) ? [postgresPassword(settings.dbPath)] : []),
   ].filter(Boolean);
   for (const [name, token] of [
     ["CODER_SESSION_TOKEN", settings.coderToken],
