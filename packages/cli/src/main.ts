@@ -7,6 +7,7 @@ import { registerDoctor } from "./commands/doctor";
 import { registerExport } from "./commands/export";
 import { registerInit } from "./commands/init";
 import { registerPlan } from "./commands/plan";
+import { registerMigrateStore } from "./commands/migrate-store";
 import { registerPrune } from "./commands/prune";
 import { registerReport } from "./commands/report";
 import { registerRuns } from "./commands/runs";
@@ -37,6 +38,7 @@ for (const register of [
   registerUsers,
   registerExport,
   registerPrune,
+  registerMigrateStore,
   registerReport,
   registerDoctor,
   registerInit,

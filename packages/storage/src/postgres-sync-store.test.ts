@@ -1,5 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { describeSyncStoreContract } from "@coder-dx/core/testing";
+import { emptyRunCounts } from "@coder-dx/core";
+import { aChangeRow, aUserState, describeSyncStoreContract } from "@coder-dx/core/testing";
+import { openDatabase } from "./open-database";
+import { copySqliteToPostgres } from "./postgres/copy-from-sqlite";
+import { SqliteSyncStore } from "./sqlite-sync-store";
 import { afterAll, describe, expect, it } from "vitest";
 import { PgConnection } from "./postgres/pg-connection";
 import { PostgresSyncStore } from "./postgres/postgres-sync-store";
@@ -33,6 +37,90 @@ afterAll(() => {
 
 if (url) {
   describeSyncStoreContract("postgres", freshStore);
+
+  describe("copying a SQLite database (migrate-store)", () => {
+    it("carries runs, audit rows, states, holds, adopted values and deliveries, ids and cursors kept", () => {
+      const sqlite = new SqliteSyncStore(openDatabase(":memory:"));
+      const day = (d: number) => `2026-11-${String(d).padStart(2, "0")}T10:00:00.000Z`;
+      const run = sqlite.startRun({
+        trigger: "cli",
+        dryRun: false,
+        scoped: false,
+        startedAt: day(1),
+      });
+      sqlite.startRun({ trigger: "schedule", dryRun: true, scoped: true, startedAt: day(2) });
+      const [applied, pending] = sqlite.insertChanges([
+        aChangeRow({ runId: run.id, at: day(1), outcome: "pending", after: { Coder: "Active" } }),
+        aChangeRow({ runId: run.id, at: day(1), email: "bob@example.com", outcome: "pending" }),
+      ]);
+      sqlite.settleChanges([
+        {
+          changeId: applied as string,
+          at: day(1),
+          outcome: "applied",
+          error: null,
+          attempts: 1,
+          state: {
+            type: "confirmed",
+            email: "alice@example.com",
+            coderUserId: "c-1",
+            kind: "attributes",
+            values: { Coder: "Active" },
+          },
+        },
+      ]);
+      sqlite.finishRun(run.id, {
+        status: "partial",
+        finishedAt: day(1),
+        error: { code: "dx_rejected", message: "one refused" },
+        counts: { ...emptyRunCounts(), applied: 1 },
+        sourceCount: 2,
+      });
+      sqlite.adoptUserStates([
+        aUserState("carol@example.com", { Coder: "Dormant" }, { updatedAt: day(1) }),
+      ]);
+      sqlite.saveHolds([{ email: "carol@example.com", holds: { Level: day(1) } }]);
+      sqlite.recordDelivery({
+        runId: run.id,
+        at: day(1),
+        target: "https://hooks.example.com",
+        event: "partial",
+        outcome: "delivered",
+        attempts: 1,
+        httpStatus: 200,
+        error: null,
+      });
+
+      const target = freshStore();
+      const copied = copySqliteToPostgres(sqlite.db, target.connection);
+      expect(copied).toEqual({
+        runs: 2,
+        changes: 2,
+        states: 2,
+        holds: 1,
+        adoptions: 1,
+        deliveries: 1,
+      });
+      expect(target.listRuns({ limit: 10 })).toEqual(sqlite.listRuns({ limit: 10 }));
+      expect(target.listChanges({ limit: 1 })).toEqual(sqlite.listChanges({ limit: 1 }));
+      expect(target.listChanges({ limit: 10, cursor: pending })).toEqual(
+        sqlite.listChanges({ limit: 10, cursor: pending }),
+      );
+      expect(target.loadUserStates()).toEqual(sqlite.loadUserStates());
+      expect(target.loadHolds()).toEqual(sqlite.loadHolds());
+      expect([...target.attributeHistory(day(9))]).toEqual([...sqlite.attributeHistory(day(9))]);
+      expect(target.listDeliveries(run.id)).toEqual(sqlite.listDeliveries(run.id));
+      // New ids follow the copied ones.
+      expect(
+        target.startRun({ trigger: "cli", dryRun: false, scoped: false, startedAt: day(3) }).id,
+      ).toBe("3");
+      // A second copy into a database with history is refused, and changes nothing.
+      expect(() => copySqliteToPostgres(sqlite.db, target.connection)).toThrow(
+        /empty database only/,
+      );
+      expect(target.listRuns({ limit: 10 }).items).toHaveLength(3);
+    });
+  });
 
   describe("the Postgres store", () => {
     it("names the server without its password when it cannot connect", () => {

@@ -156,6 +156,11 @@ export class PostgresSyncStore implements SyncStore {
     return this.db.where;
   }
 
+  /** The connection itself, for `migrate-store`'s copy. */
+  get connection(): PgConnection {
+    return this.db;
+  }
+
   startRun(input: StartRun): Run {
     const [row] = this.db.query<RunRecord>(
       `INSERT INTO runs (status, dry_run, trigger, scoped, started_at, counts) VALUES ('running', $1, $2, $3, $4, $5) RETURNING *`,
