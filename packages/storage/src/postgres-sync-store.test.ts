@@ -122,6 +122,53 @@ if (url) {
     });
   });
 
+  describe("a dropped connection", () => {
+    const dropConnections = (store: PostgresSyncStore) => {
+      const name = new URL(store.where).pathname.slice(1);
+      admin?.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        [name],
+      );
+    };
+    const eventually = <T>(call: () => T): T => {
+      try {
+        return call();
+      } catch {
+        return call(); // the first call may meet the dead socket; the next one reconnects
+      }
+    };
+
+    it("is made again on the next call", () => {
+      const store = freshStore();
+      const run = store.startRun({
+        trigger: "cli",
+        dryRun: false,
+        scoped: false,
+        startedAt: "2026-11-01T00:00:00.000Z",
+      });
+      dropConnections(store);
+      expect(eventually(() => store.getRun(run.id))?.id).toBe(run.id);
+    });
+
+    it("loses a transaction whole, never half of it", () => {
+      const store = freshStore();
+      const db = store.connection;
+      db.query("BEGIN");
+      db.query(
+        "INSERT INTO holds (email, group_name, since) VALUES ('ann@example.com', 'Level', 'x')",
+      );
+      dropConnections(store);
+      expect(() => {
+        db.query(
+          "INSERT INTO holds (email, group_name, since) VALUES ('bob@example.com', 'Level', 'x')",
+        );
+        db.query("COMMIT");
+      }).toThrow(/store_failed|database/);
+      db.query("ROLLBACK");
+      expect(eventually(() => store.loadHolds()).size).toBe(0);
+    });
+  });
+
   describe("the Postgres store", () => {
     it("names the server without its password when it cannot connect", () => {
       const bad = new URL(url);

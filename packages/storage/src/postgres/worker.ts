@@ -22,34 +22,61 @@ const MIGRATION_LOCK = 0x636478;
 const { url, port, flag } = workerData as { url: string; port: MessagePort; flag: Int32Array };
 // int8 (bigint, count(*)) as a number: counts and epoch milliseconds fit.
 pg.types.setTypeParser(20, (value) => Number(value));
-const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-let connected = false;
+let client: pg.Client | null = null;
+/** Inside BEGIN … COMMIT: a connection lost here loses the transaction, never half of it. */
+let inTransaction = false;
+let lostInTransaction = false;
+
+/** The connection, made again if the last one dropped (a restart, a failover, an idle kill). */
+async function connection(): Promise<pg.Client> {
+  if (client) return client;
+  const fresh = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  fresh.on("error", () => {
+    if (client === fresh) client = null;
+    if (inTransaction) lostInTransaction = true;
+    void fresh.end().catch(() => {});
+  });
+  await fresh.connect();
+  client = fresh;
+  return fresh;
+}
 
 async function handle(request: PgRequest): Promise<PgAnswer> {
   if (request.op === "open") {
-    if (!connected) {
-      await client.connect();
-      connected = true;
-      client.on("error", () => {
-        connected = false;
-      });
-    }
+    const db = await connection();
     // Replicas starting together migrate one at a time: the others wait, then find it done.
-    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    await db.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
     try {
-      await migrate(drizzle(client), { migrationsFolder: request.migrationsFolder });
+      await migrate(drizzle(db), { migrationsFolder: request.migrationsFolder });
     } finally {
-      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]);
+      await db.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]);
     }
     return { ok: true, rows: [], rowCount: 0 };
   }
   if (request.op === "close") {
-    if (connected) await client.end();
-    connected = false;
+    await client?.end();
+    client = null;
     return { ok: true, rows: [], rowCount: 0 };
   }
-  const result = await client.query(request.sql, request.params);
-  return { ok: true, rows: result.rows, rowCount: result.rowCount ?? 0 };
+  const statement = request.sql.trim().toUpperCase();
+  if (statement === "ROLLBACK" && lostInTransaction) {
+    // The server rolled it back when the connection went.
+    inTransaction = false;
+    lostInTransaction = false;
+    return { ok: true, rows: [], rowCount: 0 };
+  }
+  if (lostInTransaction)
+    throw new Error("the connection was lost inside a transaction; none of it was committed");
+  const db = await connection();
+  try {
+    const result = await db.query(request.sql, request.params);
+    if (statement === "BEGIN") inTransaction = true;
+    if (statement === "COMMIT" || statement === "ROLLBACK") inTransaction = false;
+    return { ok: true, rows: result.rows, rowCount: result.rowCount ?? 0 };
+  } catch (error) {
+    if (inTransaction && client !== db) lostInTransaction = true;
+    throw error;
+  }
 }
 
 port.on("message", (request: PgRequest) => {
