@@ -340,8 +340,12 @@ export class PostgresSyncStore implements SyncStore {
     const after = cursorId(query.cursor);
     if (after !== undefined) add("id < ?", after);
     params.push(query.limit + 1);
+    // A time range reads the (at, id) index newest first: ids grow with `at`, so the order is
+    // the same, and Postgres would otherwise walk the whole id index back to the range.
+    const order =
+      query.since !== undefined || query.until !== undefined ? "at DESC, id DESC" : "id DESC";
     const rows = this.db.query<ChangeRecord>(
-      `SELECT * FROM changes ${conditions.length ? `WHERE ${conditions.join(" AND ")}` : ""} ORDER BY id DESC LIMIT $${params.length}`,
+      `SELECT * FROM changes ${conditions.length ? `WHERE ${conditions.join(" AND ")}` : ""} ORDER BY ${order} LIMIT $${params.length}`,
       params,
     );
     const items = rows.slice(0, query.limit).map(toChange);
