@@ -170,22 +170,39 @@ if (url) {
   });
 
   describe("the Postgres store", () => {
-    it("names the server without its password when it cannot connect", () => {
+    it("is unusable, naming the server without its password, when it cannot connect", () => {
       const bad = new URL(url);
       bad.port = "1";
       bad.password = "s3cret-password";
-      let message = "";
-      try {
-        new PostgresSyncStore(bad.toString());
-      } catch (error) {
-        message = (error as Error).message;
-      }
-      expect(message).toMatch(/^database postgres(ql)?:\/\/.*127\.0\.0\.1:1\//);
-      expect(message).not.toContain("s3cret-password");
+      const failure = errorOf(() => new PostgresSyncStore(bad.toString()));
+      expect(failure.code).toBe("store_unusable");
+      expect(failure.message).toMatch(/^database postgres(ql)?:\/\/.*127\.0\.0\.1:1\//);
+      expect(failure.message).not.toContain("s3cret-password");
+    });
+
+    it("is unusable, saying why, on a read-only database", () => {
+      const store = freshStore();
+      const name = new URL(store.where).pathname.slice(1);
+      store.close();
+      admin?.query(`ALTER DATABASE ${name} SET default_transaction_read_only = on`);
+      const target = new URL(url);
+      target.pathname = `/${name}`;
+      const failure = errorOf(() => new PostgresSyncStore(target.toString()));
+      expect(failure.code).toBe("store_unusable");
+      expect(failure.message).toContain("read-only transaction");
     });
   });
 } else {
   describe.skip("the Postgres store (no CODER_DX_TEST_POSTGRES)", () => {
     it("passes the store contract", () => {});
   });
+}
+
+function errorOf(call: () => unknown): { code: string; message: string } {
+  try {
+    call();
+  } catch (error) {
+    return error as { code: string; message: string };
+  }
+  throw new Error("expected a failure");
 }

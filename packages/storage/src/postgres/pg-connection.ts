@@ -60,7 +60,13 @@ export class PgConnection {
       transferList: [port2],
     });
     this.worker.unref();
-    this.request({ op: "open", migrationsFolder: migrationsFolder() });
+    try {
+      this.request({ op: "open", migrationsFolder: migrationsFolder() });
+    } catch (error) {
+      // Unreachable, refused, read-only, or not ours to migrate: nothing can be recorded.
+      this.close();
+      throw new CoderDxError("store_unusable", (error as Error).message);
+    }
   }
 
   query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): T[] {

@@ -81,13 +81,15 @@ async function handle(request: PgRequest): Promise<PgAnswer> {
 
 port.on("message", (request: PgRequest) => {
   void handle(request)
-    .catch(
-      (error: Error & { code?: string }): PgAnswer => ({
+    .catch((error: Error & { code?: string; cause?: Error & { code?: string } }): PgAnswer => {
+      // drizzle wraps the server's error ("Failed query: …"); the server's own words say why.
+      const reason = error.cause instanceof Error ? error.cause : error;
+      return {
         ok: false,
-        message: error.message,
-        code: typeof error.code === "string" ? error.code : null,
-      }),
-    )
+        message: reason.message,
+        code: typeof reason.code === "string" ? reason.code : null,
+      };
+    })
     .then((answer) => {
       port.postMessage(answer);
       Atomics.store(flag, 0, 1);
