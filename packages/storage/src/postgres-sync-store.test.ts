@@ -1,4 +1,8 @@
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { emptyRunCounts } from "@coder-dx/core";
 import { aChangeRow, aUserState, describeSyncStoreContract } from "@coder-dx/core/testing";
 import { openDatabase } from "./open-database";
@@ -178,6 +182,56 @@ if (url) {
       expect(failure.code).toBe("store_unusable");
       expect(failure.message).toMatch(/^database postgres(ql)?:\/\/.*127\.0\.0\.1:1\//);
       expect(failure.message).not.toContain("s3cret-password");
+    });
+
+    it("fails a write on a full disk with the server's reason, and keeps answering reads", () => {
+      // A tablespace on a 4 MB tmpfs of its own, when this machine lets tests mount one and the
+      // server runs here (the postgres user must own the directory).
+      const dir = join(tmpdir(), `coder-dx-pgfull-${process.pid}`);
+      mkdirSync(dir, { recursive: true });
+      try {
+        execFileSync("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", dir], { stdio: "ignore" });
+        execFileSync("chown", ["postgres", dir], { stdio: "ignore" });
+      } catch {
+        rmSync(dir, { recursive: true, force: true });
+        return console.warn("skipped: this machine does not let tests mount a tmpfs for Postgres");
+      }
+      const space = `coder_dx_full_${process.pid}`;
+      const name = `coder_dx_full_db_${process.pid}`;
+      try {
+        admin ??= new PgConnection(url);
+        admin.query(`CREATE TABLESPACE ${space} LOCATION '${dir}'`);
+        admin.query(`CREATE DATABASE ${name} TABLESPACE ${space}`);
+        const target = new URL(url);
+        target.pathname = `/${name}`;
+        const store = new PostgresSyncStore(target.toString());
+        const run = store.startRun({
+          trigger: "cli",
+          dryRun: false,
+          scoped: false,
+          startedAt: "2026-11-01T00:00:00.000Z",
+        });
+        const big = "x".repeat(2000);
+        let failure: { code: string; message: string } | null = null;
+        for (let i = 0; i < 200 && !failure; i++) {
+          try {
+            store.insertChanges(
+              Array.from({ length: 100 }, () => aChangeRow({ runId: run.id, note: big })),
+            );
+          } catch (error) {
+            failure = error as { code: string; message: string };
+          }
+        }
+        expect(failure?.code).toBe("store_failed");
+        expect(failure?.message).toMatch(/could not extend file|No space left on device/);
+        expect(store.getRun(run.id)?.status).toBe("running");
+        store.close();
+      } finally {
+        admin?.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        admin?.query(`DROP TABLESPACE IF EXISTS ${space}`);
+        execFileSync("umount", ["-l", dir], { stdio: "ignore" });
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it("is unusable, saying why, on a read-only database", () => {
