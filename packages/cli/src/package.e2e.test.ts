@@ -66,6 +66,14 @@ describe("the packed CLI", () => {
     // The web console's chart library travels inside the package (no CDN, no extra dependency).
     for (const asset of ["uPlot.iife.min.js", "uPlot.min.css"])
       expect(existsSync(join(installed, "dist", "assets", asset)), asset).toBe(true);
+    // The worker threads start from files, and Postgres migrates from its own folder.
+    for (const file of [
+      "workers/pg.js",
+      "workers/cohort-series.js",
+      "migrations-pg/meta/_journal.json",
+      "migrations/meta/_journal.json",
+    ])
+      expect(existsSync(join(installed, "dist", file)), file).toBe(true);
     provideSqliteBinding(join(installed, "node_modules", "better-sqlite3"), prefix);
 
     const bin = join(prefix, "bin", "coder-dx");
