@@ -124,11 +124,12 @@ function cursorId(cursor: string | undefined): number | undefined {
   return id;
 }
 
-const UPSERT_STATE = `INSERT INTO user_state (email, coder_user_id, attributes, properties, updated_at, unmatched_at, unmatched_attributes)
-  VALUES ($1, $2, $3, $4, $5, $6, $7)
-  ON CONFLICT (email) DO UPDATE SET coder_user_id = excluded.coder_user_id, attributes = excluded.attributes,
+const UPSERT_STATE_HEAD =
+  "INSERT INTO user_state (email, coder_user_id, attributes, properties, updated_at, unmatched_at, unmatched_attributes)";
+const UPSERT_STATE_TAIL = `ON CONFLICT (email) DO UPDATE SET coder_user_id = excluded.coder_user_id, attributes = excluded.attributes,
     properties = excluded.properties, updated_at = excluded.updated_at, unmatched_at = excluded.unmatched_at,
     unmatched_attributes = excluded.unmatched_attributes`;
+const UPSERT_STATE = `${UPSERT_STATE_HEAD} VALUES ($1, $2, $3, $4, $5, $6, $7) ${UPSERT_STATE_TAIL}`;
 
 const stateParams = (s: UserState) => [
   s.email,
@@ -303,25 +304,46 @@ export class PostgresSyncStore implements SyncStore {
       .map(String);
   }
 
+  /** A batch in four round trips: the outcomes in one UPDATE, the states read and written once. */
   settleChanges(receipts: ChangeReceipt[]): void {
     if (receipts.length === 0) return;
     this.db.transaction(() => {
-      for (const receipt of receipts) {
-        this.db.query(
-          "UPDATE changes SET outcome = $2, error = $3, attempts = $4, note = coalesce($5, note) WHERE id = $1",
-          [
-            Number(receipt.changeId),
-            receipt.outcome,
-            json(receipt.error),
-            receipt.attempts,
-            receipt.note ?? null,
-          ],
+      this.db.query(
+        `UPDATE changes AS c SET outcome = v.outcome, error = v.error::jsonb, attempts = v.attempts,
+           note = coalesce(v.note, c.note)
+         FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::text[]) AS v(id, outcome, error, attempts, note)
+         WHERE c.id = v.id`,
+        [
+          receipts.map((r) => Number(r.changeId)),
+          receipts.map((r) => r.outcome),
+          receipts.map((r) => json(r.error)),
+          receipts.map((r) => r.attempts),
+          receipts.map((r) => r.note ?? null),
+        ],
+      );
+      const withState = receipts.filter((r) => r.state);
+      if (withState.length === 0) return;
+      const emails = [...new Set(withState.map((r) => r.state?.email as string))];
+      const states = new Map<string, UserState>();
+      for (const row of this.db.query<StateRecord>(
+        "SELECT * FROM user_state WHERE email = ANY($1::text[])",
+        [emails],
+      ))
+        states.set(row.email, toState(row));
+      // In receipt order: two receipts for one person build on each other, as one by one would.
+      for (const receipt of withState) {
+        const state = receipt.state as NonNullable<ChangeReceipt["state"]>;
+        states.set(
+          state.email,
+          stateAfterReceipt(states.get(state.email) ?? null, { ...receipt, state }),
         );
-        if (!receipt.state) continue;
-        const current = this.getUserState(receipt.state.email);
-        const next = stateAfterReceipt(current, { ...receipt, state: receipt.state });
-        this.db.query(UPSERT_STATE, stateParams(next));
       }
+      const next = emails.map((email) => states.get(email) as UserState);
+      const width = 7;
+      this.db.query(
+        `${UPSERT_STATE_HEAD} VALUES ${next.map((_, i) => `(${Array.from({ length: width }, (_, k) => `$${i * width + k + 1}`).join(", ")})`).join(", ")} ${UPSERT_STATE_TAIL}`,
+        next.flatMap(stateParams),
+      );
     });
   }
 
