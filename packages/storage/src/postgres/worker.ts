@@ -74,7 +74,21 @@ async function handle(request: PgRequest): Promise<PgAnswer> {
     if (statement === "COMMIT" || statement === "ROLLBACK") inTransaction = false;
     return { ok: true, rows: result.rows, rowCount: result.rowCount ?? 0 };
   } catch (error) {
-    if (inTransaction && client !== db) lostInTransaction = true;
+    // The connection is gone (a reset, a terminated backend: no SQLSTATE, or class 08 / 57P),
+    // whether or not its 'error' event came first: the next call makes a new one, and a
+    // transaction it carried is lost whole.
+    const code = (error as { code?: unknown }).code;
+    const lost =
+      client !== db ||
+      typeof code !== "string" ||
+      !/^[0-9A-Z]{5}$/.test(code) ||
+      code.startsWith("08") ||
+      code.startsWith("57P");
+    if (lost) {
+      if (client === db) client = null;
+      void db.end().catch(() => {});
+      if (inTransaction) lostInTransaction = true;
+    }
     throw error;
   }
 }
