@@ -1,33 +1,38 @@
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { CohortSeries } from "@coder-dx/core";
+import { workerScript } from "@coder-dx/storage";
+
+/** A fold that takes longer than this is given up (the console keeps its last chart). */
+const FOLD_TIMEOUT_MS = 300_000;
 
 /**
- * The worker beside the bundle (dist/workers); from source (tsx, tests), a small script that
- * registers tsx in the worker and imports the TypeScript file.
+ * Computes the console's cohort series in a worker thread with a store of its own (SQLite read
+ * only, or Postgres): the server's event loop, and a run's writes, never wait for the fold.
  */
-function workerScript(): { script: string | URL; eval: boolean } {
-  const bundled = new URL("./workers/cohort-series.js", import.meta.url);
-  if (existsSync(fileURLToPath(bundled))) return { script: bundled, eval: false };
-  const source = new URL("./workers/cohort-series.ts", import.meta.url).href;
-  // tsx's ESM API, found from this file (an eval'd worker would look from the working directory).
-  const tsx = JSON.stringify(import.meta.resolve("tsx/esm/api"));
-  return {
-    script: `import(${tsx}).then(({ register }) => { register(); return import(${JSON.stringify(source)}); });`,
-    eval: true,
-  };
-}
-
-/** Computes the console's cohort series in a worker thread reading `dbPath`. */
-export function cohortSeriesInWorker(dbPath: string): (dates: string[]) => Promise<CohortSeries> {
-  const { script, eval: isCode } = workerScript();
+export function cohortSeriesInWorker(db: string): (dates: string[]) => Promise<CohortSeries> {
+  const { script, eval: isCode } = workerScript(
+    new URL("./workers/cohort-series.js", import.meta.url),
+    new URL("./workers/cohort-series.ts", import.meta.url),
+    import.meta.resolve("tsx/esm/api"),
+  );
   return (dates) =>
     new Promise((resolve, reject) => {
-      const worker = new Worker(script, { workerData: { dbPath, dates }, eval: isCode });
-      worker.once("message", (series: CohortSeries) => resolve(series));
-      worker.once("error", reject);
+      const worker = new Worker(script, { workerData: { db, dates }, eval: isCode });
+      const timer = setTimeout(() => {
+        void worker.terminate();
+        reject(new Error(`the cohort fold took longer than ${FOLD_TIMEOUT_MS / 1000} s`));
+      }, FOLD_TIMEOUT_MS);
+      timer.unref();
+      worker.once("message", (series: CohortSeries) => {
+        clearTimeout(timer);
+        resolve(series);
+      });
+      worker.once("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
       worker.once("exit", (code) => {
+        clearTimeout(timer);
         if (code !== 0) reject(new Error(`the cohort worker exited with code ${code}`));
       });
     });

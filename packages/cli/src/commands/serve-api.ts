@@ -1,7 +1,6 @@
 import { CoderDxError, type Logger, type Redactor, redactingStore } from "@coder-dx/core";
 import { Metrics, parseApiTokens, splitTokenList, startService } from "@coder-dx/server";
 import { cohortSeriesInWorker } from "../cohort-worker";
-import { isPostgresUrl } from "@coder-dx/core";
 import pino from "pino";
 import type { z } from "zod";
 import { type Cli, createClients, loadSettings, notifierFor, openStore } from "../context";
@@ -53,11 +52,7 @@ export async function serveApi(cli: Cli, options: z.infer<typeof ServeOptions>):
     log,
     schedule: options.schedule ?? config.server.schedule,
     drainMs: config.server.drainMs,
-    // SQLite: the cohort is folded in a worker on its own connection; Postgres: in process,
-    // page by page (the server does the reading).
-    ...(isPostgresUrl(settings.dbPath)
-      ? {}
-      : { cohortSeries: cohortSeriesInWorker(settings.dbPath) }),
+    cohortSeries: cohortSeriesInWorker(settings.dbPath),
   });
   log.info("listening", { url: service.url, docs: `${service.url}/docs` });
   cli.out.note(

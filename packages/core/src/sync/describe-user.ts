@@ -1,4 +1,3 @@
-import { stateAt } from "../domain/history";
 import { parseTime } from "../domain/time";
 import type { ChangeRow, SyncStore } from "../ports";
 
@@ -29,13 +28,17 @@ export function describeUser(
     current?.coderUserId ?? history.find((row) => row.coderUserId)?.coderUserId ?? null;
   const at = rawAt === undefined ? null : parseTime(rawAt, "at");
   if (at) {
-    const past = stateAt(history, at);
-    // Attributes from the whole history: values adopted as DX held them count too.
+    // Attributes from the whole history: values adopted as DX held them count too. The last
+    // confirmation is the newest of those steps and of the properties DX confirmed.
     let attributes: Record<string, string | null> = {};
-    let updatedAt = past.updatedAt;
+    let updatedAt: string | null = null;
     for (const step of store.attributeHistory(at, email)) {
       attributes = { ...attributes, ...step.after };
       if (updatedAt === null || step.at > updatedAt) updatedAt = step.at;
+    }
+    for (const row of history) {
+      if (row.outcome === "applied" && row.at <= at && (updatedAt === null || row.at > updatedAt))
+        updatedAt = row.at;
     }
     return {
       user: { email, coderUserId, attributes, updatedAt },

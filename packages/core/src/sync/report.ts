@@ -30,8 +30,8 @@ export const NO_VALUE = "(none)";
 type Holdings = Map<string, Record<string, string | null>>;
 
 /**
- * Everyone's owned values at `until`, folded from the attribute writes DX confirmed (oldest
- * first), with a snapshot at `snapshotAt` taken on the way: one pass over the audit log.
+ * Everyone's owned values at `until`, folded from their attribute history (oldest first),
+ * with a snapshot at `snapshotAt` taken on the way: one pass (the movement report).
  */
 function fold(
   store: Pick<SyncStore, "attributeHistory">,
@@ -49,20 +49,20 @@ function fold(
   return { final, snapshot: snapshot ?? new Map([...final].map(([e, v]) => [e, { ...v }])) };
 }
 
-function countValues(holdings: Holdings): Record<string, Record<string, number>> {
-  const groups: Record<string, Record<string, number>> = {};
-  for (const values of holdings.values()) {
-    for (const [group, value] of Object.entries(values)) {
-      if (value === null) continue;
-      const counts = (groups[group] ??= {});
-      counts[value] = (counts[value] ?? 0) + 1;
-    }
-  }
-  return groups;
+export function cohortCounts(store: Pick<SyncStore, "attributeHistory">, at: string): CohortCounts {
+  return countsOn(cohortSeries(store, [at]), 0);
 }
 
-export function cohortCounts(store: Pick<SyncStore, "attributeHistory">, at: string): CohortCounts {
-  return { at, groups: countValues(fold(store, at).final) };
+/** The cohort on one of a series' dates, values nobody holds left out. */
+export function countsOn(series: CohortSeries, index: number): CohortCounts {
+  const groups: CohortCounts["groups"] = {};
+  for (const [group, values] of Object.entries(series.groups)) {
+    for (const [value, line] of Object.entries(values)) {
+      const count = line[index] ?? 0;
+      if (count > 0) (groups[group] ??= {})[value] = count;
+    }
+  }
+  return { at: series.dates[index] ?? "", groups };
 }
 
 export function cohortMovement(

@@ -2,6 +2,7 @@ import {
   type CohortCounts,
   type CohortSeries,
   cohortSeries,
+  countsOn,
   describeUser,
   isCoderDxError,
   parseTime,
@@ -35,15 +36,7 @@ type ConsoleEnv = AppEnv & { Variables: { session: Session } };
 
 /** The cohort now is the series' last day (it ends tonight: nothing is later). */
 function cohortNow(series: CohortSeries): { cohort: CohortCounts; series: CohortSeries } {
-  const last = series.dates.length - 1;
-  const groups: CohortCounts["groups"] = {};
-  for (const [group, values] of Object.entries(series.groups)) {
-    for (const [value, line] of Object.entries(values)) {
-      const count = line[last] ?? 0;
-      if (count > 0) (groups[group] ??= {})[value] = count;
-    }
-  }
-  return { cohort: { at: series.dates[last] ?? "", groups }, series };
+  return { cohort: countsOn(series, series.dates.length - 1), series };
 }
 
 function secure(c: Context): boolean {

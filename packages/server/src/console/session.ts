@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import type { ApiToken, Role } from "../auth";
+import { type ApiToken, atLeast, type Role } from "../auth";
 
 /** What the session cookie carries: never the token, only which configured token signed in. */
 export interface Session {
@@ -86,7 +86,7 @@ export class Sessions {
     let found: ApiToken | undefined;
     for (const token of this.tokens) {
       if (!sameText(tokenId(token.sha256), id)) continue;
-      if (!found || ROLE_RANK[token.role] > ROLE_RANK[found.role]) found = token;
+      if (!found || !atLeast(found.role, token.role)) found = token;
     }
     return found;
   }
@@ -95,5 +95,3 @@ export class Sessions {
     return createHmac("sha256", this.key).update(body).digest("base64url");
   }
 }
-
-const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
