@@ -1,16 +1,23 @@
-import { spawn } from "node:child_process";
+import { fork, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Run } from "@coder-dx/core";
 import { CoderSimulator, DxSimulator } from "@coder-dx/simulators";
+import { seedCoder, seedDx } from "./seed";
 
 const CLI = fileURLToPath(new URL("../../cli/dist/main.js", import.meta.url));
 const RSS = fileURLToPath(new URL("./report-rss.mjs", import.meta.url));
 
-export interface Org {
-  coder: CoderSimulator;
+/** Where the CLI finds Coder: the simulator itself, or one running in a process of its own. */
+export interface CoderEndpoint {
+  url: string;
+  token: string;
+}
+
+export interface Org<Coder extends CoderEndpoint = CoderSimulator> {
+  coder: Coder;
   dx: DxSimulator;
   dir: string;
   db: string;
@@ -24,14 +31,10 @@ export async function startOrg(
   options: { keepAliveTimeoutMs?: number } = {},
 ): Promise<Org> {
   const coder = await CoderSimulator.start(options);
-  const dx = await DxSimulator.start(options);
-  for (let i = 0; i < size; i++) {
-    const username = `person${String(i).padStart(6, "0")}`;
-    coder.addUser({ username, usageSeconds: (i % 4) * 12 * 3600 });
-    dx.addUser({ email: `${username}@example.com`, attributes: { Department: "Engineering" } });
-  }
+  seedCoder(coder, size);
+  coder.prime();
   coder.faults.latencyMs = latencyMs;
-  dx.faults.latencyMs = latencyMs;
+  const dx = await startDx(size, latencyMs, options);
   const dir = mkdtempSync(join(tmpdir(), "coder-dx-bench-"));
   return {
     coder,
@@ -43,6 +46,58 @@ export async function startOrg(
       await dx.close();
     },
   };
+}
+
+/**
+ * The same org with Coder's simulator in a process of its own (`coder-process.ts`), as the
+ * two services are apart in life: Coder's large answers do not hold up DX's in one event loop.
+ * Coder is only read here; DX is where the benchmark counts requests.
+ */
+export async function startSeparateOrg(
+  size: number,
+  latencyMs: number,
+  options: { keepAliveTimeoutMs: number },
+): Promise<Org<CoderEndpoint>> {
+  // Run from source as the benchmark is, through tsx.
+  const child = fork(
+    fileURLToPath(new URL("./coder-process.ts", import.meta.url)),
+    [String(size), String(latencyMs), String(options.keepAliveTimeoutMs)],
+    { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] },
+  );
+  const exited = new Promise((done) => child.once("exit", done));
+  const coder = await new Promise<CoderEndpoint>((resolve, reject) => {
+    child.once("message", (message) => resolve(message as CoderEndpoint));
+    child.once("exit", (code) => reject(new Error(`the Coder simulator exited ${code}`)));
+  });
+  try {
+    const dx = await startDx(size, latencyMs, options);
+    const dir = mkdtempSync(join(tmpdir(), "coder-dx-bench-"));
+    return {
+      coder,
+      dx,
+      dir,
+      db: join(dir, "coder-dx.db"),
+      close: async () => {
+        child.send("close");
+        await exited;
+        await dx.close();
+      },
+    };
+  } catch (error) {
+    child.kill();
+    throw error;
+  }
+}
+
+async function startDx(
+  size: number,
+  latencyMs: number,
+  options: { keepAliveTimeoutMs?: number },
+): Promise<DxSimulator> {
+  const dx = await DxSimulator.start(options);
+  seedDx(dx, size);
+  dx.faults.latencyMs = latencyMs;
+  return dx;
 }
 
 export interface SyncMeasurement {
@@ -58,6 +113,10 @@ export interface SyncMeasurement {
   busiestSecond: number;
   /** TCP connections the DX simulator accepted during the run. */
   dxConnections: number;
+  /** From the CLI's spawn to DX receiving its first write (start, reads, plan), seconds. */
+  firstWriteSeconds: number | null;
+  /** DX writes per second between the first write and the last. */
+  writesPerSecond: number | null;
 }
 
 export function busiestSecond(times: number[]): number {
@@ -73,7 +132,7 @@ export function busiestSecond(times: number[]): number {
 
 /** One `coder-dx sync --json` run of the bundled CLI against the org, with its cost measured. */
 export async function measureSync(
-  org: Org,
+  org: Org<CoderEndpoint>,
   config: Record<string, unknown>,
 ): Promise<SyncMeasurement> {
   const configPath = join(org.dir, "config.json");
@@ -110,13 +169,21 @@ export async function measureSync(
   const { run } = JSON.parse(stdout) as { run: Run };
   const rss = Number(/BENCH_MAXRSS_KB=(\d+)/.exec(stderr)?.[1] ?? 0);
   const requests = org.dx.requests.slice(requestsBefore);
+  const writes = org.dx.writes.slice(writesBefore);
+  const first = writes[0]?.at;
+  const last = writes.at(-1)?.at;
   return {
     run,
     runSeconds: (Date.parse(run.finishedAt ?? run.startedAt) - Date.parse(run.startedAt)) / 1000,
     processSeconds,
     peakRssMb: rss / 1024,
     dxRequests: requests.length,
-    dxWrites: org.dx.writes.length - writesBefore,
+    dxWrites: writes.length,
+    firstWriteSeconds: first === undefined ? null : (first - started) / 1000,
+    writesPerSecond:
+      first === undefined || last === undefined || last === first
+        ? null
+        : (writes.length - 1) / ((last - first) / 1000),
     busiestSecond: busiestSecond(requests.map((r) => r.at)),
     dxConnections: org.dx.connections - connectionsBefore,
   };

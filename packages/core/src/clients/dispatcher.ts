@@ -1,4 +1,4 @@
-import { type Dispatcher, EnvHttpProxyAgent } from "undici";
+import { Agent, type Dispatcher, EnvHttpProxyAgent } from "undici";
 
 /** `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` as the environment gives them (either case). */
 export interface ProxySettings {
@@ -35,14 +35,19 @@ export interface DispatcherOptions {
  * with none set, this is a plain keep-alive agent. Private CAs: `NODE_EXTRA_CA_CERTS`.
  */
 export function createDispatcher({ connections, proxy = {} }: DispatcherOptions): Dispatcher {
+  const pool = {
+    connections,
+    pipelining: 1,
+    keepAliveTimeout: 10_000,
+    keepAliveTimeoutThreshold: 250,
+  };
+  // No proxy set: a plain Agent, without a NO_PROXY match on every request.
+  if (!proxy.httpProxy && !proxy.httpsProxy) return new Agent(pool);
   return new EnvHttpProxyAgent({
     // Empty strings, not undefined: the settings decide, never a stray process.env.
     httpProxy: proxy.httpProxy ?? "",
     httpsProxy: proxy.httpsProxy ?? "",
     noProxy: proxy.noProxy ?? "",
-    connections,
-    pipelining: 1,
-    keepAliveTimeout: 10_000,
-    keepAliveTimeoutThreshold: 250,
+    ...pool,
   });
 }
