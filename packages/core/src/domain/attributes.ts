@@ -7,8 +7,9 @@ export function sameValues(
   a: Record<string, string | null>,
   b: Record<string, string | null>,
 ): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const key of keys) if ((a[key] ?? null) !== (b[key] ?? null)) return false;
+  // Two passes, no key set: planning compares 100,000 people's values several times each.
+  for (const key in a) if ((a[key] ?? null) !== (b[key] ?? null)) return false;
+  for (const key in b) if (!(key in a) && (b[key] ?? null) !== null) return false;
   return true;
 }
 
@@ -17,7 +18,9 @@ export function pickValues(
   values: Record<string, string | null>,
   keys: readonly string[],
 ): Record<string, string | null> {
-  return Object.fromEntries(keys.map((key) => [key, values[key] ?? null]));
+  const picked: Record<string, string | null> = {};
+  for (const key of keys) picked[key] = values[key] ?? null;
+  return picked;
 }
 
 export function isEmpty(values: Record<string, string | null>): boolean {

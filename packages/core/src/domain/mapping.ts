@@ -225,7 +225,7 @@ export function mapCoderUsers({
   const byEmail = new Map<string, CoderUser[]>();
 
   for (const user of users) {
-    const skipped = { coderUserId: user.id, username: user.username, email: user.email };
+    const skipped = () => ({ coderUserId: user.id, username: user.username, email: user.email });
     const exclusion =
       user.id === tokenOwnerId
         ? "owns the Coder token coder-dx uses"
@@ -233,12 +233,12 @@ export function mapCoderUsers({
           ? "service account"
           : exclusionReason(user.username, user.email);
     if (exclusion) {
-      excluded.push({ ...skipped, reason: exclusion });
+      excluded.push({ ...skipped(), reason: exclusion });
       continue;
     }
     const identity = resolveEmail(user.username, user.email);
     if (!identity.ok) {
-      invalid.push({ ...skipped, reason: identity.reason });
+      invalid.push({ ...skipped(), reason: identity.reason });
       continue;
     }
     const accounts = byEmail.get(identity.email);
@@ -248,9 +248,10 @@ export function mapCoderUsers({
 
   const desired: DesiredUser[] = [];
   for (const [email, accounts] of byEmail) {
-    accounts.sort(
-      (a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || a.id.localeCompare(b.id),
-    );
+    if (accounts.length > 1)
+      accounts.sort(
+        (a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || a.id.localeCompare(b.id),
+      );
     const primary = accounts[0] as CoderUser;
     const seconds = accounts.reduce((sum, account) => sum + (usageSeconds.get(account.id) ?? 0), 0);
     const activeHours = seconds / 3600;

@@ -129,16 +129,18 @@ export function planSync({
   const inScope = (email: string) => !emails || emails.has(email);
   const entries: PlanEntry[] = [];
 
+  // DX's listing keys groups lower-cased (DX matches names case-insensitively).
+  const listedAs = groups.map((group) => [group, group.toLowerCase()] as const);
   const observedOwned = (email: string): AttributeValues | null => {
     const seen = observed?.get(email);
     if (!seen) return null;
-    return Object.fromEntries(
-      groups.map((group) => [group, seen.attributes[group.toLowerCase()] ?? null]),
-    );
+    const values: AttributeValues = {};
+    for (const [group, key] of listedAs) values[group] = seen.attributes[key] ?? null;
+    return values;
   };
 
   const planAttributes = (
-    email: string,
+    seen: AttributeValues | null,
     desired: AttributeValues,
     last: UserState | undefined,
   ): {
@@ -147,7 +149,6 @@ export function planSync({
     write: PlannedWrite | null;
     seen: AttributeValues | null;
   } => {
-    const seen = observedOwned(email);
     const pushed = last ? pickValues(last.attributes, groups) : null;
     const before = seen ?? pushed ?? pickValues({}, groups);
     const drift = seen !== null && pushed !== null && !isEmpty(pushed) && !sameValues(seen, pushed);
@@ -191,9 +192,10 @@ export function planSync({
     if (!inScope(person.email)) continue;
     merged += person.coderUserIds.length - 1;
     const last = state.get(person.email);
+    const listed = observedOwned(person.email);
     const steady = applyHolds({
       desired: person.attributes,
-      current: observedOwned(person.email) ?? (last ? pickValues(last.attributes, groups) : null),
+      current: listed ?? (last ? pickValues(last.attributes, groups) : null),
       holds: holds.get(person.email),
       config,
       now,
@@ -204,7 +206,7 @@ export function planSync({
     const desired = steady.desired;
     const evidence: Evidence =
       steady.held.length > 0 ? { ...person.evidence, held: steady.held } : person.evidence;
-    const { action, drift, write, seen } = planAttributes(person.email, desired, last);
+    const { action, drift, write, seen } = planAttributes(listed, desired, last);
     const properties = planProperties(person.properties, last);
     const known =
       last !== undefined &&
