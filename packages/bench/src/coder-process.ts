@@ -4,8 +4,7 @@
  * 20,000-row report, 5,000-user pages) held DX's answers back by up to 43 ms, a contention no
  * real deployment has, timed as if the client were slow.
  */
-import { CoderSimulator } from "@coder-dx/simulators";
-import { seedCoder } from "./seed";
+import { startCoder } from "./seed";
 
 const [size, latencyMs, keepAliveTimeoutMs] = process.argv.slice(2).map(Number) as [
   number,
@@ -13,10 +12,7 @@ const [size, latencyMs, keepAliveTimeoutMs] = process.argv.slice(2).map(Number) 
   number,
 ];
 if (!process.send) throw new Error("coder-process runs as a child process with an IPC channel");
-const coder = await CoderSimulator.start({ keepAliveTimeoutMs });
-seedCoder(coder, size);
-coder.prime();
-coder.faults.latencyMs = latencyMs;
+const coder = await startCoder(size, latencyMs, { keepAliveTimeoutMs });
 process.once("message", async () => {
   await coder.close();
   process.disconnect();

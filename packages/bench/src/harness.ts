@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Run } from "@coder-dx/core";
-import { CoderSimulator, DxSimulator } from "@coder-dx/simulators";
-import { seedCoder, seedDx } from "./seed";
+import type { CoderSimulator, DxSimulator } from "@coder-dx/simulators";
+import { startCoder, startDx } from "./seed";
 
 const CLI = fileURLToPath(new URL("../../cli/dist/main.js", import.meta.url));
 const RSS = fileURLToPath(new URL("./report-rss.mjs", import.meta.url));
@@ -30,22 +30,8 @@ export async function startOrg(
   latencyMs: number,
   options: { keepAliveTimeoutMs?: number } = {},
 ): Promise<Org> {
-  const coder = await CoderSimulator.start(options);
-  seedCoder(coder, size);
-  coder.prime();
-  coder.faults.latencyMs = latencyMs;
-  const dx = await startDx(size, latencyMs, options);
-  const dir = mkdtempSync(join(tmpdir(), "coder-dx-bench-"));
-  return {
-    coder,
-    dx,
-    dir,
-    db: join(dir, "coder-dx.db"),
-    close: async () => {
-      await coder.close();
-      await dx.close();
-    },
-  };
+  const coder = await startCoder(size, latencyMs, options);
+  return beside(coder, () => coder.close(), size, latencyMs, options);
 }
 
 /**
@@ -69,35 +55,36 @@ export async function startSeparateOrg(
     child.once("message", (message) => resolve(message as CoderEndpoint));
     child.once("exit", (code) => reject(new Error(`the Coder simulator exited ${code}`)));
   });
-  try {
-    const dx = await startDx(size, latencyMs, options);
-    const dir = mkdtempSync(join(tmpdir(), "coder-dx-bench-"));
-    return {
-      coder,
-      dx,
-      dir,
-      db: join(dir, "coder-dx.db"),
-      close: async () => {
-        child.send("close");
-        await exited;
-        await dx.close();
-      },
-    };
-  } catch (error) {
+  const closeCoder = async () => {
+    child.send("close");
+    await exited;
+  };
+  return beside(coder, closeCoder, size, latencyMs, options).catch((error) => {
     child.kill();
     throw error;
-  }
+  });
 }
 
-async function startDx(
+/** DX's simulator and a database folder beside a started Coder: the org, closed whole. */
+async function beside<Coder extends CoderEndpoint>(
+  coder: Coder,
+  closeCoder: () => Promise<void>,
   size: number,
   latencyMs: number,
   options: { keepAliveTimeoutMs?: number },
-): Promise<DxSimulator> {
-  const dx = await DxSimulator.start(options);
-  seedDx(dx, size);
-  dx.faults.latencyMs = latencyMs;
-  return dx;
+): Promise<Org<Coder>> {
+  const dx = await startDx(size, latencyMs, options);
+  const dir = mkdtempSync(join(tmpdir(), "coder-dx-bench-"));
+  return {
+    coder,
+    dx,
+    dir,
+    db: join(dir, "coder-dx.db"),
+    close: async () => {
+      await closeCoder();
+      await dx.close();
+    },
+  };
 }
 
 export interface SyncMeasurement {
