@@ -147,13 +147,12 @@ export function planSync({
     action: PlanAction;
     drift: boolean;
     write: PlannedWrite | null;
-    seen: AttributeValues | null;
   } => {
     const pushed = last ? pickValues(last.attributes, groups) : null;
     const before = seen ?? pushed ?? pickValues({}, groups);
     const drift = seen !== null && pushed !== null && !isEmpty(pushed) && !sameValues(seen, pushed);
-    if (sameValues(before, desired)) return { action: "unchanged", drift, write: null, seen };
-    if (drift && config.drift === "respect") return { action: "drift", drift, write: null, seen };
+    if (sameValues(before, desired)) return { action: "unchanged", drift, write: null };
+    if (drift && config.drift === "respect") return { action: "drift", drift, write: null };
     if (
       seen === null &&
       last?.unmatchedAt &&
@@ -161,13 +160,12 @@ export function planSync({
       sameValues(last.unmatchedAttributes, desired) &&
       now.getTime() - Date.parse(last.unmatchedAt) < UNMATCHED_RECHECK_MS
     ) {
-      return { action: "unmatched", drift, write: null, seen };
+      return { action: "unmatched", drift, write: null };
     }
     return {
       action: isEmpty(before) ? "set" : "change",
       drift,
       write: { before, after: desired },
-      seen,
     };
   };
 
@@ -206,13 +204,13 @@ export function planSync({
     const desired = steady.desired;
     const evidence: Evidence =
       steady.held.length > 0 ? { ...person.evidence, held: steady.held } : person.evidence;
-    const { action, drift, write, seen } = planAttributes(listed, desired, last);
+    const { action, drift, write } = planAttributes(listed, desired, last);
     const properties = planProperties(person.properties, last);
     const known =
       last !== undefined &&
       last.coderUserId === person.coderUserIds[0] &&
       sameValues(pickValues(last.attributes, groups), desired);
-    if (action === "unchanged" && seen !== null && !known) {
+    if (action === "unchanged" && listed !== null && !known) {
       adopt.push({
         email: person.email,
         coderUserId: person.coderUserIds[0] ?? null,
@@ -242,7 +240,7 @@ export function planSync({
           .join("; ") || null,
       evidence,
       desired,
-      observed: seen,
+      observed: listed,
       attributes: write,
       properties,
     });
