@@ -12,6 +12,7 @@ export default defineConfig({
     main: "src/main.ts",
     "workers/cohort-series": "src/workers/cohort-series.ts",
     "workers/pg": "../storage/src/postgres/worker.ts",
+    "workers/journal": "../storage/src/journal-worker.ts",
   },
   format: ["esm"],
   platform: "node",

@@ -137,6 +137,21 @@ export interface Pruned {
  * contract suite (`@coder-dx/core/testing`). Every method is synchronous: better-sqlite3
  * is, and a store call never waits on the network.
  */
+/**
+ * Where a run's intents and receipts go while its writes are in flight. A store may keep this
+ * work off the event loop (SQLite: a worker thread with a connection of its own), so that
+ * answers from DX are read, and the next writes sent, while a transaction commits. Each call
+ * resolves once what it carried is committed; calls commit in the order they were made.
+ */
+export interface ChangeJournal {
+  /** Inserts intents and outcomes known up front; resolves with their ids, in order. */
+  insertChanges(rows: NewChange[]): Promise<string[]>;
+  /** Settles intents, as `SyncStore.settleChanges`. */
+  settleChanges(receipts: ChangeReceipt[]): Promise<void>;
+  /** Waits for every call made, then lets go of what the journal holds. Never rejects. */
+  close(): Promise<void>;
+}
+
 export interface SyncStore {
   startRun(input: StartRun): Run;
   finishRun(id: string, result: FinishRun): Run;
@@ -166,6 +181,11 @@ export interface SyncStore {
   insertChanges(rows: NewChange[]): string[];
   /** Settles intents; each receipt and its state change land in one transaction. */
   settleChanges(receipts: ChangeReceipt[]): void;
+  /**
+   * A journal for one run's writes, when this store keeps one off the event loop; without it,
+   * the run calls `insertChanges` and `settleChanges` itself.
+   */
+  openJournal?(): ChangeJournal | null;
   listChanges(query: ChangeQuery): Page<ChangeRow>;
 
   /** Steady-level holds in force, by email. */

@@ -16,6 +16,12 @@ export interface OpenOptions {
    * never migrates it, and works on a file this process may not write.
    */
   readonly?: boolean;
+  /**
+   * A second connection to a file this process has opened and migrated already (the run's
+   * journal): no write probe and no migration, which would take the write lock from under the
+   * first; the schema must be this coder-dx's.
+   */
+  companion?: boolean;
 }
 
 /** Migrations live beside the source, or beside the bundle that inlined it (copied at build). */
@@ -122,6 +128,11 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
           `its schema (${theirs}) is older than this coder-dx's (${ours}); run a command that writes (coder-dx sync --dry-run) once to upgrade it`,
         );
       }
+    } else if (options.companion) {
+      if (theirs !== ours)
+        throw unusable(path, `its schema (${theirs}) is not this coder-dx's (${ours})`);
+      sqlite.pragma("synchronous = NORMAL");
+      sqlite.pragma("foreign_keys = ON");
     } else {
       sqlite.pragma("journal_mode = WAL");
       sqlite.pragma("synchronous = NORMAL");

@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import {
   baselineBefore,
+  type ChangeJournal,
   type ChangeQuery,
   type ChangeReceipt,
   type ChangeRow,
@@ -27,6 +28,7 @@ import {
 import { and, desc, eq, gte, inArray, isNotNull, lt, ne, type SQL } from "drizzle-orm";
 import type { Db } from "./open-database";
 import { describeSqliteError } from "./sqlite-errors";
+import { SqliteJournal } from "./sqlite-journal";
 import { changes, deliveries, holds, lease, runs } from "./schema";
 
 /** Audit rows deleted per transaction by `prune`. */
@@ -347,6 +349,11 @@ export class SqliteSyncStore implements SyncStore {
         }
       })();
     });
+  }
+
+  /** A worker thread's connection commits the run's intents and receipts (SqliteJournal). */
+  openJournal(): ChangeJournal | null {
+    return this.db.$client.memory || this.db.$client.readonly ? null : new SqliteJournal(this);
   }
 
   listChanges(query: ChangeQuery): Page<ChangeRow> {

@@ -8,16 +8,25 @@ import {
   receiptForAnswer,
 } from "../domain/write-outcome";
 import { CoderDxError, type ErrorInfo, toErrorInfo } from "../errors";
-import type { ChangeReceipt, Clock, DxTarget, Logger, NewChange, SyncStore } from "../ports";
+import type {
+  ChangeJournal,
+  ChangeReceipt,
+  Clock,
+  DxTarget,
+  Logger,
+  NewChange,
+  SyncStore,
+} from "../ports";
 import type { ChangeKind } from "../domain/run";
 
 /** This many DX outages in a row (after retries) mean DX is down: stop instead of failing user by user. */
 export const MAX_CONSECUTIVE_UNAVAILABLE = 10;
 /**
- * Intents are inserted this many people at a time, just ahead of the workers. Small batches
- * keep each synchronous SQLite transaction short (about 2 ms): while one runs, no answer from
- * DX is read and no next write is sent, and at 800 writes a second that time is what separates
- * the run from its latency bound.
+ * Intents are inserted this many people at a time, just ahead of the workers. Where the store
+ * commits on the event loop (Postgres, or SQLite before its journal's worker is up), small
+ * batches keep each transaction short (about 2 ms): while one runs, no answer from DX is read
+ * and no next write is sent, and at 800 writes a second that time is what separates the run
+ * from its latency bound.
  */
 const INTENT_BATCH = 64;
 /** Receipts are settled in transactions of this many (or every 200 ms), for the same reason. */
@@ -26,6 +35,8 @@ const RECEIPT_BATCH = 32;
 export interface ApplyDeps {
   dx: DxTarget;
   store: SyncStore;
+  /** Where intents and receipts are committed; the store's own calls without one. */
+  journal?: ChangeJournal;
   clock: Clock;
   log: Logger;
 }
@@ -67,24 +78,27 @@ function storeStop(error: unknown): RunStop {
 
 /**
  * Receipts are settled in small batches (one transaction per batch, or every 200 ms), not one
- * per person. A crash loses at most the last batch of receipts; those intents stay `pending`, and
- * the next run settles them from DX's read-back: nothing is written twice, nothing accepted is
- * lost from the audit. The first store failure stops the run's writes.
+ * per person. A crash loses at most the receipts not yet committed; those intents stay
+ * `pending`, and the next run settles them from DX's read-back: nothing is written twice,
+ * nothing accepted is lost from the audit. The first store failure stops the run's writes.
  */
 class ReceiptBook {
   private buffer: ChangeReceipt[] = [];
   private readonly timer: NodeJS.Timeout;
   private scheduled: NodeJS.Immediate | null = null;
+  /** The last batch handed to the journal: batches commit in order, so it settles last. */
+  private last: Promise<void> = Promise.resolve();
   failed: RunStop | null = null;
 
-  constructor(private readonly store: SyncStore) {
+  constructor(private readonly journal: ChangeJournal) {
     this.timer = setInterval(() => this.flush(), 200);
     this.timer.unref();
   }
 
   /**
    * Settles in the loop's check phase, after the workers have read their answers and sent
-   * their next writes: the SQLite transaction is never between an answer and the next write.
+   * their next writes: a journal that commits on the event loop never does so between an
+   * answer and the next write.
    */
   add(receipts: ChangeReceipt[]): void {
     for (const receipt of receipts) this.buffer.push(receipt);
@@ -99,20 +113,28 @@ class ReceiptBook {
     if (this.buffer.length === 0 || this.failed) return;
     const batch = this.buffer;
     this.buffer = [];
-    try {
-      this.store.settleChanges(batch);
-    } catch (error) {
-      this.failed = storeStop(error);
-    }
+    this.last = this.journal.settleChanges(batch).catch((error: unknown) => {
+      this.failed ??= storeStop(error);
+    });
   }
 
-  /** Settles what is left; the store's failure, if any batch failed. */
-  close(): RunStop | null {
+  /** Settles what is left and waits for every batch; the store's failure, if any batch failed. */
+  async close(): Promise<RunStop | null> {
     clearInterval(this.timer);
     if (this.scheduled) clearImmediate(this.scheduled);
     this.flush();
+    await this.last;
     return this.failed;
   }
+}
+
+/** The store's own calls as a journal: each commits on the event loop, when it is made. */
+export function storeJournal(store: SyncStore): ChangeJournal {
+  return {
+    insertChanges: async (rows) => store.insertChanges(rows),
+    settleChanges: async (receipts) => store.settleChanges(receipts),
+    close: async () => {},
+  };
 }
 
 interface Intent {
@@ -131,10 +153,11 @@ function stopReason(signal: AbortSignal): string {
  * Never throws for DX or store failures: they end as receipts and a `stop`.
  */
 export async function applyPlan(deps: ApplyDeps, options: ApplyOptions): Promise<ApplyResult> {
-  const { dx, store, clock } = deps;
+  const { dx, clock } = deps;
+  const journal = deps.journal ?? storeJournal(deps.store);
   const writes = options.plan.entries.filter(hasWrite);
   const result: ApplyResult = { applied: 0, rejected: 0, unmatched: 0, stop: null };
-  const book = new ReceiptBook(store);
+  const book = new ReceiptBook(journal);
   const intents: Intent[][] = new Array(writes.length);
   let stop: RunStop | null = null;
   let consecutiveUnavailable = 0;
@@ -189,7 +212,7 @@ export async function applyPlan(deps: ApplyDeps, options: ApplyOptions): Promise
             ? options.intentRows(entry, "skipped", halted.error)
             : options.intentRows(entry, "pending"),
         );
-        const ids = store.insertChanges(perEntry.flat());
+        const ids = await journal.insertChanges(perEntry.flat());
         let k = 0;
         perEntry.forEach((rows, i) => {
           intents[from + i] = rows.map((row) => ({
@@ -327,6 +350,6 @@ export async function applyPlan(deps: ApplyDeps, options: ApplyOptions): Promise
     insertIntents(),
     ...Array.from({ length: Math.max(1, Math.min(options.concurrency, writes.length)) }, worker),
   ]);
-  result.stop = book.close() ?? stop;
+  result.stop = (await book.close()) ?? stop;
   return result;
 }

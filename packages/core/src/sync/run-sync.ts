@@ -311,8 +311,9 @@ async function decideAndApply(
   store.adoptUserStates(plan.adopt);
   store.saveHolds(plan.holdUpdates);
   const total = counts.changed;
+  const journal = total > 0 ? store.openJournal?.() : null;
   const applied = await applyPlan(
-    { dx: deps.dx, store, clock, log },
+    { dx: deps.dx, store, clock, log, ...(journal ? { journal } : {}) },
     {
       runId: run.id,
       plan,
@@ -328,7 +329,7 @@ async function decideAndApply(
       },
       onProgress: (done) => options.onProgress?.({ phase: "apply", done, total }),
     },
-  );
+  ).finally(() => journal?.close());
   counts.applied = applied.applied;
   counts.rejected = applied.rejected;
   counts.unmatched += applied.unmatched;
