@@ -13,7 +13,7 @@ export function cohortSeriesInWorker(db: string): (dates: string[]) => Promise<C
   const { script, eval: isCode } = workerScript(
     new URL("./workers/cohort-series.js", import.meta.url),
     new URL("./workers/cohort-series.ts", import.meta.url),
-    import.meta.resolve("tsx/esm/api"),
+    () => import.meta.resolve("tsx/esm/api"),
   );
   return (dates) =>
     new Promise((resolve, reject) => {

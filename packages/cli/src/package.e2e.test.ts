@@ -12,8 +12,10 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Run } from "@coder-dx/core";
 import { CoderSimulator, DxSimulator } from "@coder-dx/simulators";
 import { afterAll, describe, expect, it } from "vitest";
+import { startServe } from "./testing/serve-process";
 import { VERSION } from "./version";
 
 const CLI_PACKAGE = fileURLToPath(new URL("..", import.meta.url));
@@ -31,7 +33,7 @@ describe("the packed CLI", () => {
     for (const close of cleanup) await close();
   });
 
-  it("installs into an empty prefix and runs --version and doctor from there", async () => {
+  it("installs into an empty prefix and runs --version, doctor, a sync and the server from there", async () => {
     const work = mkdtempSync(join(tmpdir(), "coder-dx-pack-"));
     execFileSync("pnpm", ["pack", "--pack-destination", work], {
       cwd: CLI_PACKAGE,
@@ -68,6 +70,7 @@ describe("the packed CLI", () => {
       expect(existsSync(join(installed, "dist", "assets", asset)), asset).toBe(true);
     // The worker threads start from files, and Postgres migrates from its own folder.
     for (const file of [
+      "workers/journal.js",
       "workers/pg.js",
       "workers/cohort-series.js",
       "migrations-pg/meta/_journal.json",
@@ -104,6 +107,43 @@ describe("the packed CLI", () => {
     );
     expect(doctor).toContain("All checks passed.");
     expect(doctor).not.toContain("✗");
+
+    // A sync that writes (the run's journal is a worker thread) and the server (the console's
+    // cohort fold is another), started from the install: neither may need the workspace's tsx.
+    for (const username of ["ada", "grace", "linus"]) {
+      const user = coder.addUser({ username });
+      dx.addUser({ email: user.email });
+    }
+    const services = {
+      ...env,
+      CODER_DX_DB: join(work, "coder-dx.db"),
+      CODER_URL: coder.url,
+      CODER_SESSION_TOKEN: coder.token,
+      DX_API_URL: dx.url,
+      DX_API_TOKEN: dx.token,
+    };
+    const { stdout: synced } = await promisify(execFile)(bin, ["sync", "--json"], {
+      cwd: work,
+      encoding: "utf8",
+      env: services,
+    });
+    const { run } = JSON.parse(synced) as { run: Run };
+    expect(run).toMatchObject({ status: "succeeded", counts: { applied: 3 } });
+    expect(dx.writes).toHaveLength(3);
+
+    const server = await startServe(
+      [],
+      { ...services, CODER_DX_API_TOKENS: "viewer:viewer-token-for-the-pack" },
+      [bin],
+    );
+    cleanup.push(async () => {
+      await server.stop();
+    });
+    const runs = await fetch(`${server.url}/v1/runs`, {
+      headers: { authorization: "Bearer viewer-token-for-the-pack" },
+    });
+    expect(runs.status).toBe(200);
+    expect(((await runs.json()) as { runs: Run[] }).runs[0]?.id).toBe(run.id);
   }, 300_000);
 });
 

@@ -61,7 +61,7 @@ export class SqliteJournal implements ChangeJournal {
     const { script, eval: isCode } = workerScript(
       new URL("./workers/journal.js", import.meta.url),
       new URL("./journal-worker.ts", import.meta.url),
-      import.meta.resolve("tsx/esm/api"),
+      () => import.meta.resolve("tsx/esm/api"),
     );
     this.worker = new Worker(script, { eval: isCode, workerData: { path: store.path } });
     let settleOpened = () => {};

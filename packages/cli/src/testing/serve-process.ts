@@ -13,9 +13,17 @@ export interface ServeProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
 }
 
-/** Starts `coder-dx serve --port 0` as a child process and waits for the URL it announces. */
-export function startServe(args: string[], env: Record<string, string>): Promise<ServeProcess> {
-  const child = spawn("sh", [LAUNCHER, "serve", "--port", "0", ...args], {
+/**
+ * Starts `coder-dx serve --port 0` as a child process and waits for the URL it announces;
+ * `command` is how coder-dx is started (the workspace's launcher unless given).
+ */
+export function startServe(
+  args: string[],
+  env: Record<string, string>,
+  command: string[] = ["sh", LAUNCHER],
+): Promise<ServeProcess> {
+  const [file, ...before] = command as [string, ...string[]];
+  const child = spawn(file, [...before, "serve", "--port", "0", ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -52,7 +52,7 @@ export class PgConnection {
     const { script, eval: isCode } = workerScript(
       new URL("./workers/pg.js", import.meta.url),
       new URL("./worker.ts", import.meta.url),
-      import.meta.resolve("tsx/esm/api"),
+      () => import.meta.resolve("tsx/esm/api"),
     );
     this.worker = new Worker(script, {
       eval: isCode,
