@@ -5,6 +5,7 @@ import { stateAfterReceipt } from "../domain/receipt";
 import { emptyRunCounts, type RunStatus } from "../domain/run";
 import { CoderDxError, type ErrorInfo } from "../errors";
 import type {
+  ChangeJournal,
   ChangeQuery,
   ChangeReceipt,
   ChangeRow,
@@ -42,6 +43,11 @@ export class MemorySyncStore implements SyncStore {
   private closed = false;
   /** Set to make `assertIntact` fail, as when the database file is deleted under a run. */
   broken: string | null = null;
+  /**
+   * Set to give runs a journal that commits each call on a later turn of the event loop, in
+   * order, as the SQLite journal's worker thread does (`failNext` applies to its calls too).
+   */
+  deferredJournal = false;
 
   /** The next `times` calls of `method` (after `after` successful ones) throw `store_failed`. */
   failNext(method: keyof SyncStore, options: { after?: number; times?: number } = {}): void {
@@ -182,6 +188,32 @@ export class MemorySyncStore implements SyncStore {
         stateAfterReceipt(this.states.get(email) ?? null, { ...receipt, state: receipt.state }),
       );
     }
+  }
+
+  openJournal(): ChangeJournal | null {
+    if (!this.deferredJournal) return null;
+    let last: Promise<unknown> = Promise.resolve();
+    const later = <T>(commit: () => T): Promise<T> => {
+      const next = last.then(
+        () =>
+          new Promise<T>((resolve, reject) => {
+            setImmediate(() => {
+              try {
+                resolve(commit());
+              } catch (error) {
+                reject(error);
+              }
+            });
+          }),
+      );
+      last = next.catch(() => {});
+      return next;
+    };
+    return {
+      insertChanges: (rows) => later(() => this.insertChanges(rows)),
+      settleChanges: (receipts) => later(() => this.settleChanges(receipts)),
+      close: () => later(() => {}),
+    };
   }
 
   listChanges(query: ChangeQuery): Page<ChangeRow> {
