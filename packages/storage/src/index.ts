@@ -4,4 +4,4 @@ export * from "./postgres/postgres-sync-store";
 export * from "./postgres/copy-from-sqlite";
 export { describePostgresUrl, PgConnection } from "./postgres/pg-connection";
 export * from "./worker-script";
-export { SqliteJournal } from "./sqlite-journal";
+export { type JournalTarget, WorkerJournal } from "./journal";

@@ -1,21 +1,26 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { toErrorInfo } from "@coder-dx/core";
+import { type SyncStore, toErrorInfo } from "@coder-dx/core";
+import type { JournalAnswer, JournalRequest, JournalTarget } from "./journal";
 import { openDatabase } from "./open-database";
+import { PostgresSyncStore } from "./postgres/postgres-sync-store";
 import { SqliteSyncStore } from "./sqlite-sync-store";
-import type { JournalAnswer, JournalRequest } from "./sqlite-journal";
 
 /**
- * The worker side of `SqliteJournal`: a connection of its own to the run's database, one
- * transaction per request, answered in the order asked. SQLite's WAL lets the main thread's
- * connection read meanwhile; the two writers take turns (the busy timeout).
+ * The worker side of `WorkerJournal`: a connection of its own to the run's database, one
+ * transaction per request, answered in the order asked. On SQLite, WAL lets the main thread's
+ * connection read meanwhile and the two writers take turns (the busy timeout); on Postgres the
+ * store's own client thread does the talking, and this thread waits on it.
  */
-const { path } = workerData as { path: string };
+const { target } = workerData as { target: JournalTarget };
 const port = parentPort;
 if (!port) throw new Error("the journal runs in a worker thread");
 
-let store: SqliteSyncStore | null = null;
+let store: SyncStore | null = null;
 try {
-  store = new SqliteSyncStore(openDatabase(path, { companion: true }));
+  store =
+    target.kind === "sqlite"
+      ? new SqliteSyncStore(openDatabase(target.path, { companion: true }))
+      : new PostgresSyncStore(target.url);
   port.postMessage({ op: "opened", ok: true } satisfies JournalAnswer);
 } catch (error) {
   port.postMessage({ op: "opened", ok: false, error: toErrorInfo(error) } satisfies JournalAnswer);
@@ -25,7 +30,7 @@ try {
 port.on("message", (request: JournalRequest) => {
   let answer: JournalAnswer;
   try {
-    if (!store) throw new Error(`database ${path}: closed`);
+    if (!store) throw new Error("the journal is closed");
     if (request.op === "close") {
       store.close();
       store = null;

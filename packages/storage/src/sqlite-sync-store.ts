@@ -28,7 +28,7 @@ import {
 import { and, desc, eq, gte, inArray, isNotNull, lt, ne, type SQL } from "drizzle-orm";
 import type { Db } from "./open-database";
 import { describeSqliteError } from "./sqlite-errors";
-import { SqliteJournal } from "./sqlite-journal";
+import { WorkerJournal } from "./journal";
 import { changes, deliveries, holds, lease, runs } from "./schema";
 
 /** Audit rows deleted per transaction by `prune`. */
@@ -351,9 +351,11 @@ export class SqliteSyncStore implements SyncStore {
     });
   }
 
-  /** A worker thread's connection commits the run's intents and receipts (SqliteJournal). */
+  /** A worker thread's connection commits the run's intents and receipts (WorkerJournal). */
   openJournal(): ChangeJournal | null {
-    return this.db.$client.memory || this.db.$client.readonly ? null : new SqliteJournal(this);
+    const client = this.db.$client;
+    if (client.memory || client.readonly) return null;
+    return new WorkerJournal(this, { kind: "sqlite", path: this.path }, this.path);
   }
 
   listChanges(query: ChangeQuery): Page<ChangeRow> {

@@ -1,5 +1,6 @@
 import {
   baselineBefore,
+  type ChangeJournal,
   type ChangeQuery,
   type ChangeReceipt,
   type ChangeRow,
@@ -23,6 +24,7 @@ import {
   stateAfterReceipt,
   type UserState,
 } from "@coder-dx/core";
+import { WorkerJournal } from "../journal";
 import { PgConnection } from "./pg-connection";
 
 const LEASE = "sync";
@@ -149,8 +151,13 @@ const stateParams = (s: UserState) => [
 export class PostgresSyncStore implements SyncStore {
   private readonly db: PgConnection;
 
-  constructor(url: string) {
+  constructor(private readonly url: string) {
     this.db = new PgConnection(url);
+  }
+
+  /** A second client, in a worker thread, commits the run's intents and receipts. */
+  openJournal(): ChangeJournal {
+    return new WorkerJournal(this, { kind: "postgres", url: this.url }, this.where);
   }
 
   get where(): string {

@@ -5,9 +5,15 @@ import {
   CoderDxError,
   type ErrorInfo,
   type NewChange,
+  type SyncStore,
 } from "@coder-dx/core";
-import type { SqliteSyncStore } from "./sqlite-sync-store";
 import { workerScript } from "./worker-script";
+
+/**
+ * The store the journal's worker opens for itself: the run's SQLite file on a second connection,
+ * or the run's Postgres database on a second client.
+ */
+export type JournalTarget = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
 
 type JournalCall =
   | { op: "insert"; rows: NewChange[] }
@@ -16,7 +22,7 @@ type JournalCall =
 
 export type JournalRequest = JournalCall & { id: number };
 
-/** The worker's first message says whether it opened the file; then one answer per request. */
+/** The worker's first message says whether it connected; then one answer per request. */
 export type JournalAnswer =
   | { op: "opened"; ok: true }
   | { op: "opened"; ok: false; error: ErrorInfo }
@@ -30,40 +36,48 @@ interface Waiting {
   reject: (error: CoderDxError) => void;
 }
 
-/** How long `close` waits for a worker that has not opened the file yet. */
+/** How long `close` waits for a worker that has no connection yet. */
 const OPEN_TIMEOUT_MS = 10_000;
 
 /**
  * A run's intents and receipts committed in a worker thread, on a connection of its own to the
- * same SQLite file. A 100-row transaction takes 2-8 ms (more when SQLite checkpoints its WAL);
- * on the event loop that is time in which no answer from DX is read and no next write is
- * sent. Here the loop only posts the rows; an intent's write still waits for its commit, and
- * calls commit in the order they were made.
+ * run's database. A 100-row transaction takes 2-8 ms on SQLite (more when it checkpoints its
+ * WAL), and a round trip or more on Postgres; on the event loop that is time in which no answer
+ * from DX is read and no next write is sent. Here the loop only posts the rows; an intent's
+ * write still waits for its commit, and calls commit in the order they were made.
  *
- * Until the worker has opened the file (about 80 ms), calls commit on the event loop through
+ * Until the worker has its connection (about 80 ms), calls commit on the event loop through
  * the run's own store, so the first write never waits for a thread to start; a worker that
- * cannot open the file leaves them there for the whole run (slower, nothing lost). A worker
- * that stops after opening fails the calls waiting on it, and every later one, as
+ * cannot connect leaves them there for the whole run (slower, nothing lost). A worker that
+ * stops after connecting fails the calls waiting on it, and every later one, as
  * `store_failed`: the run stops writing, and its pending intents are settled by the next.
  */
-export class SqliteJournal implements ChangeJournal {
+export class WorkerJournal implements ChangeJournal {
   private readonly worker: Worker;
   private readonly waiting = new Map<number, Waiting>();
   private nextId = 0;
-  /** The worker has the file open: calls go to it from now on. */
+  /** The worker has its connection: calls go to it from now on. */
   private ready = false;
   private readonly opened: Promise<void>;
   /** Why no call can be answered any more (the worker stopped); set once. */
   private stopped: CoderDxError | null = null;
   private closing: Promise<void> | null = null;
 
-  constructor(private readonly store: SqliteSyncStore) {
+  /**
+   * `store` is the run's own (calls go to it until the worker is up), `target` what the worker
+   * opens, `where` the database as errors may name it (no password).
+   */
+  constructor(
+    private readonly store: SyncStore,
+    target: JournalTarget,
+    private readonly where: string,
+  ) {
     const { script, eval: isCode } = workerScript(
       new URL("./workers/journal.js", import.meta.url),
       new URL("./journal-worker.ts", import.meta.url),
       () => import.meta.resolve("tsx/esm/api"),
     );
-    this.worker = new Worker(script, { eval: isCode, workerData: { path: store.path } });
+    this.worker = new Worker(script, { eval: isCode, workerData: { target } });
     let settleOpened = () => {};
     this.opened = new Promise((resolve) => {
       settleOpened = resolve;
@@ -83,7 +97,7 @@ export class SqliteJournal implements ChangeJournal {
     });
   }
 
-  /** Resolves once the worker has opened the file or cannot: true when calls go to it. */
+  /** Resolves once the worker has its connection or cannot: true when calls go to it. */
   async whenOpened(): Promise<boolean> {
     await this.opened;
     return this.ready;
@@ -116,14 +130,14 @@ export class SqliteJournal implements ChangeJournal {
     if (this.ready && !this.stopped) {
       await this.call({ op: "close" }, true).catch(() => {});
     } else {
-      // Never opened (or stopped): nothing of the run's is in it.
+      // Never connected (or stopped): nothing of the run's is in it.
       await this.worker.terminate();
     }
   }
 
   private call(request: JournalCall, closing = false): Promise<Success> {
     if (this.stopped) return Promise.reject(this.stopped);
-    if (this.closing && !closing) return Promise.reject(this.failure("was closed"));
+    if (this.closing && !closing) return Promise.reject(this.failure("it was closed"));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       if (this.waiting.size === 0) this.worker.ref();
@@ -153,7 +167,7 @@ export class SqliteJournal implements ChangeJournal {
   private failure(why: string): CoderDxError {
     return new CoderDxError(
       "store_failed",
-      `database ${this.store.path}: the run's journal ${why}`,
+      `database ${this.where}: the run's journal stopped: ${why}`,
     );
   }
 }
