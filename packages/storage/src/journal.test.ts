@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,8 +6,7 @@ import type { ChangeReceipt, NewChange, SyncStore } from "@coder-dx/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { type JournalTarget, WorkerJournal } from "./journal";
 import { openDatabase } from "./open-database";
-import { PgConnection } from "./postgres/pg-connection";
-import { PostgresSyncStore } from "./postgres/postgres-sync-store";
+import { freshPostgresStores } from "./postgres/fresh-database";
 import { SqliteSyncStore } from "./sqlite-sync-store";
 
 const AT = "2026-11-20T00:00:00.000Z";
@@ -39,22 +37,16 @@ function sqliteSubject(): Subject {
   };
 }
 
-let admin: PgConnection | null = null;
+const stores = freshPostgresStores(postgres ?? "");
+closing.push(() => stores.closeAll());
 function postgresSubject(): Subject {
-  admin ??= new PgConnection(postgres as string);
-  const name = `coder_dx_test_${randomUUID().replace(/-/g, "").slice(0, 16)}`;
-  admin.query(`CREATE DATABASE ${name}`);
-  const target = new URL(postgres as string);
-  target.pathname = `/${name}`;
-  const store = new PostgresSyncStore(target.toString());
-  closing.push(() => store.close());
+  const store = stores.fresh();
   return {
     store,
     where: store.where,
     unreachable: { kind: "postgres", url: "postgres://nobody@127.0.0.1:1/none" },
   };
 }
-closing.push(() => admin?.close());
 
 function intent(runId: string, email: string): NewChange {
   return {

@@ -1,5 +1,4 @@
 import { execFileSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +8,7 @@ import { openDatabase } from "./open-database";
 import { copySqliteToPostgres } from "./postgres/copy-from-sqlite";
 import { SqliteSyncStore } from "./sqlite-sync-store";
 import { afterAll, describe, expect, it } from "vitest";
-import { PgConnection } from "./postgres/pg-connection";
+import { freshPostgresStores } from "./postgres/fresh-database";
 import { PostgresSyncStore } from "./postgres/postgres-sync-store";
 
 /** A server to test against: `.ci/run` starts one and sets this; locally, these tests skip. */
@@ -19,25 +18,10 @@ if (!url)
     "Postgres store tests skipped: set CODER_DX_TEST_POSTGRES=postgres://user@host:port/db (.ci/run starts a server)",
   );
 
-const opened: PostgresSyncStore[] = [];
-let admin: PgConnection | null = null;
+const stores = freshPostgresStores(url ?? "");
+const freshStore = () => stores.fresh();
 
-/** A store on a database of its own, created for the test. */
-function freshStore(): PostgresSyncStore {
-  admin ??= new PgConnection(url as string);
-  const name = `coder_dx_test_${randomUUID().replace(/-/g, "").slice(0, 16)}`;
-  admin.query(`CREATE DATABASE ${name}`);
-  const target = new URL(url as string);
-  target.pathname = `/${name}`;
-  const store = new PostgresSyncStore(target.toString());
-  opened.push(store);
-  return store;
-}
-
-afterAll(() => {
-  for (const store of opened.splice(0)) store.close();
-  admin?.close();
-});
+afterAll(() => stores.closeAll());
 
 if (url) {
   describeSyncStoreContract("postgres", freshStore);
@@ -129,10 +113,12 @@ if (url) {
   describe("a dropped connection", () => {
     const dropConnections = (store: PostgresSyncStore) => {
       const name = new URL(store.where).pathname.slice(1);
-      admin?.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-        [name],
-      );
+      stores
+        .server()
+        .query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+          [name],
+        );
     };
     const eventually = <T>(call: () => T): T => {
       try {
@@ -199,9 +185,8 @@ if (url) {
       const space = `coder_dx_full_${process.pid}`;
       const name = `coder_dx_full_db_${process.pid}`;
       try {
-        admin ??= new PgConnection(url);
-        admin.query(`CREATE TABLESPACE ${space} LOCATION '${dir}'`);
-        admin.query(`CREATE DATABASE ${name} TABLESPACE ${space}`);
+        stores.server().query(`CREATE TABLESPACE ${space} LOCATION '${dir}'`);
+        stores.server().query(`CREATE DATABASE ${name} TABLESPACE ${space}`);
         const target = new URL(url);
         target.pathname = `/${name}`;
         const store = new PostgresSyncStore(target.toString());
@@ -227,8 +212,8 @@ if (url) {
         expect(store.getRun(run.id)?.status).toBe("running");
         store.close();
       } finally {
-        admin?.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        admin?.query(`DROP TABLESPACE IF EXISTS ${space}`);
+        stores.server().query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        stores.server().query(`DROP TABLESPACE IF EXISTS ${space}`);
         execFileSync("umount", ["-l", dir], { stdio: "ignore" });
         rmSync(dir, { recursive: true, force: true });
       }
@@ -238,7 +223,7 @@ if (url) {
       const store = freshStore();
       const name = new URL(store.where).pathname.slice(1);
       store.close();
-      admin?.query(`ALTER DATABASE ${name} SET default_transaction_read_only = on`);
+      stores.server().query(`ALTER DATABASE ${name} SET default_transaction_read_only = on`);
       const target = new URL(url);
       target.pathname = `/${name}`;
       const failure = errorOf(() => new PostgresSyncStore(target.toString()));
