@@ -12,13 +12,15 @@ export const TOKENS = {
 } as const;
 
 /** createApp with in-memory fakes: a store, and a launcher that records the request as a run. */
-export function createTestApp(options: { busy?: boolean; log?: Logger } = {}) {
+export function createTestApp(
+  options: { busy?: boolean; log?: Logger; tokens?: Record<string, string> } = {},
+) {
   const store = new MemorySyncStore();
   const launched: LaunchRequest[] = [];
   const app = createApp({
     store,
     tokens: parseApiTokens(
-      Object.entries(TOKENS).map(([role, token]) => `${role}:${token}`),
+      Object.entries(options.tokens ?? TOKENS).map(([role, token]) => `${role}:${token}`),
       "test",
     ),
     metrics: new Metrics().readStore(store),

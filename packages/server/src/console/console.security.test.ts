@@ -190,12 +190,22 @@ describe("the web console's security", () => {
       headers: { cookie: s.cookies.header(), "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ csrf: s.pageCsrf }).toString(),
     });
-    // Another app instance has another session key: sign in there first.
-    expect(response.status).toBe(401);
-    const there = await signInOn(busy, TOKENS.operator);
-    const refused = await there.post("/actions/run", { csrf: there.pageCsrf });
-    expect(refused.status).toBe(409);
-    expect(await refused.text()).toContain("A run is in progress");
+    // Another app with the same tokens (a replica, or this one restarted) reads the session.
+    expect(response.status).toBe(409);
+    expect(await response.text()).toContain("A run is in progress");
+  });
+
+  it("reads a session on every server with the same tokens, and on none with other tokens", async () => {
+    const s = await signIn(TOKENS.viewer);
+    const replica = createTestApp();
+    const seen = await replica.app.request("/runs", { headers: { cookie: s.cookies.header() } });
+    expect(seen.status).toBe(200);
+    const other = createTestApp({
+      tokens: { ...TOKENS, admin: "a-rotated-admin-token-0123456789" },
+    });
+    const refused = await other.app.request("/runs", { headers: { cookie: s.cookies.header() } });
+    expect(refused.status).toBe(303);
+    expect(refused.headers.get("location")).toContain("/signin");
   });
 
   it("signs out: the cookie is cleared and the pages need sign-in again", async () => {

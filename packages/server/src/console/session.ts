@@ -29,14 +29,24 @@ function sameText(a: string, b: string): boolean {
 }
 
 /**
- * Signed sessions for the web console (HMAC-SHA256 with a key made at start: a restart signs
- * everyone out). The role is looked up again on every request, so a token removed from
- * CODER_DX_API_TOKENS ends its sessions at once.
+ * The session key, made from every configured token's digest: each replica with the same
+ * CODER_DX_API_TOKENS, and the same server after a restart, signs and reads the same sessions
+ * (no sticky sessions at the load balancer). Forging one takes every token's SHA-256, which only
+ * the tokens give; changing any token signs everyone out.
+ */
+export function sessionKey(tokens: readonly ApiToken[]): Buffer {
+  const digests = tokens.map((token) => token.sha256.toString("hex")).sort();
+  return createHmac("sha256", "coder-dx console sessions v1").update(digests.join("\n")).digest();
+}
+
+/**
+ * Signed sessions for the web console (HMAC-SHA256 with `sessionKey`). The role is looked up
+ * again on every request, so a token removed from CODER_DX_API_TOKENS ends its sessions at once.
  */
 export class Sessions {
   constructor(
     private readonly tokens: readonly ApiToken[],
-    private readonly key: Buffer = randomBytes(32),
+    private readonly key: Buffer = sessionKey(tokens),
     private readonly now: () => number = Date.now,
     readonly ttlMs = SESSION_HOURS * 3_600_000,
   ) {}
