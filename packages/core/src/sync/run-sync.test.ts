@@ -184,6 +184,19 @@ describe("every run ends recorded, whatever fails", () => {
     });
   });
 
+  it("commits on the event loop, losing nothing, when the store's journal does not start", async () => {
+    const warnings: string[] = [];
+    const log = { ...silentLogger, warn: (message: string) => warnings.push(message) };
+    const s = await setUp({}, { log });
+    s.store.deferredJournal = true;
+    for (let i = 0; i < 5; i++) s.person(`j${i}`);
+    s.store.failNext("openJournal");
+    const { run } = await s.sync();
+    expect(run).toMatchObject({ status: "succeeded", counts: { applied: 5 } });
+    expect(s.rows(run.id).filter((r) => r.outcome === "applied")).toHaveLength(5);
+    expect(warnings).toEqual([expect.stringContaining("the run's journal did not start")]);
+  });
+
   it("resolves even when the end of the run cannot be recorded; the next run closes it", async () => {
     const s = await setUp();
     s.person("ann");

@@ -6,7 +6,16 @@ import { emptyRunCounts, type FinalRunStatus, type RunCounts } from "../domain/r
 import { finalStatus, reconcilePending } from "../domain/write-outcome";
 import { type ErrorInfo, toErrorInfo } from "../errors";
 import type { RunNotifier } from "./notify";
-import type { Clock, CoderSource, DxTarget, Logger, NewChange, Run, SyncStore } from "../ports";
+import type {
+  ChangeJournal,
+  Clock,
+  CoderSource,
+  DxTarget,
+  Logger,
+  NewChange,
+  Run,
+  SyncStore,
+} from "../ports";
 import type { RunTrigger } from "../domain/run";
 import { applyPlan } from "./apply-plan";
 import { readActiveDays, readPeople } from "./read-people";
@@ -311,7 +320,7 @@ async function decideAndApply(
   store.adoptUserStates(plan.adopt);
   store.saveHolds(plan.holdUpdates);
   const total = counts.changed;
-  const journal = total > 0 ? store.openJournal?.() : null;
+  const journal = total > 0 ? openJournal(store, log) : null;
   const applied = await applyPlan(
     { dx: deps.dx, store, clock, log, ...(journal ? { journal } : {}) },
     {
@@ -335,6 +344,18 @@ async function decideAndApply(
   counts.unmatched += applied.unmatched;
   options.onProgress?.({ phase: "done", done: total, total });
   return { status: finalStatus(counts, applied.stop), error: applied.stop?.error ?? null };
+}
+
+/** The store's journal for a run's writes; its own calls when it has none, or none starts. */
+function openJournal(store: SyncStore, log: Logger): ChangeJournal | null {
+  try {
+    return store.openJournal?.() ?? null;
+  } catch (error) {
+    log.warn("the run's journal did not start; intents and receipts commit on the event loop", {
+      error: toErrorInfo(error).message,
+    });
+    return null;
+  }
 }
 
 /**

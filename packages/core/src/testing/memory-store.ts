@@ -191,6 +191,7 @@ export class MemorySyncStore implements SyncStore {
   }
 
   openJournal(): ChangeJournal | null {
+    this.maybeFail("openJournal");
     if (!this.deferredJournal) return null;
     let last: Promise<unknown> = Promise.resolve();
     const later = <T>(commit: () => T): Promise<T> => {
