@@ -105,13 +105,13 @@ export class WorkerJournal implements ChangeJournal {
 
   async insertChanges(rows: NewChange[]): Promise<string[]> {
     if (rows.length === 0) return [];
-    if (!this.ready && !this.stopped) return this.store.insertChanges(rows);
+    if (!this.ready) return this.store.insertChanges(rows);
     return (await this.call({ op: "insert", rows })).ids ?? [];
   }
 
   async settleChanges(receipts: ChangeReceipt[]): Promise<void> {
     if (receipts.length === 0) return;
-    if (!this.ready && !this.stopped) return this.store.settleChanges(receipts);
+    if (!this.ready) return this.store.settleChanges(receipts);
     await this.call({ op: "settle", receipts });
   }
 

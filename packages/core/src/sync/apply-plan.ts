@@ -129,7 +129,7 @@ class ReceiptBook {
 }
 
 /** The store's own calls as a journal: each commits on the event loop, when it is made. */
-export function storeJournal(store: SyncStore): ChangeJournal {
+function storeJournal(store: SyncStore): ChangeJournal {
   return {
     insertChanges: async (rows) => store.insertChanges(rows),
     settleChanges: async (receipts) => store.settleChanges(receipts),
