@@ -14,6 +14,9 @@ import type {
   RunTrigger,
 } from "./domain/run";
 import type { ErrorInfo } from "./errors";
+import type { Page } from "./domain/paging";
+
+export type { Page } from "./domain/paging";
 
 export interface Run {
   id: string;
@@ -80,11 +83,6 @@ export interface ChangeReceipt {
       };
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
 export interface ChangeQuery {
   email?: string | undefined;
   runId?: string | undefined;
@@ -133,11 +131,6 @@ export interface Pruned {
 }
 
 /**
- * Everything core needs from storage. The SQLite store and the in-memory twin pass one
- * contract suite (`@coder-dx/core/testing`). Every method is synchronous: better-sqlite3
- * is, and a store call never waits on the network.
- */
-/**
  * Where a run's intents and receipts go while its writes are in flight. A store may keep this
  * work off the event loop (SQLite: a worker thread with a connection of its own), so that
  * answers from DX are read, and the next writes sent, while a transaction commits. Each call
@@ -152,6 +145,15 @@ export interface ChangeJournal {
   close(): Promise<void>;
 }
 
+/**
+ * Everything core needs from the record. Three stores implement it (SQLite, Postgres, and the
+ * in-memory twin in `@coder-dx/core/testing`) and pass one contract suite
+ * (`describeSyncStoreContract`); the rules they share live in core (`domain/paging.ts`,
+ * `domain/run.ts`'s run filters, `domain/lease.ts`, `domain/receipt.ts`) so no store decides
+ * them alone. Every method is synchronous: a call holds the event loop for one statement
+ * (better-sqlite3 on a local file; Postgres through a client in a worker thread, see
+ * storage's `PgConnection`), and a run's hot writes go through `openJournal` off the loop.
+ */
 export interface SyncStore {
   startRun(input: StartRun): Run;
   finishRun(id: string, result: FinishRun): Run;

@@ -100,7 +100,15 @@ describe("GET /v1/runs", () => {
     expect(missing.status).toBe(404);
     expect((await body(missing)).error.code).toBe("not_found");
     expect((await call("GET", "/v1/runs?limit=0", TOKENS.viewer)).status).toBe(400);
-    expect((await call("GET", "/v1/runs?cursor=abc", TOKENS.viewer)).status).toBe(400);
+    for (const cursor of ["abc", "0", "-1", "99999999999999999999"]) {
+      for (const path of ["/v1/runs", "/v1/changes"]) {
+        const refused = await call("GET", `${path}?cursor=${cursor}`, TOKENS.viewer);
+        expect(refused.status, `${path} ${cursor}`).toBe(400);
+        const { error } = await body(refused);
+        expect(error.code).toBe("invalid_request");
+        expect(error.message).toContain(`cursor "${cursor}" is not one coder-dx gave out`);
+      }
+    }
   });
 });
 

@@ -1,6 +1,8 @@
 import {
   ChangeKind,
   ChangeOutcome,
+  cursorProblem,
+  isCursor,
   RunCounts,
   RunStatus,
   RunTrigger,
@@ -81,10 +83,12 @@ export const ErrorSchema = z
 const Time = (bound: TimeBound, description: string) =>
   timeParameter(bound).openapi({ type: "string", description });
 
+/** core's one cursor rule: a malformed cursor is a 400 with the message every store gives. */
 export const Cursor = z
   .string()
-  .regex(/^\d+$/, "must be a cursor returned by the previous page")
-  .optional();
+  .refine(isCursor, { error: (issue) => cursorProblem(String(issue.input)) })
+  .optional()
+  .openapi({ type: "string", description: "the nextCursor of the previous page" });
 export const Limit = z.coerce
   .number()
   .int()

@@ -1,9 +1,9 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { type SyncStore, toErrorInfo } from "@coder-dx/core";
 import type { JournalAnswer, JournalRequest, JournalTarget } from "./journal";
-import { openDatabase } from "./open-database";
+import { openDatabase } from "./sqlite/open-database";
 import { PostgresSyncStore } from "./postgres/postgres-sync-store";
-import { SqliteSyncStore } from "./sqlite-sync-store";
+import { SqliteSyncStore } from "./sqlite/sqlite-sync-store";
 
 /**
  * The worker side of `WorkerJournal`: a connection of its own to the run's database, one

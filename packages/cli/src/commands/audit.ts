@@ -1,4 +1,11 @@
-import { type ChangeRow, timeParameter } from "@coder-dx/core";
+import {
+  CHANGE_OUTCOMES,
+  type ChangeRow,
+  cursorProblem,
+  isCursor,
+  timeParameter,
+} from "@coder-dx/core";
+import { columnsOf, sqliteSchema } from "@coder-dx/storage";
 import type { Command } from "commander";
 import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
@@ -13,35 +20,21 @@ export const AuditOptions = z
       .string()
       .regex(/^\d+$/, "must be a run id (a number; see coder-dx runs list)")
       .optional(),
-    outcome: z
-      .enum(["applied", "rejected", "unmatched", "planned", "invalid", "pending", "skipped"])
-      .optional(),
+    outcome: z.enum(CHANGE_OUTCOMES).optional(),
     since: timeParameter("since").optional(),
     until: timeParameter("until").optional(),
     limit: z.coerce.number().int().min(1).max(100_000).default(50),
-    cursor: z.string().regex(/^\d+$/, "must be a cursor a previous page printed").optional(),
+    cursor: z
+      .string()
+      .refine(isCursor, { error: (issue) => cursorProblem(String(issue.input)) })
+      .optional(),
     json: z.boolean().default(false),
     csv: z.boolean().default(false),
   })
   .refine((o) => !(o.json && o.csv), { message: "choose one of --json and --csv", path: ["json"] });
 
-const CSV_COLUMNS = [
-  "id",
-  "runId",
-  "at",
-  "email",
-  "coderUserId",
-  "kind",
-  "action",
-  "before",
-  "after",
-  "observed",
-  "outcome",
-  "error",
-  "attempts",
-  "note",
-  "evidence",
-] as const;
+/** An audit row's fields, as the audit table declares its columns. */
+const CSV_COLUMNS = columnsOf(sqliteSchema.changes).map((c) => c.key as keyof ChangeRow);
 
 export function changesAsCsv(rows: ChangeRow[]): string {
   return stringify(
@@ -51,7 +44,7 @@ export function changesAsCsv(rows: ChangeRow[]): string {
         return value !== null && typeof value === "object" ? JSON.stringify(value) : value;
       }),
     ),
-    { header: true, columns: [...CSV_COLUMNS] },
+    { header: true, columns: CSV_COLUMNS },
   );
 }
 
@@ -78,10 +71,7 @@ export function registerAudit(program: Command, cli: Cli): void {
     .description("audit rows (per-user changes), newest first")
     .option("--email <email>", "one person's rows")
     .option("--run <id>", "one run's rows")
-    .option(
-      "--outcome <outcome>",
-      "applied | rejected | unmatched | planned | invalid | pending | skipped",
-    )
+    .option("--outcome <outcome>", CHANGE_OUTCOMES.join(" | "))
     .option("--since <time>", "rows at or after this time; a date alone is its 00:00 UTC")
     .option("--until <time>", "rows before this time; a date alone includes that whole UTC day")
     .option("--limit <n>", "how many", "50")

@@ -16,6 +16,13 @@ const MigrateOptions = z.object({
   json: z.boolean().default(false),
 });
 
+/** What the copy's tables hold, in words; a table not named here is shown by its name. */
+const LABELS: Record<string, string> = {
+  changes: "audit rows",
+  adoptions: "adopted values",
+  deliveries: "notifications",
+};
+
 export function registerMigrateStore(program: Command, cli: Cli): void {
   program
     .command("migrate-store")
@@ -34,9 +41,9 @@ export function registerMigrateStore(program: Command, cli: Cli): void {
         const copied = copySqliteToPostgres(source, target);
         const where = describePostgresUrl(options.to);
         if (options.json) return cli.out.json({ from: options.from, to: where, copied });
-        cli.out.line(
-          `Copied ${copied.runs} runs, ${copied.changes} audit rows, ${copied.states} states, ${copied.holds} holds, ${copied.adoptions} adopted values and ${copied.deliveries} notifications from ${options.from} to ${where}.`,
-        );
+        const parts = Object.entries(copied).map(([table, n]) => `${n} ${LABELS[table] ?? table}`);
+        const list = `${parts.slice(0, -1).join(", ")}${parts.length > 1 ? " and " : ""}${parts.at(-1) ?? "nothing"}`;
+        cli.out.line(`Copied ${list} from ${options.from} to ${where}.`);
         cli.out.note(`Point coder-dx at it: export CODER_DX_DB='${where}' (with its password).`);
       } catch (error) {
         if (error instanceof CoderDxError) throw error;

@@ -76,3 +76,55 @@ export function emptyRunCounts(): RunCounts {
     drift: 0,
   };
 }
+
+/**
+ * A set of runs, described as data so that every store applies the same rule: the memory store
+ * with `matchesRun`, the SQL stores by rendering it (storage's `runWhere`).
+ */
+export interface RunFilter {
+  statuses?: readonly RunStatus[];
+  dryRun?: boolean;
+  scoped?: boolean;
+  finished?: boolean;
+}
+
+/**
+ * The runs the source-shrink brake compares with: complete (succeeded or partial), real, over
+ * everyone. A dry run changed nothing, a scoped one listed a handful, a failed one may have
+ * listed part of Coder.
+ */
+export const BASELINE_RUN: RunFilter = {
+  statuses: ["succeeded", "partial"],
+  dryRun: false,
+  scoped: false,
+};
+/** What /metrics calls the last run: the newest finished real run (a dry run is a preview). */
+export const LAST_REAL_RUN: RunFilter = { dryRun: false, finished: true };
+/** What the alert reads: the newest real run that succeeded. */
+export const LAST_SUCCESS_RUN: RunFilter = { statuses: ["succeeded"], dryRun: false };
+/**
+ * A prune never removes the newest run of each of these, however old: the brakes and the
+ * metrics read them.
+ */
+export const RUNS_PRUNE_KEEPS: readonly RunFilter[] = [
+  BASELINE_RUN,
+  LAST_SUCCESS_RUN,
+  LAST_REAL_RUN,
+];
+
+export function matchesRun(
+  run: { status: RunStatus; dryRun: boolean; scoped: boolean; finishedAt: string | null },
+  filter: RunFilter,
+): boolean {
+  return (
+    (filter.statuses === undefined || filter.statuses.includes(run.status)) &&
+    (filter.dryRun === undefined || run.dryRun === filter.dryRun) &&
+    (filter.scoped === undefined || run.scoped === filter.scoped) &&
+    (filter.finished === undefined || (run.finishedAt !== null) === filter.finished)
+  );
+}
+
+/** `LAST_REAL_RUN`, narrowed to one status when given. */
+export function lastRealRunFilter(status?: RunStatus): RunFilter {
+  return status === undefined ? LAST_REAL_RUN : { ...LAST_REAL_RUN, statuses: [status] };
+}

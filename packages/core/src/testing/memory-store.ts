@@ -2,7 +2,17 @@ import { baselineBefore, type HeldValues, mergeOldestFirst } from "../domain/his
 import type { HoldUpdate, Holds } from "../domain/holds";
 import type { UserState } from "../domain/plan";
 import { stateAfterReceipt } from "../domain/receipt";
-import { emptyRunCounts, type RunStatus } from "../domain/run";
+import { mayTakeLease } from "../domain/lease";
+import { pageOf, parseCursor, parseRowId } from "../domain/paging";
+import {
+  BASELINE_RUN,
+  emptyRunCounts,
+  lastRealRunFilter,
+  matchesRun,
+  type RunFilter,
+  RUNS_PRUNE_KEEPS,
+  type RunStatus,
+} from "../domain/run";
 import { CoderDxError, type ErrorInfo } from "../errors";
 import type {
   ChangeJournal,
@@ -91,35 +101,29 @@ export class MemorySyncStore implements SyncStore {
   }
 
   getRun(id: string): Run | null {
-    const run = this.runs.find((r) => r.id === id);
+    const key = parseRowId(id);
+    const run = this.runs.find((r) => Number(r.id) === key);
     return run ? clone(run) : null;
   }
 
   listRuns({ limit, cursor }: { limit: number; cursor?: string | undefined }): Page<Run> {
-    const newest = [...this.runs]
-      .reverse()
-      .filter((r) => cursor === undefined || Number(r.id) < Number(cursor));
-    const items = newest.slice(0, limit);
-    return {
-      items: clone(items),
-      nextCursor: newest.length > limit ? (items.at(-1)?.id ?? null) : null,
-    };
+    const before = parseCursor(cursor);
+    const newest = this.runs.filter((r) => before === undefined || Number(r.id) < before);
+    return pageOf(clone(newest.slice(-limit - 1).reverse()), limit);
+  }
+
+  /** The newest run `filter` matches. */
+  private newest(filter: RunFilter): Run | undefined {
+    return this.runs.findLast((r) => matchesRun(r, filter));
   }
 
   lastFinishedRun(status?: RunStatus): Run | null {
-    const run = [...this.runs]
-      .reverse()
-      .find(
-        (r) => r.finishedAt !== null && !r.dryRun && (status === undefined || r.status === status),
-      );
+    const run = this.newest(lastRealRunFilter(status));
     return run ? clone(run) : null;
   }
 
   lastSourceCount(): number | null {
-    const run = [...this.runs]
-      .reverse()
-      .find((r) => (r.status === "succeeded" || r.status === "partial") && !r.dryRun && !r.scoped);
-    return run?.sourceCount ?? null;
+    return this.newest(BASELINE_RUN)?.sourceCount ?? null;
   }
 
   closeAbandonedRuns(at: string, error: ErrorInfo): Run[] {
@@ -218,6 +222,7 @@ export class MemorySyncStore implements SyncStore {
   }
 
   listChanges(query: ChangeQuery): Page<ChangeRow> {
+    const before = parseCursor(query.cursor);
     const matches = this.changes
       .filter(
         (c) =>
@@ -226,14 +231,10 @@ export class MemorySyncStore implements SyncStore {
           (query.outcome === undefined || c.outcome === query.outcome) &&
           (query.since === undefined || c.at >= query.since) &&
           (query.until === undefined || c.at < query.until) &&
-          (query.cursor === undefined || Number(c.id) < Number(query.cursor)),
+          (before === undefined || Number(c.id) < before),
       )
       .sort((a, b) => Number(b.id) - Number(a.id));
-    const items = matches.slice(0, query.limit);
-    return {
-      items: clone(items),
-      nextCursor: matches.length > query.limit ? (items.at(-1)?.id ?? null) : null,
-    };
+    return pageOf(clone(matches.slice(0, query.limit + 1)), query.limit);
   }
 
   loadHolds(): Holds {
@@ -292,14 +293,7 @@ export class MemorySyncStore implements SyncStore {
     this.changes = this.changes.filter((c) => c.at >= before || c.outcome === "pending");
     this.changeById = new Map(this.changes.map((c) => [c.id, c]));
     this.deliveries = this.deliveries.filter((d) => d.at >= before);
-    const real = this.runs.filter((r) => r.finishedAt !== null && !r.dryRun);
-    const kept = new Set(
-      [
-        real.findLast((r) => (r.status === "succeeded" || r.status === "partial") && !r.scoped),
-        real.findLast((r) => r.status === "succeeded"),
-        real.at(-1),
-      ].map((r) => r?.id),
-    );
+    const kept = new Set(RUNS_PRUNE_KEEPS.map((filter) => this.newest(filter)?.id));
     const withRows = new Set(this.changes.map((c) => c.runId));
     this.runs = this.runs.filter(
       (r) =>
@@ -319,13 +313,7 @@ export class MemorySyncStore implements SyncStore {
     isDead: (holder: string) => boolean = () => false,
   ): boolean {
     this.maybeFail("acquireLease");
-    if (
-      this.lease &&
-      this.lease.holder !== holder &&
-      this.lease.expiresAt > now &&
-      !isDead(this.lease.holder)
-    )
-      return false;
+    if (!mayTakeLease(this.lease, holder, now, isDead)) return false;
     this.lease = { holder, expiresAt: now + ttlMs };
     return true;
   }

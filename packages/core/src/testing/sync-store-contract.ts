@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { isCoderDxError } from "../errors";
 import type { SyncStore } from "../ports";
 import { aChangeRow, aUserState } from "./builders";
 
@@ -39,6 +40,43 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
       expect(page2.items.map((r) => r.id)).toEqual([first.id]);
       expect(page2.nextCursor).toBeNull();
       expect(store.getRun("999")).toBeNull();
+    });
+
+    it("answers every malformed cursor with usage_invalid, and an id that cannot be a run's with null", () => {
+      const store = createStore();
+      const first = store.startRun({ trigger: "cli", dryRun: false, scoped: false, startedAt: T0 });
+      store.insertChanges([aChangeRow({ runId: first.id })]);
+      for (const cursor of [
+        "abc",
+        "0",
+        "-1",
+        "1.5",
+        "01",
+        " 2",
+        "1e3",
+        "99999999999999999999",
+        "",
+      ]) {
+        for (const read of [
+          () => store.listRuns({ limit: 5, cursor }),
+          () => store.listChanges({ limit: 5, cursor }),
+        ]) {
+          let thrown: unknown = null;
+          try {
+            read();
+          } catch (error) {
+            thrown = error;
+          }
+          expect(isCoderDxError(thrown, "usage_invalid"), `cursor ${JSON.stringify(cursor)}`).toBe(
+            true,
+          );
+          expect((thrown as Error).message).toContain("not one coder-dx gave out");
+        }
+      }
+      // The largest cursor there can be reads everything below it.
+      expect(store.listRuns({ limit: 5, cursor: "9007199254740991" }).items).toHaveLength(1);
+      for (const id of ["abc", "0", "-3", "99999999999999999999", "2147483648", ""])
+        expect(store.getRun(id), id).toBeNull();
     });
 
     it("takes the last source count from complete, unscoped, real runs only", () => {

@@ -182,6 +182,23 @@ describe("the web console's security", () => {
     expect(admin.launched).toMatchObject([{ force: true }]);
   });
 
+  it("refuses a cursor it did not give out with the API's message, on the runs and on a run's changes", async () => {
+    const s = await signIn(TOKENS.viewer);
+    s.store.startRun({
+      trigger: "cli",
+      dryRun: false,
+      scoped: false,
+      startedAt: "2026-11-22T06:00:00.000Z",
+    });
+    for (const path of ["/runs?cursor=abc", "/runs/1?cursor=0"]) {
+      const refused = await s.get(path);
+      expect(refused.status, path).toBe(400);
+      expect(await refused.text()).toMatch(
+        /cursor &quot;(abc|0)&quot; is not one coder-dx gave out/,
+      );
+    }
+  });
+
   it("says a run is in progress when the lease is held (409)", async () => {
     const s = await signIn(TOKENS.operator);
     const busy = createTestApp({ busy: true });

@@ -3,7 +3,9 @@ import {
   type CohortSeries,
   cohortSeries,
   countsOn,
+  cursorProblem,
   describeUser,
+  isCursor,
   isCoderDxError,
   parseTime,
 } from "@coder-dx/core";
@@ -237,8 +239,10 @@ export function registerConsole(
   });
 
   pages.get("/runs", headers, signedIn, (c) => {
-    const cursor = c.req.query("cursor");
-    const { items, nextCursor } = deps.store.listRuns({ limit: 25, cursor: cursor || undefined });
+    const cursor = c.req.query("cursor") || undefined;
+    if (cursor !== undefined && !isCursor(cursor))
+      return refuse(c, 400, cursorProblem(cursor), "runs");
+    const { items, nextCursor } = deps.store.listRuns({ limit: 25, cursor });
     const session = c.get("session");
     return c.html(
       page(
@@ -256,12 +260,15 @@ export function registerConsole(
     const known = ["applied", "rejected", "unmatched", "planned", "invalid", "pending", "skipped"];
     if (outcome && !known.includes(outcome))
       return refuse(c, 400, `outcome must be one of ${known.join(", ")}`, "runs");
+    const cursor = c.req.query("cursor") || undefined;
+    if (cursor !== undefined && !isCursor(cursor))
+      return refuse(c, 400, cursorProblem(cursor), "runs");
     const changes = deps.store.listChanges({
       runId: run.id,
       outcome: outcome as never,
       email,
       limit: 50,
-      cursor: c.req.query("cursor") || undefined,
+      cursor,
     });
     return c.html(
       page(

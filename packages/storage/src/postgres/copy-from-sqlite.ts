@@ -1,124 +1,37 @@
 import { CoderDxError } from "@coder-dx/core";
-import type { Db } from "../open-database";
+import { getTableColumns, is, type Table } from "drizzle-orm";
+import { SQLiteTable } from "drizzle-orm/sqlite-core";
+import { columnsOf, tableName } from "../columns";
+import type { Db } from "../sqlite/open-database";
+import * as sqliteSchema from "../sqlite/schema";
 import type { PgConnection } from "./pg-connection";
 
 /** Rows per INSERT while copying. */
 const BATCH = 500;
 
-export interface Copied {
-  runs: number;
-  changes: number;
-  states: number;
-  holds: number;
-  adoptions: number;
-  deliveries: number;
-}
+/** Rows copied, by table (`user_state` reported as `states`). */
+export type Copied = Record<string, number>;
 
-interface Table {
-  name: keyof Copied;
-  source: string;
-  target: string;
-  columns: string[];
-  /** SQLite's 0/1 as Postgres booleans. */
-  booleans?: string[];
-  serial: boolean;
-}
+/** What `Copied` calls a table, where that differs from its SQL name. */
+const REPORTED_AS: Record<string, string> = { user_state: "states" };
 
-const TABLES: Table[] = [
-  {
-    name: "runs",
-    source: "runs",
-    target: "runs",
-    columns: [
-      "id",
-      "status",
-      "dry_run",
-      "trigger",
-      "scoped",
-      "started_at",
-      "finished_at",
-      "error",
-      "counts",
-      "source_count",
-    ],
-    booleans: ["dry_run", "scoped"],
-    serial: true,
-  },
-  {
-    name: "changes",
-    source: "changes",
-    target: "changes",
-    columns: [
-      "id",
-      "run_id",
-      "at",
-      "email",
-      "coder_user_id",
-      "kind",
-      "action",
-      "before",
-      "after",
-      "observed",
-      "outcome",
-      "error",
-      "attempts",
-      "note",
-      "evidence",
-    ],
-    serial: true,
-  },
-  {
-    name: "states",
-    source: "user_state",
-    target: "user_state",
-    columns: [
-      "email",
-      "coder_user_id",
-      "attributes",
-      "properties",
-      "updated_at",
-      "unmatched_at",
-      "unmatched_attributes",
-    ],
-    serial: false,
-  },
-  {
-    name: "holds",
-    source: "holds",
-    target: "holds",
-    columns: ["email", "group_name", "since"],
-    serial: false,
-  },
-  {
-    name: "adoptions",
-    source: "adoptions",
-    target: "adoptions",
-    columns: ["id", "at", "email", "attributes"],
-    serial: true,
-  },
-  {
-    name: "deliveries",
-    source: "deliveries",
-    target: "deliveries",
-    columns: [
-      "id",
-      "run_id",
-      "at",
-      "target",
-      "event",
-      "outcome",
-      "attempts",
-      "http_status",
-      "error",
-    ],
-    serial: true,
-  },
-];
+/**
+ * Every table of the SQLite schema but the lease (a lease belongs to a process, not to the
+ * history), in dependency-free order: the schema files are the list, so a new table is copied
+ * without anything here to keep in step.
+ */
+function copiedTables(): Table[] {
+  const tables: Table[] = [];
+  for (const value of Object.values(sqliteSchema) as unknown[])
+    if (is(value, SQLiteTable) && tableName(value) !== "lease") tables.push(value);
+  return tables;
+}
 
 /**
  * Copies a SQLite database's history into an empty Postgres one (`migrate-store`): runs,
  * audit rows, pushed states, holds, adopted values and deliveries, ids kept (cursors and links
- * stay valid), in one transaction: all of it lands or none. The lease is not copied.
+ * stay valid), in one transaction: all of it lands or none. The lease is not copied. Column
+ * lists come from the schema files; SQLite's 0/1 become Postgres booleans, its JSON text jsonb.
  */
 export function copySqliteToPostgres(source: Db, target: PgConnection): Copied {
   const [present] = target.query<{ n: number }>(
@@ -129,42 +42,43 @@ export function copySqliteToPostgres(source: Db, target: PgConnection): Copied {
       "usage_invalid",
       `${target.where} already holds runs, audit rows or states; migrate-store copies into an empty database only`,
     );
-  const copied: Copied = { runs: 0, changes: 0, states: 0, holds: 0, adoptions: 0, deliveries: 0 };
+  const copied: Copied = {};
   target.transaction(() => {
-    for (const table of TABLES) {
+    for (const table of copiedTables()) {
+      const name = tableName(table);
+      const columns = columnsOf(table);
+      const serial = "id" in getTableColumns(table);
+      const booleans = columns.map((c) => c.column.columnType === "SQLiteBoolean");
+      const reported = REPORTED_AS[name] ?? name;
+      copied[reported] = 0;
       const rows = source.$client
         .prepare(
-          `SELECT ${table.columns.join(", ")} FROM ${table.source}${table.serial ? " ORDER BY id" : ""}`,
+          `SELECT ${columns.map((c) => c.name).join(", ")} FROM ${name}${serial ? " ORDER BY id" : ""}`,
         )
         .raw(true)
         .iterate() as Iterable<unknown[]>;
       let batch: unknown[][] = [];
       const flush = () => {
         if (batch.length === 0) return;
-        const width = table.columns.length;
-        const values = batch.flat();
+        const width = columns.length;
         const tuples = batch.map(
-          (_, i) => `(${table.columns.map((_, k) => `$${i * width + k + 1}`).join(", ")})`,
+          (_, i) => `(${columns.map((_, k) => `$${i * width + k + 1}`).join(", ")})`,
         );
         target.query(
-          `INSERT INTO ${table.target} (${table.columns.join(", ")}) VALUES ${tuples.join(", ")}`,
-          values,
+          `INSERT INTO ${name} (${columns.map((c) => c.name).join(", ")}) VALUES ${tuples.join(", ")}`,
+          batch.flat(),
         );
-        copied[table.name] += batch.length;
+        copied[reported] = (copied[reported] ?? 0) + batch.length;
         batch = [];
       };
       for (const row of rows) {
-        batch.push(
-          row.map((value, i) =>
-            table.booleans?.includes(table.columns[i] as string) ? value === 1 : value,
-          ),
-        );
+        batch.push(row.map((value, i) => (booleans[i] ? value === 1 : value)));
         if (batch.length === BATCH) flush();
       }
       flush();
-      if (table.serial)
+      if (serial)
         target.query(
-          `SELECT setval(pg_get_serial_sequence('${table.target}', 'id'), coalesce(max(id), 1), max(id) IS NOT NULL) FROM ${table.target}`,
+          `SELECT setval(pg_get_serial_sequence('${name}', 'id'), coalesce(max(id), 1), max(id) IS NOT NULL) FROM ${name}`,
         );
     }
   });

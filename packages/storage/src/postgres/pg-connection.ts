@@ -26,7 +26,8 @@ export function describePostgresUrl(url: string): string {
 }
 
 function migrationsFolder(): string {
-  for (const candidate of ["../../migrations-pg", "./migrations-pg"]) {
+  // From source (src/postgres/), or beside the bundle: dist/main.js, dist/workers/*.js.
+  for (const candidate of ["../../migrations-pg", "./migrations-pg", "../migrations-pg"]) {
     const path = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(`${path}/meta/_journal.json`)) return path;
   }

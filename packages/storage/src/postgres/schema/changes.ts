@@ -1,5 +1,14 @@
-import type { ChangeKind, ChangeOutcome, ErrorInfo, Evidence, PlanAction } from "@coder-dx/core";
-import { index, integer, jsonb, pgTable, serial, text } from "drizzle-orm/pg-core";
+import {
+  CHANGE_KINDS,
+  CHANGE_OUTCOMES,
+  type ChangeKind,
+  type ChangeOutcome,
+  type ErrorInfo,
+  type Evidence,
+  type PlanAction,
+} from "@coder-dx/core";
+import { check, index, integer, jsonb, pgTable, serial, text } from "drizzle-orm/pg-core";
+import { oneOf } from "../../one-of";
 
 /** Postgres twin of the SQLite audit log (see ../../schema/changes.ts), with its indexes. */
 export const changes = pgTable(
@@ -27,5 +36,7 @@ export const changes = pgTable(
     index("changes_run_outcome_idx").on(t.runId, t.outcome, t.id),
     index("changes_outcome_idx").on(t.outcome, t.id),
     index("changes_at_idx").on(t.at, t.id),
+    check("changes_kind_check", oneOf(t.kind, CHANGE_KINDS)),
+    check("changes_outcome_check", oneOf(t.outcome, CHANGE_OUTCOMES)),
   ],
 );

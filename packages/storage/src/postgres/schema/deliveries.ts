@@ -1,5 +1,6 @@
-import type { DeliveryOutcome, ErrorInfo } from "@coder-dx/core";
-import { index, integer, jsonb, pgTable, serial, text } from "drizzle-orm/pg-core";
+import { DELIVERY_OUTCOMES, type DeliveryOutcome, type ErrorInfo } from "@coder-dx/core";
+import { check, index, integer, jsonb, pgTable, serial, text } from "drizzle-orm/pg-core";
+import { oneOf } from "../../one-of";
 
 /** One row per notification a run sent (see ../../schema/deliveries.ts). */
 export const deliveries = pgTable(
@@ -15,5 +16,8 @@ export const deliveries = pgTable(
     httpStatus: integer("http_status"),
     error: jsonb("error").$type<ErrorInfo>(),
   },
-  (t) => [index("deliveries_run_idx").on(t.runId, t.id)],
+  (t) => [
+    index("deliveries_run_idx").on(t.runId, t.id),
+    check("deliveries_outcome_check", oneOf(t.outcome, DELIVERY_OUTCOMES)),
+  ],
 );

@@ -1,5 +1,13 @@
-import type { ErrorInfo, RunCounts, RunStatus, RunTrigger } from "@coder-dx/core";
-import { boolean, index, integer, jsonb, pgTable, serial, text } from "drizzle-orm/pg-core";
+import {
+  type ErrorInfo,
+  RUN_STATUSES,
+  RUN_TRIGGERS,
+  type RunCounts,
+  type RunStatus,
+  type RunTrigger,
+} from "@coder-dx/core";
+import { boolean, check, index, integer, jsonb, pgTable, serial, text } from "drizzle-orm/pg-core";
+import { oneOf } from "../../one-of";
 
 /** Postgres twin of the SQLite `runs` table (see ../../schema/runs.ts). */
 export const runs = pgTable(
@@ -16,5 +24,9 @@ export const runs = pgTable(
     counts: jsonb("counts").$type<RunCounts>().notNull(),
     sourceCount: integer("source_count"),
   },
-  (t) => [index("runs_status_idx").on(t.status, t.id)],
+  (t) => [
+    index("runs_status_idx").on(t.status, t.id),
+    check("runs_status_check", oneOf(t.status, RUN_STATUSES)),
+    check("runs_trigger_check", oneOf(t.trigger, RUN_TRIGGERS)),
+  ],
 );

@@ -1,6 +1,6 @@
 import { type ErrorInfo, type RunCounts, RUN_STATUSES, RUN_TRIGGERS } from "@coder-dx/core";
 import { check, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { oneOf } from "./one-of";
+import { oneOf } from "../../one-of";
 
 export const runs = sqliteTable(
   "runs",

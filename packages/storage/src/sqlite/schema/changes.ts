@@ -6,7 +6,7 @@ import {
   type PlanAction,
 } from "@coder-dx/core";
 import { check, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { oneOf } from "./one-of";
+import { oneOf } from "../../one-of";
 
 /**
  * The audit log. Rows are never deleted, and carry no foreign keys: they outlive the

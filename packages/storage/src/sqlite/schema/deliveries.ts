@@ -1,6 +1,6 @@
 import { DELIVERY_OUTCOMES, type ErrorInfo } from "@coder-dx/core";
 import { check, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { oneOf } from "./one-of";
+import { oneOf } from "../../one-of";
 
 /** One row per notification a run sent (or failed to send), listed by `runs show`. */
 export const deliveries = sqliteTable(

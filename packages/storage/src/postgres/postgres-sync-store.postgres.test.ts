@@ -4,12 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { emptyRunCounts } from "@coder-dx/core";
 import { aChangeRow, aUserState, describeSyncStoreContract } from "@coder-dx/core/testing";
-import { openDatabase } from "./open-database";
-import { copySqliteToPostgres } from "./postgres/copy-from-sqlite";
-import { SqliteSyncStore } from "./sqlite-sync-store";
+import { openDatabase } from "../sqlite/open-database";
+import { SqliteSyncStore } from "../sqlite/sqlite-sync-store";
+import { copySqliteToPostgres } from "./copy-from-sqlite";
 import { afterAll, describe, expect, it } from "vitest";
-import { freshPostgresStores } from "./postgres/fresh-database";
-import { PostgresSyncStore } from "./postgres/postgres-sync-store";
+import { freshPostgresStores } from "./fresh-database";
+import { PostgresSyncStore } from "./postgres-sync-store";
 
 /** A server to test against: `.ci/run` starts one and sets this; locally, these tests skip. */
 const url = process.env.CODER_DX_TEST_POSTGRES;

@@ -11,7 +11,9 @@ export const adoptions = sqliteTable(
     at: text("at").notNull(),
     email: text("email").notNull(),
     /** The owned groups' values DX held: `{"<group>": "<value>"|null}`. */
-    attributes: text("attributes").notNull(),
+    attributes: text("attributes", { mode: "json" })
+      .$type<Record<string, string | null>>()
+      .notNull(),
   },
   (t) => [index("adoptions_at_idx").on(t.at, t.id), index("adoptions_email_idx").on(t.email, t.id)],
 );

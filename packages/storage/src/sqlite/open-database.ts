@@ -24,9 +24,12 @@ export interface OpenOptions {
   companion?: boolean;
 }
 
-/** Migrations live beside the source, or beside the bundle that inlined it (copied at build). */
+/**
+ * Migrations live in the package (from source: src/sqlite/), or beside the bundle that inlined
+ * this file (copied at build: dist/main.js, dist/workers/*.js).
+ */
 function migrationsFolder(): string {
-  for (const candidate of ["../migrations", "./migrations"]) {
+  for (const candidate of ["../../migrations", "./migrations", "../migrations"]) {
     const path = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(`${path}/meta/_journal.json`)) return path;
   }

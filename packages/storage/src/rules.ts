@@ -1,0 +1,67 @@
+import { type ChangeQuery, RUNS_PRUNE_KEEPS, type RunFilter, parseCursor } from "@coder-dx/core";
+
+/**
+ * Core's rules about the record, as SQL both stores run. The text is the same on SQLite and on
+ * Postgres (a boolean column reads as a truth value on both: SQLite keeps 0/1), so a rule is
+ * written once, in core, and rendered once, here.
+ */
+
+/** A run filter (core's `RunFilter`) as a condition over `runs`. Its values are constants. */
+export function runWhere(filter: RunFilter): string {
+  const conditions: string[] = [];
+  if (filter.statuses)
+    conditions.push(`status IN (${filter.statuses.map((s) => `'${s}'`).join(", ")})`);
+  if (filter.dryRun !== undefined) conditions.push(filter.dryRun ? "dry_run" : "NOT dry_run");
+  if (filter.scoped !== undefined) conditions.push(filter.scoped ? "scoped" : "NOT scoped");
+  if (filter.finished !== undefined)
+    conditions.push(filter.finished ? "finished_at IS NOT NULL" : "finished_at IS NULL");
+  return conditions.length > 0 ? conditions.join(" AND ") : "TRUE";
+}
+
+/** The newest run a filter matches, as `SELECT … FROM runs WHERE … ORDER BY id DESC LIMIT 1`. */
+export function newestRun(filter: RunFilter, columns = "*"): string {
+  return `SELECT ${columns} FROM runs WHERE ${runWhere(filter)} ORDER BY id DESC LIMIT 1`;
+}
+
+/**
+ * The runs a prune removes, given the cut as parameter `cut`: finished before it, with no audit
+ * rows left, and not the newest of any run the brakes and the metrics read.
+ */
+export function prunableRuns(cut: string): string {
+  const kept = RUNS_PRUNE_KEEPS.map(
+    (filter) => `SELECT coalesce(max(id), 0) FROM runs WHERE ${runWhere(filter)}`,
+  ).join(" UNION ");
+  return `finished_at IS NOT NULL AND finished_at < ${cut}
+    AND CAST(id AS TEXT) NOT IN (SELECT DISTINCT run_id FROM changes)
+    AND id NOT IN (${kept})`;
+}
+
+/** Audit rows a prune may remove: a pending intent waits for a read-back to settle it. */
+export const PRUNABLE_CHANGE = "outcome <> 'pending'";
+
+/** How a dialect writes the n-th (1-based) parameter: `?` on SQLite, `$n` on Postgres. */
+export type Placeholder = (n: number) => string;
+
+/**
+ * The audit query's filter (email, run, outcome, time range, cursor) as a condition and its
+ * parameters, for either dialect. The cursor is read by core's one parser.
+ */
+export function changeFilter(
+  query: ChangeQuery,
+  placeholder: Placeholder,
+): { where: string; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  const add = (condition: string, value: unknown) => {
+    params.push(value);
+    conditions.push(condition.replace("?", placeholder(params.length)));
+  };
+  if (query.email !== undefined) add("email = ?", query.email.trim().toLowerCase());
+  if (query.runId !== undefined) add("run_id = ?", query.runId);
+  if (query.outcome !== undefined) add("outcome = ?", query.outcome);
+  if (query.since !== undefined) add("at >= ?", query.since);
+  if (query.until !== undefined) add("at < ?", query.until);
+  const before = parseCursor(query.cursor);
+  if (before !== undefined) add("id < ?", before);
+  return { where: conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "", params };
+}
