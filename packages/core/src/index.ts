@@ -1,36 +1,90 @@
-export * from "./clients/coder-client";
-export * from "./clients/dx-client";
-export * from "./clients/http";
-export * from "./clients/rate-budget";
-export * from "./config/load";
+// @coder-dx/core's public surface: what the CLI, the server, storage and the benchmarks use.
+// Internals (how a run applies its writes, the audit rows it builds) stay inside their modules.
+
+// --- Errors and secrets -------------------------------------------------------------------
+export {
+  CoderDxError,
+  type ErrorCode,
+  type ErrorInfo,
+  isCoderDxError,
+  toErrorInfo,
+} from "./errors";
+export { REDACTED, Redactor, redactingStore } from "./redact";
+
+// --- Configuration --------------------------------------------------------------------------
 export * from "./config/schema";
+export { describeIssues, interpolateEnv, loadConfigFile, parseConfig } from "./config/load";
 export * from "./config/settings";
-export * from "./domain/attributes";
+export { configJsonSchema } from "./config/json-schema";
+export { STARTER_CONFIG } from "./config/starter";
+
+// --- The ports: what core needs from outside, and the record's shapes ---------------------
+export * from "./ports";
+
+// --- The domain: pure rules over plain data -------------------------------------------------
+// Coder and DX as coder-dx reads them.
 export * from "./domain/coder-user";
 export * from "./domain/dx-user";
-export * from "./domain/time";
-export * from "./domain/guard";
+export {
+  type AttributeValues,
+  isEmpty,
+  pickValues,
+  type PropertyValues,
+  sameValues,
+} from "./domain/attributes";
+// Who a person is in DX, and what they should hold.
 export * from "./domain/identity";
 export * from "./domain/mapping";
-export * from "./domain/plan";
 export * from "./domain/holds";
-export * from "./errors";
-export * from "./redact";
-export * from "./ports";
-export * from "./sync/run-sync";
-export * from "./sync/start-sync";
-export * from "./sync/apply-plan";
-export * from "./sync/lease";
+// What changes, and the brakes.
+export {
+  hasWrite,
+  type Plan,
+  type PlanAction,
+  type PlanCounts,
+  type PlanEntry,
+  type PlannedWrite,
+  planDigest,
+  planSync,
+  type UserState,
+} from "./domain/plan";
+export { guardPlan, type Halt } from "./domain/guard";
+// Runs, the audit and the rules every store applies the same way.
+export * from "./domain/run";
+export * from "./domain/paging";
+export * from "./domain/lease";
+export { stateAfterReceipt } from "./domain/receipt";
+export { baselineBefore, type HeldValues, mergeOldestFirst } from "./domain/history";
+export { type TimeBound, parseTime, timeParameter } from "./domain/time";
+
+// --- Coder and DX over HTTP -----------------------------------------------------------------
+export {
+  CoderClient,
+  type CoderClientOptions,
+  describeCoderError,
+  usageWindow,
+} from "./clients/coder-client";
+export { DxClient, type DxClientOptions, describeDxError } from "./clients/dx-client";
+export { type RequestEvent, type Service } from "./clients/http";
+export { RateBudget } from "./clients/rate-budget";
+export { createDispatcher, type ProxySettings, proxyFromEnv } from "./clients/dispatcher";
+
+// --- Use cases ------------------------------------------------------------------------------
+// A run: read → plan → guard → apply → record, under the one-run lease.
+export { ABANDONED, runSync, type StartedSync, startSync } from "./sync/start-sync";
+export type { SyncDeps, SyncOptions, SyncResult } from "./sync/run-sync";
+export {
+  type PlanOptions,
+  type PreparedPlan,
+  type Progress,
+  preparePlan,
+  scopeOf,
+} from "./sync/prepare-plan";
+export { readPeople } from "./sync/read-people";
+export { currentHolder, holderIsDead, LEASE_TTL_MS } from "./sync/lease";
+// Around a run: progress, notifications, the cohort report, a person's history, doctor.
 export * from "./sync/progress";
 export * from "./sync/notify";
 export * from "./sync/report";
-export * from "./clients/dispatcher";
-export * from "./domain/run";
-export * from "./domain/write-outcome";
-export * from "./domain/history";
-export * from "./sync/read-people";
-export * from "./config/json-schema";
-export * from "./config/starter";
-export * from "./sync/doctor";
 export * from "./sync/describe-user";
-export * from "./domain/receipt";
+export * from "./sync/doctor";

@@ -1,4 +1,4 @@
-import type { ErrorCode, ErrorInfo } from "../errors";
+import { type ErrorCode, type ErrorInfo, toErrorInfo } from "../errors";
 import type { ChangeReceipt, ChangeRow } from "../ports";
 import type { DxAttributesAnswer, DxObservedUser, DxPropertiesAnswer } from "./dx-user";
 import type { FinalRunStatus, RunCounts } from "./run";
@@ -218,6 +218,124 @@ export interface RunStop {
   /** `interrupted`: a signal or a lost lease; `failed`: DX or the store cannot go on. */
   status: "interrupted" | "failed";
   error: ErrorInfo;
+}
+
+/** This many DX outages in a row (after retries) mean DX is down: stop, not fail person by person. */
+export const MAX_CONSECUTIVE_UNAVAILABLE = 10;
+
+/** A stop asked for (a signal, a shutdown): what is in flight lands and is recorded. */
+export function stopForInterrupt(reason: unknown): RunStop {
+  const why = typeof reason === "string" ? reason : "the process is shutting down";
+  return {
+    status: "interrupted",
+    error: {
+      code: "interrupted",
+      message: `${why}: writes in flight landed and were recorded; the next run finishes the job`,
+    },
+  };
+}
+
+/**
+ * The lease was lost (another process took it) or the database went (deleted, replaced): no
+ * write may start beside the new holder, or one that could not be recorded.
+ */
+export function stopForLease(lost: ErrorInfo): RunStop {
+  return { status: lost.code === "store_failed" ? "failed" : "interrupted", error: lost };
+}
+
+/** The store failed: no write may start that could not be recorded. */
+export function stopForStore(error: unknown): RunStop {
+  const info = toErrorInfo(error);
+  return {
+    status: "failed",
+    error:
+      info.code === "store_failed"
+        ? info
+        : { code: "store_failed", message: `the database failed: ${info.message}` },
+  };
+}
+
+/**
+ * Whether one write's failure stops the run: DX refused the token or the URL is wrong (every
+ * write would fail), shutdown aborted writes in flight, or DX failed this many times in a row
+ * after its retries (it is down). A single refusal or outage only fails its person.
+ */
+export function stopAfterFailure(failure: WriteFailure, unavailableInARow: number): RunStop | null {
+  if (failure.stop) {
+    if (failure.outcome === "pending")
+      return {
+        status: "interrupted",
+        error: {
+          code: "interrupted",
+          message:
+            "shutdown aborted writes still in flight after the drain deadline; their rows stay pending and the next run checks them against DX",
+        },
+      };
+    return {
+      status: "failed",
+      error: { code: failure.error.code, message: `stopped applying: ${failure.error.message}` },
+    };
+  }
+  if (unavailableInARow >= MAX_CONSECUTIVE_UNAVAILABLE)
+    return {
+      status: "failed",
+      error: {
+        code: "dx_unavailable",
+        message: `stopped applying: ${MAX_CONSECUTIVE_UNAVAILABLE} writes in a row failed after their retries: ${failure.error.message}`,
+      },
+    };
+  return null;
+}
+
+/**
+ * The receipt for a write that failed. An unmatched email is remembered with the attributes it
+ * was offered (so it is offered again only when they change, or a day later); a write aborted
+ * in flight stays `pending`, noting why, for the next run's read-back.
+ */
+export function receiptForFailure(
+  intent: { id: string; email: string; coderUserId: string | null },
+  failure: WriteFailure,
+  attempts: number,
+  at: string,
+  offered: Record<string, string | null>,
+): ChangeReceipt {
+  return {
+    changeId: intent.id,
+    at,
+    outcome: failure.outcome,
+    error: failure.error,
+    attempts,
+    ...(failure.outcome === "pending" ? { note: failure.error.message } : {}),
+    ...(failure.outcome === "unmatched"
+      ? {
+          state: {
+            type: "unmatched" as const,
+            email: intent.email,
+            coderUserId: intent.coderUserId,
+            attributes: offered,
+          },
+        }
+      : {}),
+  };
+}
+
+/** The receipt for a write never sent: the run stopped, or DX already refused this person. */
+export function receiptForSkip(changeId: string, at: string, why: ErrorInfo | null): ChangeReceipt {
+  return { changeId, at, outcome: "skipped", error: why, attempts: 0 };
+}
+
+/**
+ * How one person counts in the run, from the receipts of their writes: rejected if DX refused
+ * any, unmatched if DX did not know them, applied only if DX took every write; none of these
+ * when the run stopped before their writes (skipped) or left them in flight (pending).
+ */
+export function personOutcome(
+  receipts: readonly ChangeReceipt[],
+): "applied" | "rejected" | "unmatched" | null {
+  if (receipts.some((r) => r.outcome === "rejected")) return "rejected";
+  if (receipts.some((r) => r.outcome === "unmatched")) return "unmatched";
+  if (receipts.length > 0 && receipts.every((r) => r.outcome === "applied")) return "applied";
+  return null;
 }
 
 /** The status a run ends with once its writes are done or stopped. */

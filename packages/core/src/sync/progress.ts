@@ -1,4 +1,4 @@
-import type { Progress } from "./run-sync";
+import type { Progress } from "./prepare-plan";
 
 export interface ProgressReport {
   phase: Progress["phase"];

@@ -1,66 +1,19 @@
-import { CoderSimulator, DxSimulator } from "@coder-dx/simulators";
-import { afterEach, describe, expect, it } from "vitest";
-import { CoderClient } from "../clients/coder-client";
-import { DxClient } from "../clients/dx-client";
-import { type ConfigInput, Webhook } from "../config/schema";
+import { describe, expect, it } from "vitest";
+import { Webhook } from "../config/schema";
 import { planDigest } from "../domain/plan";
 import { RECONCILED_NOTE } from "../domain/write-outcome";
-import type { ChangeRow, Clock, SyncDeps } from "../index";
+import type { Clock } from "../index";
 import { silentLogger } from "../ports";
 import { startLoopback } from "../testing/loopback";
-import { aChangeRow, aConfig } from "../testing/builders";
+import { aChangeRow } from "../testing/builders";
 import { MemorySyncStore } from "../testing/memory-store";
-import { MAX_CONSECUTIVE_UNAVAILABLE } from "./apply-plan";
+import { closeAfterTest, outcomes, simulatedSync } from "../testing/simulated-sync";
+import { MAX_CONSECUTIVE_UNAVAILABLE } from "../domain/write-outcome";
 import { type RunNotifier, WebhookNotifier } from "./notify";
-import { runSync, startSync } from "./start-sync";
-
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of cleanup.splice(0)) await close();
-});
-
-/** Both simulators, a memory store, and a sync that talks HTTP to them over loopback. */
-async function setUp(input: ConfigInput = {}, deps: Partial<SyncDeps> = {}) {
-  const coder = await CoderSimulator.start();
-  const dx = await DxSimulator.start();
-  cleanup.push(
-    () => coder.close(),
-    () => dx.close(),
-  );
-  const config = aConfig({
-    ...input,
-    coder: { requestsPerMinute: 60_000, retryBaseMs: 1, ...input.coder },
-    dx: { requestsPerMinute: 60_000, retryBaseMs: 1, maxAttempts: 2, ...input.dx },
-  });
-  const store = deps.store instanceof MemorySyncStore ? deps.store : new MemorySyncStore();
-  const clients = () => ({
-    coder: new CoderClient({ ...config.coder, url: coder.url, token: coder.token }),
-    dx: new DxClient({ ...config.dx, url: dx.url, token: dx.token }),
-  });
-  const person = (username: string, attributes?: Record<string, string>, hidden = false) => {
-    const user = coder.addUser({ username });
-    dx.addUser({ email: user.email, hidden, ...(attributes ? { attributes } : {}) });
-    return user.email;
-  };
-  const options = (extra: Partial<Parameters<typeof runSync>[1]> = {}) => ({
-    config,
-    trigger: "cli" as const,
-    ...extra,
-  });
-  const sync = (extra: Partial<Parameters<typeof runSync>[1]> = {}) =>
-    runSync({ ...clients(), store, ...deps }, options(extra));
-  const start = (extra: Partial<Parameters<typeof runSync>[1]> = {}) =>
-    startSync({ ...clients(), store, ...deps }, options(extra));
-  const rows = (runId: string): ChangeRow[] => store.listChanges({ runId, limit: 10_000 }).items;
-  return { coder, dx, store, config, person, sync, start, rows };
-}
-
-const outcomes = (rows: ChangeRow[]) =>
-  Object.fromEntries(rows.map((r) => [r.email.split("@")[0], r.outcome]));
 
 describe("a sync against DX as it really answers", () => {
   it("takes a write DX answers with every attribute (updated:false where already right) as applied, and the next sync writes nothing", async () => {
-    const s = await setUp();
+    const s = await simulatedSync();
     // DX spelled the usage group first in lower case; people hold other groups and some owned values.
     s.dx.addUser({ email: "first@example.com", attributes: { "coder usage level": "Light" } });
     s.person("ann", { Department: "Data", Coder: "Active" }); // Coder already right, usage not
@@ -83,7 +36,7 @@ describe("a sync against DX as it really answers", () => {
   });
 
   it("calls a refused email unmatched when DX's listing lacks it, rejected when it lists it, whatever the status", async () => {
-    const s = await setUp();
+    const s = await simulatedSync();
     s.dx.unknownUserAnswer = { status: 422, error: "invalid_payload" };
     s.coder.addUser({ username: "stranger" }); // in Coder, not in DX
     s.person("known");
@@ -101,7 +54,7 @@ describe("a sync against DX as it really answers", () => {
   });
 
   it("stops at once when a write's 404 is not DX's answer (a wrong DX_API_URL)", async () => {
-    const s = await setUp({ dx: { concurrency: 1 } });
+    const s = await simulatedSync({ dx: { concurrency: 1 } });
     for (const name of ["a1", "a2", "a3", "a4"]) s.person(name);
     s.dx.faults.add({
       match: /attributes\.update/,
@@ -122,7 +75,7 @@ describe("a sync against DX as it really answers", () => {
   });
 
   it("counts a group users.list shows as existing, even when attributeGroups.list hides it", async () => {
-    const s = await setUp({
+    const s = await simulatedSync({
       groups: { extra: [{ name: "coder login", from: "loginType", map: { oidc: "SSO" } }] },
     });
     s.person("dee", { "Coder Login": "SSO" }); // makes the group, spelled DX's way
@@ -143,7 +96,7 @@ describe("every run ends recorded, whatever fails", () => {
     ["in a worker's time", true],
   ])("with its journal committing %s", (_, deferred) => {
     it("records every write DX took before the run ends", async () => {
-      const s = await setUp({ dx: { concurrency: 4 } });
+      const s = await simulatedSync({ dx: { concurrency: 4 } });
       s.store.deferredJournal = deferred;
       for (let i = 0; i < 150; i++) s.person(`r${String(i).padStart(3, "0")}`);
       const { run } = await s.sync();
@@ -156,7 +109,7 @@ describe("every run ends recorded, whatever fails", () => {
     });
 
     it("fails cleanly, writing nothing, when the store cannot take the intents", async () => {
-      const s = await setUp();
+      const s = await simulatedSync();
       s.store.deferredJournal = deferred;
       s.person("ann");
       s.store.failNext("insertChanges");
@@ -167,7 +120,7 @@ describe("every run ends recorded, whatever fails", () => {
     });
 
     it("stops writing at the first failed receipt batch, and the next run records what DX took", async () => {
-      const s = await setUp({ dx: { concurrency: 4 } });
+      const s = await simulatedSync({ dx: { concurrency: 4 } });
       s.store.deferredJournal = deferred;
       for (let i = 0; i < 600; i++) s.person(`p${String(i).padStart(3, "0")}`);
       s.store.failNext("settleChanges");
@@ -187,7 +140,7 @@ describe("every run ends recorded, whatever fails", () => {
   it("commits on the event loop, losing nothing, when the store's journal does not start", async () => {
     const warnings: string[] = [];
     const log = { ...silentLogger, warn: (message: string) => warnings.push(message) };
-    const s = await setUp({}, { log });
+    const s = await simulatedSync({}, { log });
     s.store.deferredJournal = true;
     for (let i = 0; i < 5; i++) s.person(`j${i}`);
     s.store.failNext("openJournal");
@@ -198,7 +151,7 @@ describe("every run ends recorded, whatever fails", () => {
   });
 
   it("resolves even when the end of the run cannot be recorded; the next run closes it", async () => {
-    const s = await setUp();
+    const s = await simulatedSync();
     s.person("ann");
     s.store.failNext("finishRun");
     const { run } = await s.sync();
@@ -212,7 +165,7 @@ describe("every run ends recorded, whatever fails", () => {
   });
 
   it("on a stop, lets writes in flight land, records them applied, and ends interrupted", async () => {
-    const s = await setUp({ dx: { concurrency: 2 } });
+    const s = await simulatedSync({ dx: { concurrency: 2 } });
     for (let i = 0; i < 20; i++) s.person(`w${String(i).padStart(2, "0")}`);
     const stop = new AbortController();
     const { done } = s.start({
@@ -233,7 +186,7 @@ describe("every run ends recorded, whatever fails", () => {
   });
 
   it("aborts a write that hangs past the drain deadline, leaves it pending, and the next run confirms it from the read-back", async () => {
-    const s = await setUp({ dx: { concurrency: 1 } });
+    const s = await simulatedSync({ dx: { concurrency: 1 } });
     s.person("ann");
     s.person("hung");
     s.dx.faults.add({
@@ -264,7 +217,7 @@ describe("every run ends recorded, whatever fails", () => {
   });
 
   it(`stops after ${MAX_CONSECUTIVE_UNAVAILABLE} outages in a row and skips the rest`, async () => {
-    const s = await setUp({ dx: { concurrency: 1, maxAttempts: 1 } });
+    const s = await simulatedSync({ dx: { concurrency: 1, maxAttempts: 1 } });
     for (let i = 0; i < 15; i++) s.person(`o${String(i).padStart(2, "0")}`);
     s.dx.faults.add({ match: /attributes\.update/, status: 503, body: "{}" });
     const { run } = await s.sync();
@@ -275,7 +228,7 @@ describe("every run ends recorded, whatever fails", () => {
   });
 
   it("refuses a saved plan when Coder changed since, writing nothing", async () => {
-    const s = await setUp();
+    const s = await simulatedSync();
     s.person("ann");
     const { run } = await s.sync({
       expectedDigest: planDigest({
@@ -291,7 +244,7 @@ describe("every run ends recorded, whatever fails", () => {
   });
 
   it("halts at a brake with the plan recorded, and applies past it with force", async () => {
-    const s = await setUp({ safety: { maxRemovals: 0, maxRemovalsPercent: 0 } });
+    const s = await simulatedSync({ safety: { maxRemovals: 0, maxRemovalsPercent: 0 } });
     const gone = s.coder.addUser({ username: "gone" });
     s.dx.addUser({ email: gone.email });
     s.person("stay");
@@ -310,7 +263,7 @@ describe("the lease and the store under a run", () => {
   it("stops before the next write when another process took the lease while this one was paused", async () => {
     let now = Date.parse("2026-11-22T10:00:00Z");
     const clock: Clock = { now: () => new Date(now) };
-    const s = await setUp({ dx: { concurrency: 1 } }, { clock, leaseTtlMs: 30_000 });
+    const s = await simulatedSync({ dx: { concurrency: 1 } }, { clock, leaseTtlMs: 30_000 });
     for (let i = 0; i < 6; i++) s.person(`l${i}`);
     const { done } = s.start({
       onProgress: ({ phase, done }) => {
@@ -325,7 +278,7 @@ describe("the lease and the store under a run", () => {
   });
 
   it("stops before the next write when the database file is deleted under the run", async () => {
-    const s = await setUp({ dx: { concurrency: 1 } });
+    const s = await simulatedSync({ dx: { concurrency: 1 } });
     for (let i = 0; i < 4; i++) s.person(`d${i}`);
     const { done } = s.start({
       onProgress: ({ phase, done }) => {
@@ -338,7 +291,7 @@ describe("the lease and the store under a run", () => {
   });
 
   it("closes a run whose holder died, and settles its unanswered writes by the read-back", async () => {
-    const s = await setUp();
+    const s = await simulatedSync();
     const held = s.person("held");
     const lost = s.person("lost");
     // A process died after sending one write (DX has it) and before sending the other.
@@ -378,7 +331,7 @@ describe("the lease and the store under a run", () => {
 
 describe("a large run", () => {
   it("reads many pages at once without Node's listener-leak warning", async () => {
-    const s = await setUp({ dx: { concurrency: 16 } });
+    const s = await simulatedSync({ dx: { concurrency: 16 } });
     for (let i = 0; i < 1500; i++) s.dx.addUser({ email: `reader${i}@example.com` });
     s.person("ann");
     const warnings: string[] = [];
@@ -397,7 +350,7 @@ describe("a large run", () => {
 
 describe("after a run", () => {
   it("records an invalid identity once per reason, not once per run", async () => {
-    const s = await setUp({ identities: { overrides: {} } });
+    const s = await simulatedSync({ identities: { overrides: {} } });
     s.person("ann");
     const bad = s.coder.addUser({ username: "bad", email: "bad-at-example.com" });
     const first = await s.sync();
@@ -417,7 +370,7 @@ describe("after a run", () => {
   it("prunes history past retention.days after a real run, never after a dry run", async () => {
     const now = new Date("2026-11-22T06:00:00.000Z");
     const clock: Clock = { now: () => now };
-    const s = await setUp({ retention: { days: 30 } }, { clock });
+    const s = await simulatedSync({ retention: { days: 30 } }, { clock });
     s.person("ann");
     s.store.insertChanges([
       aChangeRow({ runId: "0", at: "2026-10-01T00:00:00.000Z", outcome: "applied" }),
@@ -441,7 +394,7 @@ describe("after a run", () => {
         res.end();
       });
     });
-    cleanup.push(() => hook.close());
+    closeAfterTest(() => hook.close());
     const store = new MemorySyncStore();
     const leaseFree: boolean[] = [];
     const notifier = new WebhookNotifier(
@@ -458,7 +411,7 @@ describe("after a run", () => {
         return notifier.notify(run, signal);
       },
     };
-    const s = await setUp({}, { store, notifier: watched });
+    const s = await simulatedSync({}, { store, notifier: watched });
     s.person("ann");
     const { run } = await s.sync();
     expect(run.status).toBe("succeeded");

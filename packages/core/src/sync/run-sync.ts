@@ -1,24 +1,14 @@
-import type { Config } from "../config/schema";
-import type { DxObservedUser } from "../domain/dx-user";
-import { guardPlan, type Halt } from "../domain/guard";
-import { type Plan, type PlanEntry, planDigest, planSync, type UserState } from "../domain/plan";
-import { emptyRunCounts, type FinalRunStatus, type RunCounts } from "../domain/run";
+import { countsFromPlan, intentRows, isNewReason, reasonRows } from "../domain/run-record";
+import { decideRun, endFromFailure, type RunEnd } from "../domain/run-decision";
 import { finalStatus, reconcilePending } from "../domain/write-outcome";
+import type { Halt } from "../domain/guard";
+import type { Plan } from "../domain/plan";
+import type { RunCounts, RunTrigger } from "../domain/run";
 import { type ErrorInfo, toErrorInfo } from "../errors";
-import type { RunNotifier } from "./notify";
-import type {
-  ChangeJournal,
-  Clock,
-  CoderSource,
-  DxTarget,
-  Logger,
-  NewChange,
-  Run,
-  SyncStore,
-} from "../ports";
-import type { RunTrigger } from "../domain/run";
+import type { ChangeJournal, Clock, CoderSource, DxTarget, Logger, Run, SyncStore } from "../ports";
 import { applyPlan } from "./apply-plan";
-import { readActiveDays, readPeople } from "./read-people";
+import type { RunNotifier } from "./notify";
+import { type PlanOptions, type PreparedPlan, preparePlan } from "./prepare-plan";
 
 export interface SyncDeps {
   coder: CoderSource;
@@ -33,23 +23,10 @@ export interface SyncDeps {
   notifier?: RunNotifier;
 }
 
-export interface Progress {
-  phase: "read" | "plan" | "apply" | "done";
-  done: number;
-  total: number;
-}
-
-export interface PlanOptions {
-  config: Config;
+export interface SyncOptions extends Omit<PlanOptions, "scope"> {
+  trigger: RunTrigger;
   /** Limit the run to these people (DX emails, any case). */
   emails?: readonly string[] | undefined;
-  onProgress?: (progress: Progress) => void;
-  /** Aborts the reads. */
-  signal?: AbortSignal | undefined;
-}
-
-export interface SyncOptions extends PlanOptions {
-  trigger: RunTrigger;
   dryRun?: boolean;
   /** Apply even when a brake would halt (never past a failed listing). */
   force?: boolean;
@@ -64,180 +41,17 @@ export interface SyncOptions extends PlanOptions {
   abortSignal?: AbortSignal | undefined;
 }
 
-export interface PreparedPlan {
-  plan: Plan;
-  halts: Halt[];
-  sourceCount: number;
-  observed: ReadonlyMap<string, DxObservedUser> | null;
-  state: ReadonlyMap<string, UserState>;
-}
-
 export interface SyncResult {
   run: Run;
   plan: Plan | null;
   halts: Halt[];
 }
 
-export function normaliseEmails(emails: readonly string[] | undefined): Set<string> | null {
-  if (!emails || emails.length === 0) return null;
-  return new Set(emails.map((email) => email.trim().toLowerCase()));
-}
-
-/** Read → map → plan → guard. Reads the store, never writes it; `plan` and `apply` share it. */
-export async function preparePlan(deps: SyncDeps, options: PlanOptions): Promise<PreparedPlan> {
-  const { config, signal } = options;
-  const now = (deps.clock ?? { now: () => new Date() }).now();
-  options.onProgress?.({ phase: "read", done: 0, total: 2 });
-  const readDx = async () =>
-    config.dx.readBack
-      ? Promise.all([deps.dx.listUsers({ signal }), deps.dx.listAttributeGroups({ signal })])
-      : ([null, null] as const);
-  // Coder's raw user objects live only inside readPeople: at 100,000 users they are the
-  // biggest thing a run holds, and planning needs only the mapped people.
-  // The days first, on their own: each day's report is large and brief, and beside the user
-  // listing and DX's read-back it would raise the read phase's memory peak.
-  const daily = await readActiveDays(deps.coder, config, now, signal);
-  // DX's listing is asked for first: its pages are many and small, and go at `dx.concurrency`
-  // while Coder prepares its few large ones.
-  const [[observed, listedGroups], mapped] = await Promise.all([
-    readDx(),
-    readPeople(deps.coder, config, now, signal, daily),
-  ]);
-  // Loaded after the reads, not beside them: the read phase is the run's memory peak.
-  const state = deps.store.loadUserStates();
-  options.onProgress?.({ phase: "plan", done: 0, total: mapped.accounts });
-  const emails = normaliseEmails(options.emails);
-  const holds = deps.store.loadHolds();
-  const plan = planSync({ mapped, observed, state, config, emails, now, holds });
-  // DX hides privileged groups from organisation tokens in attributeGroups.list, but
-  // users.list shows them on the people who hold them: such a group exists.
-  let dxGroups = listedGroups;
-  if (dxGroups && observed) {
-    dxGroups = new Set(dxGroups);
-    for (const user of observed.values()) for (const group in user.attributes) dxGroups.add(group);
-  }
-  const halts = guardPlan({
-    plan,
-    config,
-    sourceCount: mapped.accounts,
-    // A scoped run touches a handful of people: the shrink brake compares whole listings only.
-    lastSourceCount: emails !== null ? null : deps.store.lastSourceCount(),
-    dxGroups,
-  });
-  return { plan, halts, sourceCount: mapped.accounts, observed, state };
-}
-
-const base = (runId: string, at: string, entry: PlanEntry) => ({
-  runId,
-  at,
-  email: entry.email,
-  coderUserId: entry.coderUserId,
-  action: entry.action,
-  error: null,
-  attempts: 0,
-  note: entry.note,
-});
-
-/** The audit rows of one person's planned writes, in write order (attributes, then properties). */
-export function intentRows(
-  runId: string,
-  at: string,
-  entry: PlanEntry,
-  outcome: "pending" | "planned" | "skipped",
-  error: ErrorInfo | null = null,
-): NewChange[] {
-  const rows: NewChange[] = [];
-  if (entry.attributes) {
-    rows.push({
-      ...base(runId, at, entry),
-      kind: "attributes",
-      before: entry.attributes.before,
-      after: entry.attributes.after,
-      observed: entry.observed,
-      outcome,
-      error,
-      evidence: entry.evidence ?? null,
-    });
-  }
-  if (entry.properties) {
-    rows.push({
-      ...base(runId, at, entry),
-      kind: "properties",
-      before: entry.properties.before,
-      after: entry.properties.after,
-      observed: null,
-      outcome,
-      error,
-    });
-  }
-  return rows;
-}
-
-/** The rows recording why some people get no write: an unusable identity, drift left alone. */
-function reasonRows(runId: string, at: string, plan: Plan): NewChange[] {
-  const rows: NewChange[] = [];
-  for (const entry of plan.entries) {
-    if (entry.action === "invalid") {
-      rows.push({
-        ...base(runId, at, entry),
-        kind: "attributes",
-        before: null,
-        after: null,
-        observed: null,
-        outcome: "invalid",
-        error: { code: "identity_invalid", message: entry.note ?? "invalid identity" },
-      });
-    } else if (entry.action === "drift") {
-      rows.push({
-        ...base(runId, at, entry),
-        kind: "attributes",
-        before: entry.observed,
-        after: entry.desired,
-        observed: entry.observed,
-        outcome: "skipped",
-        note: "DX holds a value coder-dx did not push; left as is (drift: respect)",
-      });
-    }
-  }
-  return rows;
-}
-
-/**
- * Reasons already on record: a person whose newest audit row gives the same reason gets no
- * new one, so an invalid identity makes one row per change of reason, not one per run.
- */
-function newReasons(store: SyncStore, rows: NewChange[]): NewChange[] {
-  return rows.filter((row) => {
-    const last = store.lastChange(row.email);
-    return !(
-      last &&
-      last.coderUserId === row.coderUserId &&
-      last.outcome === row.outcome &&
-      last.note === row.note &&
-      last.error?.message === row.error?.message &&
-      JSON.stringify(last.after) === JSON.stringify(row.after)
-    );
-  });
-}
-
-function planCounts(plan: Plan | null): RunCounts {
-  const c = plan?.counts;
-  return {
-    ...emptyRunCounts(),
-    users: c?.users ?? 0,
-    unchanged: c?.unchanged ?? 0,
-    changed: c?.changed ?? 0,
-    invalid: c?.invalid ?? 0,
-    excluded: c?.excluded ?? 0,
-    merged: c?.merged ?? 0,
-    unmatched: c?.unmatched ?? 0,
-    drift: c?.drift ?? 0,
-  };
-}
-
 export interface RunContext {
   deps: SyncDeps;
   options: SyncOptions;
+  /** The people the run is limited to (normalised once, from `options.emails`), or null. */
+  scope: ReadonlySet<string> | null;
   run: Run;
   clock: Clock;
   log: Logger;
@@ -245,6 +59,52 @@ export interface RunContext {
   stopSignal: AbortSignal;
   /** Null while the lease is held; why it was lost, once it is. */
   leaseCheck: () => ErrorInfo | null;
+}
+
+/**
+ * One run from its reads to its recorded end: read → plan → guard (`preparePlan`), decide
+ * (`decideRun`), apply (`applyPlan`), record. Whatever fails (Coder, DX, the store, a signal, a
+ * lost lease) ends here as a final status; it never throws. When the store cannot record the
+ * end, the run stays `running` for the next run to close, and the returned run says why.
+ */
+export async function executeRun(ctx: RunContext): Promise<SyncResult> {
+  const { deps, options, run, log } = ctx;
+  let prepared: PreparedPlan | null = null;
+  let counts = countsFromPlan(null);
+  let end: RunEnd;
+  try {
+    prepared = await preparePlan(deps, { ...options, scope: ctx.scope, signal: ctx.stopSignal });
+    counts = countsFromPlan(prepared.plan);
+    settleLeftovers(ctx, prepared.observed);
+    const decision = decideRun({
+      plan: prepared.plan,
+      halts: prepared.halts,
+      dryRun: options.dryRun ?? false,
+      force: options.force ?? false,
+      expectedDigest: options.expectedDigest,
+    });
+    if (decision.kind === "apply") end = await applyAndRecord(ctx, prepared, counts);
+    else {
+      if (decision.kind !== "stale") recordPlanned(ctx, prepared.plan);
+      if (decision.kind === "halted")
+        log.warn("run halted by a brake; nothing was written", {
+          runId: run.id,
+          reasons: prepared.halts.map((h) => h.reason),
+        });
+      end = decision.end;
+    }
+  } catch (error) {
+    end = endFromFailure(toErrorInfo(error), {
+      leaseLost: ctx.leaseCheck(),
+      stopped: ctx.stopSignal,
+    });
+    log.error(prepared ? "run failed" : "run failed before any write", {
+      runId: run.id,
+      code: end.error?.code,
+      message: end.error?.message,
+    });
+  }
+  return recordEnd(ctx, end, counts, prepared);
 }
 
 /**
@@ -268,74 +128,43 @@ function settleLeftovers(ctx: RunContext, observed: PreparedPlan["observed"]): v
   });
 }
 
-interface RunEnd {
-  status: FinalRunStatus;
-  error: ErrorInfo | null;
+/** A run that writes nothing (dry, halted) records its whole plan as `planned` rows. */
+function recordPlanned(ctx: RunContext, plan: Plan): void {
+  const at = ctx.clock.now().toISOString();
+  ctx.deps.store.insertChanges([
+    ...plan.entries.flatMap((entry) => intentRows(ctx.run.id, at, entry, "planned")),
+    ...reasonRows(ctx.run.id, at, plan),
+  ]);
 }
 
-/** Plan in hand: refuse a stale saved plan, halt at a brake, record a dry run, or apply. */
-async function decideAndApply(
+/** A real run: new reasons, adopted values and holds recorded, then the writes. */
+async function applyAndRecord(
   ctx: RunContext,
   prepared: PreparedPlan,
   counts: RunCounts,
 ): Promise<RunEnd> {
   const { deps, options, run, clock, log } = ctx;
   const { store } = deps;
-  const { plan, halts } = prepared;
+  const { plan } = prepared;
   const at = clock.now().toISOString();
-  const planned = () =>
-    store.insertChanges([
-      ...plan.entries.flatMap((entry) => intentRows(run.id, at, entry, "planned")),
-      ...reasonRows(run.id, at, plan),
-    ]);
-
-  if (options.expectedDigest !== undefined && planDigest(plan) !== options.expectedDigest) {
-    return {
-      status: "failed",
-      error: {
-        code: "plan_stale",
-        message:
-          "Coder or DX changed since the plan was saved; nothing was written. Make a new plan and review it.",
-      },
-    };
-  }
-  if (halts.length > 0 && !options.force) {
-    planned();
-    log.warn("run halted by a brake; nothing was written", {
-      runId: run.id,
-      reasons: halts.map((h) => h.reason),
-    });
-    const message = halts.map((h) => h.message).join("; ");
-    return {
-      status: "halted",
-      error: { code: "halted", message: `${message} (use --force to apply anyway)` },
-    };
-  }
-  if (options.dryRun) {
-    planned();
-    return { status: "succeeded", error: null };
-  }
-
-  store.insertChanges(newReasons(store, reasonRows(run.id, at, plan)));
+  store.insertChanges(
+    reasonRows(run.id, at, plan).filter((row) => isNewReason(store.lastChange(row.email), row)),
+  );
   store.adoptUserStates(plan.adopt);
   store.saveHolds(plan.holdUpdates);
   const total = counts.changed;
   const journal = total > 0 ? openJournal(store, log) : null;
   const applied = await applyPlan(
-    { dx: deps.dx, store, clock, log, ...(journal ? { journal } : {}) },
+    { dx: deps.dx, store, clock, ...(journal ? { journal } : {}) },
     {
       runId: run.id,
+      at,
       plan,
-      intentRows: (entry, outcome, error) => intentRows(run.id, at, entry, outcome, error ?? null),
       concurrency: options.config.dx.concurrency,
       readBack: prepared.observed !== null,
       stopSignal: ctx.stopSignal,
       abortSignal: options.abortSignal,
-      guard: () => {
-        const lost = ctx.leaseCheck();
-        if (!lost) return null;
-        return { status: lost.code === "store_failed" ? "failed" : "interrupted", error: lost };
-      },
+      leaseCheck: ctx.leaseCheck,
       onProgress: (done) => options.onProgress?.({ phase: "apply", done, total }),
     },
   ).finally(() => journal?.close());
@@ -358,40 +187,14 @@ function openJournal(store: SyncStore, log: Logger): ChangeJournal | null {
   }
 }
 
-/**
- * One run from its reads to its recorded end. Whatever fails (Coder, DX, the store, a signal,
- * a lost lease) ends here as a final status; it never throws. When the store cannot record
- * the end, the run stays `running` for the next run to close, and the returned run says why.
- */
-export async function executeRun(ctx: RunContext): Promise<SyncResult> {
-  const { deps, options, run, clock, log } = ctx;
-  let prepared: PreparedPlan | null = null;
-  let counts = planCounts(null);
-  let end: RunEnd;
-  try {
-    prepared = await preparePlan(deps, { ...options, signal: ctx.stopSignal });
-    counts = planCounts(prepared.plan);
-    settleLeftovers(ctx, prepared.observed);
-    end = await decideAndApply(ctx, prepared, counts);
-  } catch (error) {
-    const lost = ctx.leaseCheck();
-    let info = toErrorInfo(error);
-    if (lost) info = lost;
-    else if (ctx.stopSignal.aborted)
-      info = {
-        code: "interrupted",
-        message: `${typeof ctx.stopSignal.reason === "string" ? ctx.stopSignal.reason : "stopped"} before any write; nothing was written`,
-      };
-    end = {
-      status: info.code === "interrupted" || info.code === "lease_lost" ? "interrupted" : "failed",
-      error: info,
-    };
-    log.error(prepared ? "run failed" : "run failed before any write", {
-      runId: run.id,
-      code: info.code,
-      message: info.message,
-    });
-  }
+/** Records the run's end; a store that cannot is reported, and the next run closes the run. */
+function recordEnd(
+  ctx: RunContext,
+  end: RunEnd,
+  counts: RunCounts,
+  prepared: PreparedPlan | null,
+): SyncResult {
+  const { deps, run, clock, log } = ctx;
   const result = {
     status: end.status,
     finishedAt: clock.now().toISOString(),

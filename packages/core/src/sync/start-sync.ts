@@ -2,13 +2,8 @@ import { setMaxListeners } from "node:events";
 import { CoderDxError, toErrorInfo } from "../errors";
 import { type Logger, type Run, silentLogger, systemClock } from "../ports";
 import { currentHolder, holderIsDead, LEASE_TTL_MS, LeaseKeeper } from "./lease";
-import {
-  executeRun,
-  normaliseEmails,
-  type SyncDeps,
-  type SyncOptions,
-  type SyncResult,
-} from "./run-sync";
+import { scopeOf } from "./prepare-plan";
+import { executeRun, type SyncDeps, type SyncOptions, type SyncResult } from "./run-sync";
 
 export interface StartedSync {
   run: Run;
@@ -39,6 +34,7 @@ export function startSync(deps: SyncDeps, options: SyncOptions): StartedSync {
       "another coder-dx run holds this database's lease; try again when it ends",
     );
   }
+  const scope = scopeOf(options.emails);
   let run: Run;
   try {
     for (const closed of store.closeAbandonedRuns(clock.now().toISOString(), ABANDONED)) {
@@ -47,7 +43,7 @@ export function startSync(deps: SyncDeps, options: SyncOptions): StartedSync {
     run = store.startRun({
       trigger: options.trigger,
       dryRun: options.dryRun ?? false,
-      scoped: normaliseEmails(options.emails) !== null,
+      scoped: scope !== null,
       startedAt: clock.now().toISOString(),
     });
   } catch (error) {
@@ -73,6 +69,7 @@ export function startSync(deps: SyncDeps, options: SyncOptions): StartedSync {
       return await executeRun({
         deps,
         options,
+        scope,
         run,
         clock,
         log,

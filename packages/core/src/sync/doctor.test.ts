@@ -1,0 +1,81 @@
+import { CoderSimulator, DxSimulator } from "@coder-dx/simulators";
+import { describe, expect, it } from "vitest";
+import { CoderClient } from "../clients/coder-client";
+import { DxClient } from "../clients/dx-client";
+import { closeAfterTest } from "../testing/simulated-sync";
+import { diagnose } from "./doctor";
+
+const PROBE = { maxAttempts: 1, timeoutMs: 5000 };
+
+async function simulators() {
+  const coder = await CoderSimulator.start();
+  const dx = await DxSimulator.start();
+  closeAfterTest(() => coder.close());
+  closeAfterTest(() => dx.close());
+  return { coder, dx };
+}
+
+function checksFor(
+  coder: { url: string; token: string } | null,
+  dx: { url: string; token: string } | null,
+) {
+  return diagnose({
+    configSource: "defaults (no config file)",
+    // The simulators' url is a getter: named, not spread.
+    coder: coder ? new CoderClient({ url: coder.url, token: coder.token, ...PROBE }) : null,
+    dx: dx ? new DxClient({ url: dx.url, token: dx.token, ...PROBE }) : null,
+    checkDatabase: () => "writable (memory)",
+    now: new Date(),
+  });
+}
+
+const line = (c: { ok: boolean; name: string; detail: string }) =>
+  `${c.ok ? "✓" : "✗"} ${c.name}: ${c.detail}`;
+
+describe("doctor", () => {
+  it("passes every check on a healthy set-up, writing nothing to DX", async () => {
+    const { coder, dx } = await simulators();
+    const checks = await checksFor(coder, dx);
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(checks.map(line)).toContain("✓ coder token: valid, user coder-dx-bot (owner)");
+    expect(dx.writes).toEqual([]);
+  });
+
+  it("names each refused token with its fix, and never quotes it", async () => {
+    const { coder, dx } = await simulators();
+    const checks = await checksFor(
+      { url: coder.url, token: "AbCdEf1234-wrongwrongwrongwrongwr" },
+      { url: dx.url, token: "nope-nope-nope" },
+    );
+    const text = checks.map(line).join("\n");
+    expect(text).toMatch(/✗ coder token: .*CODER_SESSION_TOKEN was refused/);
+    expect(text).toMatch(/✗ dx token \(users:read\): .*DX_API_TOKEN was refused/);
+    expect(text).not.toContain("wrongwrong");
+    expect(text).not.toContain("nope-nope");
+  });
+
+  it("says which role the Coder token's user lacks", async () => {
+    const { coder, dx } = await simulators();
+    coder.updateUser(coder.findUser("coder-dx-bot").id, { roles: [] });
+    coder.ownerRole = "member";
+    const checks = await checksFor(coder, dx);
+    expect(checks.map(line).join("\n")).toMatch(
+      /✗ coder token: coder-dx-bot has site roles \[member\]; .*Owner, Auditor or Template Admin/,
+    );
+  });
+
+  it("names an unreachable Coder and what to check", async () => {
+    const { dx } = await simulators();
+    const closed = await CoderSimulator.start();
+    await closed.close();
+    const checks = await checksFor({ url: closed.url, token: "AbCdEf1234-anything-at-all" }, dx);
+    const reachable = checks.find((c) => c.name === "coder reachable");
+    expect(reachable).toMatchObject({ ok: false, fix: expect.stringContaining("check CODER_URL") });
+    expect(reachable?.detail).toMatch(/ECONNREFUSED/);
+  });
+
+  it("reports the settings that are missing", async () => {
+    const checks = await checksFor(null, null);
+    expect(checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(["coder", "dx"]);
+  });
+});

@@ -1,0 +1,65 @@
+import { CoderSimulator, DxSimulator } from "@coder-dx/simulators";
+import { afterEach } from "vitest";
+import { CoderClient } from "../clients/coder-client";
+import { DxClient } from "../clients/dx-client";
+import type { ConfigInput } from "../config/schema";
+import type { ChangeRow } from "../ports";
+import type { SyncDeps, SyncOptions } from "../sync/run-sync";
+import { runSync, startSync } from "../sync/start-sync";
+import { aConfig } from "./builders";
+import { MemorySyncStore } from "./memory-store";
+
+/**
+ * Core's in-process end-to-end tests: both simulators on loopback, a memory store, and runs that
+ * talk HTTP to them, as the CLI's would, without a process of their own. Not exported from
+ * `@coder-dx/core/testing` (it needs the simulators, a dev dependency of core alone).
+ */
+const cleanup: (() => Promise<void>)[] = [];
+/** Closes `close` after the test, as the simulators are. */
+export function closeAfterTest(close: () => Promise<void>): void {
+  cleanup.push(close);
+}
+afterEach(async () => {
+  for (const close of cleanup.splice(0)) await close();
+});
+
+/** Both simulators, a memory store, and a sync that talks HTTP to them over loopback. */
+export async function simulatedSync(input: ConfigInput = {}, deps: Partial<SyncDeps> = {}) {
+  const coder = await CoderSimulator.start();
+  const dx = await DxSimulator.start();
+  cleanup.push(
+    () => coder.close(),
+    () => dx.close(),
+  );
+  const config = aConfig({
+    ...input,
+    coder: { requestsPerMinute: 60_000, retryBaseMs: 1, ...input.coder },
+    dx: { requestsPerMinute: 60_000, retryBaseMs: 1, maxAttempts: 2, ...input.dx },
+  });
+  const store = deps.store instanceof MemorySyncStore ? deps.store : new MemorySyncStore();
+  const clients = () => ({
+    coder: new CoderClient({ ...config.coder, url: coder.url, token: coder.token }),
+    dx: new DxClient({ ...config.dx, url: dx.url, token: dx.token }),
+  });
+  /** A person in both Coder and DX; their email. */
+  const person = (username: string, attributes?: Record<string, string>, hidden = false) => {
+    const user = coder.addUser({ username });
+    dx.addUser({ email: user.email, hidden, ...(attributes ? { attributes } : {}) });
+    return user.email;
+  };
+  const options = (extra: Partial<SyncOptions> = {}): SyncOptions => ({
+    config,
+    trigger: "cli" as const,
+    ...extra,
+  });
+  const sync = (extra: Partial<SyncOptions> = {}) =>
+    runSync({ ...clients(), store, ...deps }, options(extra));
+  const start = (extra: Partial<SyncOptions> = {}) =>
+    startSync({ ...clients(), store, ...deps }, options(extra));
+  const rows = (runId: string): ChangeRow[] => store.listChanges({ runId, limit: 10_000 }).items;
+  return { coder, dx, store, config, clients, person, sync, start, rows };
+}
+
+/** Each row's outcome by the local part of its email. */
+export const outcomes = (rows: ChangeRow[]) =>
+  Object.fromEntries(rows.map((r) => [r.email.split("@")[0], r.outcome]));
