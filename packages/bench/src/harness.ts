@@ -104,6 +104,8 @@ export interface SyncMeasurement {
   firstWriteSeconds: number | null;
   /** DX writes per second between the first write and the last. */
   writesPerSecond: number | null;
+  /** The writes DX received, as sent: what a bare client sends to compare with. */
+  writes: { email: string; attributes: unknown }[];
 }
 
 export function busiestSecond(times: number[]): number {
@@ -173,7 +175,40 @@ export async function measureSync(
         : (writes.length - 1) / ((last - first) / 1000),
     busiestSecond: busiestSecond(requests.map((r) => r.at)),
     dxConnections: org.dx.connections - connectionsBefore,
+    writes: writes.map((w) => ({ email: w.email, attributes: w.body.attributes })),
   };
+}
+
+const BARE = fileURLToPath(new URL("./bare-client.ts", import.meta.url));
+
+/**
+ * The same writes from a bare keep-alive undici client (`bare-client.ts`) in a process of its
+ * own, at the same concurrency, against the same simulator: the practical bound the CLI is held
+ * to. Process wall from spawn to exit, as the CLI's.
+ */
+export async function measureBareClient(
+  org: Org<CoderEndpoint>,
+  writes: SyncMeasurement["writes"],
+  concurrency: number,
+): Promise<{ writes: number; processSeconds: number; writesPerSecond: number }> {
+  const file = join(org.dir, "bare-writes.json");
+  writeFileSync(file, JSON.stringify(writes));
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", BARE, org.dx.url, org.dx.token, file, String(concurrency)],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  let stdout = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    stdout += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const processSeconds = (performance.now() - started) / 1000;
+  if (code !== 0) throw new Error(`the bare client exited ${code}`);
+  const figures = JSON.parse(stdout) as { writes: number; failed: number; writesPerSecond: number };
+  if (figures.failed > 0) throw new Error(`the bare client had ${figures.failed} writes refused`);
+  return { writes: figures.writes, processSeconds, writesPerSecond: figures.writesPerSecond };
 }
 
 export function percentile(values: number[], p: number): number {

@@ -20,7 +20,14 @@ import { activityByDay } from "@coder-dx/simulators";
 import { createApp, Metrics, parseApiTokens } from "@coder-dx/server";
 import { openDatabase, PgConnection, PostgresSyncStore, SqliteSyncStore } from "@coder-dx/storage";
 import { serve } from "@hono/node-server";
-import { measureSync, type Org, percentile, startOrg, startSeparateOrg } from "./harness";
+import {
+  measureBareClient,
+  measureSync,
+  type Org,
+  percentile,
+  startOrg,
+  startSeparateOrg,
+} from "./harness";
 
 export interface Result {
   scenario: string;
@@ -100,6 +107,10 @@ export async function benchLatencyBound(size: number): Promise<Result[]> {
     log(
       `latency-bound: first write ${run.firstWriteSeconds?.toFixed(2)} s after spawn, then ${run.writesPerSecond?.toFixed(0)} writes/s (16 workers at 20 ms allow 800)`,
     );
+    const bare = await measureBareClient(org, run.writes, workers);
+    log(
+      `latency-bound: a bare undici client sends the same ${bare.writes.toLocaleString()} writes in ${bare.processSeconds.toFixed(1)} s (${bare.writesPerSecond.toFixed(0)} writes/s); coder-dx ${run.processSeconds.toFixed(1)} s, ${(run.processSeconds / bare.processSeconds).toFixed(3)}×`,
+    );
     const scenario = `latency-bound first sync, ${size.toLocaleString()} users, 20 ms, 16 workers, 1,000 req/s`;
     const details = {
       dxRequests: run.dxRequests,
@@ -109,6 +120,7 @@ export async function benchLatencyBound(size: number): Promise<Result[]> {
       busiestSecond: run.busiestSecond,
       firstWriteSeconds: run.firstWriteSeconds,
       writesPerSecond: run.writesPerSecond,
+      bareClient: bare,
     };
     return [
       result(
@@ -119,6 +131,15 @@ export async function benchLatencyBound(size: number): Promise<Result[]> {
         syncBound(run.dxRequests, budget, workers, latencyMs),
         1.1,
         details,
+      ),
+      result(
+        scenario,
+        "process wall vs a bare undici client (same writes, same sockets)",
+        run.processSeconds,
+        "s",
+        bare.processSeconds,
+        1.05,
+        { bareWritesPerSecond: bare.writesPerSecond, cliWritesPerSecond: run.writesPerSecond },
       ),
       result(scenario, "DX connections opened", run.dxConnections, "connections", 2 * workers, 1),
       result(scenario, "busiest 1-s window", run.busiestSecond, "requests", budget / 60, 1),
