@@ -96,8 +96,9 @@ describe("a CLI sync stopped by a signal", () => {
     expect(s.dx.writes).toHaveLength(emails.length); // nothing written twice
   });
 
-  it("exits at once on a second Ctrl-C; the next run closes it and confirms the writes DX took", async () => {
-    const { s, emails } = await scenario(6, { dx: { concurrency: 2 } });
+  it("exits at once on a second Ctrl-C a second later; the next run closes it and confirms the writes DX took", async () => {
+    // A drain longer than the wait for the second press: it, not the drain, ends the process.
+    const { s, emails } = await scenario(6, { dx: { concurrency: 2 }, server: { drainMs: 20_000 } });
     const gate = s.dx.faults.gate({ match: /attributes\.update/ });
     const { child, exited } = spawnCli(["sync"], s.env);
     let stderr = "";
@@ -110,8 +111,11 @@ describe("a CLI sync stopped by a signal", () => {
     );
     child.kill("SIGINT");
     await waitFor(() => stderr.includes("SIGINT: stopping"), "the stop notice");
+    // A person's second press: later than a wrapper's copy of the first (signals.ts).
+    await new Promise((r) => setTimeout(r, 1000));
     child.kill("SIGINT");
     expect(await exited).toBe(130);
+    expect(stderr).toContain("SIGINT again: exiting now");
     gate.release(); // DX finishes the two writes the CLI never heard back about
     await waitFor(() => s.dx.writes.length === 2, "DX to take the two writes");
     const next = await s.sync();
@@ -128,29 +132,42 @@ describe("a CLI sync stopped by a signal", () => {
     expect(s.dx.writes).toHaveLength(emails.length);
   });
 
-  it("reaches the CLI through `pnpm -s coder-dx` on SIGTERM", async () => {
-    const { s } = await scenario(4, { dx: { concurrency: 1 } });
+  it("takes one Ctrl-C to `pnpm -s coder-dx sync`'s process group (delivered twice) as one stop: writes in flight land, applied, interrupted, exit 130", async () => {
+    const { s } = await scenario(8, { dx: { concurrency: 2 } });
     const gate = s.dx.faults.gate({ match: /attributes\.update/ });
     const root = fileURLToPath(new URL("../../..", import.meta.url));
-    const pnpm = spawn("pnpm", ["-s", "coder-dx", "sync"], {
+    // Its own process group, as a terminal's foreground job: the signal reaches pnpm and
+    // coder-dx, and pnpm forwards it to coder-dx once more.
+    const pnpm = spawn("pnpm", ["-s", "coder-dx", "sync", "--json"], {
       cwd: root,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...s.env },
-      stdio: "ignore",
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
     });
     cleanup.push(() => pnpm.kill("SIGKILL"));
+    let stdout = "";
+    let stderr = "";
+    pnpm.stdout.on("data", (d: Buffer) => {
+      stdout += d;
+    });
+    pnpm.stderr.on("data", (d: Buffer) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((resolve) => pnpm.once("exit", resolve));
     await waitFor(
-      () => s.dx.requests.some((r) => r.key.includes("attributes")),
-      "a write in flight",
+      () => s.dx.requests.filter((r) => r.key.includes("attributes")).length === 2,
+      "two writes in flight",
     );
-    pnpm.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 100)); // the signal is on its way to the CLI
+    process.kill(-(pnpm.pid as number), "SIGINT");
+    await waitFor(() => stderr.includes("SIGINT: stopping"), "the stop notice");
     gate.release();
-    let run: Run | undefined;
-    for (let i = 0; i < 100 && run?.status !== "interrupted"; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      run = (await runs(s))[0];
-    }
-    expect(run).toMatchObject({ status: "interrupted", counts: { applied: 1 } });
+    expect(await exited).toBe(130);
+    expect(stderr).not.toContain("exiting now");
+    const { run } = JSON.parse(stdout) as { run: Run };
+    expect(run).toMatchObject({ status: "interrupted", counts: { applied: 2 } });
+    const rows = await changes(s, run.id);
+    expect(count(rows, "applied")).toBe(s.dx.writes.length);
+    expect(count(rows, "pending")).toBe(0);
   });
 });
 

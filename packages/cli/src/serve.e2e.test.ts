@@ -1,7 +1,7 @@
 import type { ChangeRow, Run } from "@coder-dx/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { startScenario } from "./testing/scenario";
-import { startServe } from "./testing/serve-process";
+import { startServe, VIA_PNPM } from "./testing/serve-process";
 
 const TOKENS = {
   viewer: "e2e-viewer-0123456789",
@@ -22,11 +22,17 @@ async function setUp(
   people: number,
   config: Record<string, unknown> = {},
   serveArgs: string[] = [],
+  options: { viaPnpm?: boolean } = {},
 ) {
   const s = await startScenario(config);
   cleanup.push(s.close);
   for (let i = 0; i < people; i++) s.person(`member${String(i).padStart(3, "0")}`);
-  const server = await startServe(serveArgs, { ...s.env, CODER_DX_API_TOKENS: API_TOKENS });
+  const env = { ...s.env, CODER_DX_API_TOKENS: API_TOKENS };
+  // Through pnpm, in a process group of its own: a group signal reaches pnpm and coder-dx,
+  // and pnpm forwards it once more, as in a terminal.
+  const server = options.viaPnpm
+    ? await startServe(serveArgs, env, VIA_PNPM, { group: true })
+    : await startServe(serveArgs, env);
   cleanup.push(() => (server.child.exitCode === null ? server.stop("SIGKILL") : Promise.resolve()));
   const api = async (method: string, path: string, token: string, body?: unknown) => {
     const response = await fetch(`${server.url}${path}`, {
@@ -107,8 +113,8 @@ describe("coder-dx serve, end to end", () => {
       expect(logs).not.toContain(secret);
   });
 
-  it("on SIGTERM mid-run, lets in-flight writes land and records them, and the next run finishes the job", async () => {
-    const { s, server, api } = await setUp(40, { dx: { concurrency: 2 } });
+  it("on one SIGTERM to `pnpm -s coder-dx serve`'s process group mid-run (delivered twice), lets in-flight writes land and records them, and the next run finishes the job", async () => {
+    const { s, server, api } = await setUp(40, { dx: { concurrency: 2 } }, [], { viaPnpm: true });
     const gate = s.dx.faults.gate({ match: /attributes\.update/ });
     const { run } = (await api("POST", "/v1/runs", TOKENS.operator, {})).json() as { run: Run };
     const inFlight = () => s.dx.requests.filter((r) => r.key.includes("attributes")).length;
@@ -120,6 +126,7 @@ describe("coder-dx serve, end to end", () => {
     const stopped = await stopping;
     expect(stopped.code).toBe(0);
     expect(stopped.ms).toBeLessThan(10_000);
+    expect(server.logs()).not.toContain("exiting now");
 
     const { run: after } = JSON.parse((await s.cli(["runs", "show", run.id, "--json"])).stdout) as {
       run: Run;

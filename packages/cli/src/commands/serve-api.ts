@@ -4,6 +4,7 @@ import { cohortSeriesInWorker } from "../cohort-worker";
 import pino from "pino";
 import type { z } from "zod";
 import { type Cli, createClients, loadSettings, notifierFor, openStore } from "../context";
+import { exitCodeFor, onStopSignals } from "../signals";
 import type { ServeOptions } from "./serve";
 
 /** Structured JSON logs on stderr; every configured secret masked in messages and fields. */
@@ -59,16 +60,30 @@ export async function serveApi(cli: Cli, options: z.infer<typeof ServeOptions>):
     `coder-dx on ${service.url}: the web console at ${service.url}/, the API reference at ${service.url}/docs`,
   );
 
+  // One SIGTERM or Ctrl-C is one graceful stop, however many times a wrapper delivers it
+  // (signals.ts); a second request, later, exits at once.
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info("stopping", { signal });
-      void service.stop(signal).then(() => {
-        store.close();
-        log.info("stopped");
-        resolve();
-      });
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
+    const requests = onStopSignals({
+      first: (signal) => {
+        log.info("stopping", { signal });
+        void service.stop(signal).then(() => {
+          requests.dispose();
+          store.close();
+          log.info("stopped");
+          resolve();
+        });
+      },
+      repeated: (signal, afterMs) =>
+        log.info("the same stop request again (a wrapper forwarded it); still stopping", {
+          signal,
+          afterMs,
+        }),
+      again: (signal) => {
+        log.warn("stop requested again: exiting now; the next run closes the run in progress", {
+          signal,
+        });
+        cli.exitNow(exitCodeFor(signal));
+      },
+    });
   });
 }

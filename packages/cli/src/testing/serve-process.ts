@@ -9,9 +9,15 @@ export interface ServeProcess {
   url: string;
   child: ChildProcess;
   logs(): string;
-  /** Sends a signal and resolves with the exit code and how long the exit took. */
+  /**
+   * Sends a signal (to the whole process group, as a terminal or `kill -- -PGID` does, when
+   * started with `group`) and resolves with the exit code and how long the exit took.
+   */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; ms: number }>;
 }
+
+/** `pnpm -s coder-dx`, the README's way to run coder-dx from the repository. */
+export const VIA_PNPM = ["pnpm", "-s", "coder-dx"];
 
 /**
  * Starts `coder-dx serve --port 0` as a child process and waits for the URL it announces;
@@ -21,12 +27,14 @@ export function startServe(
   args: string[],
   env: Record<string, string>,
   command: string[] = ["sh", LAUNCHER],
+  options: { group?: boolean } = {},
 ): Promise<ServeProcess> {
   const [file, ...before] = command as [string, ...string[]];
   const child = spawn(file, [...before, "serve", "--port", "0", ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.group === true,
   });
   let stderr = "";
   const exited = new Promise<number | null>((resolve) =>
@@ -45,7 +53,8 @@ export function startServe(
           logs: () => stderr,
           stop: async (signal = "SIGTERM") => {
             const started = Date.now();
-            child.kill(signal);
+            if (options.group) process.kill(-(child.pid as number), signal);
+            else child.kill(signal);
             const code = await exited;
             return { code, ms: Date.now() - started };
           },
