@@ -1,4 +1,4 @@
-import type { ErrorCode, RunStatus } from "@coder-dx/core";
+import type { ErrorCode, Run } from "@coder-dx/core";
 
 export const EXIT = {
   ok: 0,
@@ -49,16 +49,18 @@ export function exitCodeForError(code: ErrorCode): number {
   }
 }
 
-export function exitCodeForRun(status: RunStatus, dryRun: boolean): number {
-  switch (status) {
+export function exitCodeForRun(run: Pick<Run, "status" | "dryRun" | "error">): number {
+  switch (run.status) {
     case "succeeded":
       return EXIT.ok;
     case "partial":
-      return dryRun ? EXIT.ok : EXIT.partial;
+      return run.dryRun ? EXIT.ok : EXIT.partial;
     case "halted":
       return EXIT.halted;
     case "interrupted":
-      return EXIT.sigterm;
+      // A run that lost its lease (paused, then another process took over) failed to finish
+      // its job, for a reason no signal gave: 143 is SIGTERM's.
+      return run.error?.code === "lease_lost" ? EXIT.failed : EXIT.sigterm;
     case "failed":
     case "running":
       return EXIT.failed;

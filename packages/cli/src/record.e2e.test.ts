@@ -98,7 +98,10 @@ describe("a CLI sync stopped by a signal", () => {
 
   it("exits at once on a second Ctrl-C a second later; the next run closes it and confirms the writes DX took", async () => {
     // A drain longer than the wait for the second press: it, not the drain, ends the process.
-    const { s, emails } = await scenario(6, { dx: { concurrency: 2 }, server: { drainMs: 20_000 } });
+    const { s, emails } = await scenario(6, {
+      dx: { concurrency: 2 },
+      server: { drainMs: 20_000 },
+    });
     const gate = s.dx.faults.gate({ match: /attributes\.update/ });
     const { child, exited } = spawnCli(["sync"], s.env);
     let stderr = "";

@@ -33,5 +33,5 @@ export async function runFromCli(
   signals.dispose();
   deps.store.close();
   const { run } = result;
-  return { ...result, exitCode: signals.exitCode() ?? exitCodeForRun(run.status, run.dryRun) };
+  return { ...result, exitCode: signals.exitCode() ?? exitCodeForRun(run) };
 }

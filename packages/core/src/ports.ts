@@ -235,6 +235,11 @@ export interface SyncStore {
 export interface CallOptions {
   /** Aborts the request at once (its retries too). */
   signal?: AbortSignal | undefined;
+  /**
+   * Asked just before each attempt leaves, after every wait (the request budget, a back-off, a
+   * Retry-After): a throw (a lost lease) keeps it, and every later attempt, from being sent.
+   */
+  beforeSend?: (() => void) | undefined;
 }
 
 export interface CoderSource {

@@ -51,6 +51,38 @@ describe("DxClient", () => {
     expect(error.code).toBe("dx_unavailable");
   });
 
+  it("asks beforeSend as each attempt leaves, and sends nothing once it refuses (counting only attempts sent)", async () => {
+    const { CoderDxError } = await import("../errors");
+    let refuse = false;
+    const beforeSend = () => {
+      if (refuse) throw new CoderDxError("lease_lost", "another coder-dx process took the lease");
+    };
+    const writes = () => sim.requests.filter((r) => r.key.includes("attributes")).length;
+    // Refused on the first attempt: nothing leaves.
+    refuse = true;
+    const before = writes();
+    const first = await failureOf(
+      client().updateAttributes("person4@example.com", { Coder: "Active" }, { beforeSend }),
+    );
+    expect(first).toMatchObject({ code: "lease_lost", attempts: 0 });
+    expect(writes()).toBe(before);
+    // Refused on the retry after a 503: one attempt left, the retry did not.
+    refuse = false;
+    sim.faults.add({ match: /attributes\.update/, status: 503, times: 1 });
+    const retried = client({ maxAttempts: 3 }).updateAttributes(
+      "person4@example.com",
+      { Coder: "Active" },
+      {
+        beforeSend: () => {
+          refuse = writes() > before; // from the second attempt on
+          beforeSend();
+        },
+      },
+    );
+    expect(await failureOf(retried)).toMatchObject({ code: "lease_lost", attempts: 1 });
+    expect(writes()).toBe(before + 1);
+  });
+
   it("sets named groups only, null removes, and returns DX's answer with every attribute", async () => {
     const { answer } = await client().updateAttributes("person3@example.com", {
       Coder: "Active",

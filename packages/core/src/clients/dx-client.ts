@@ -273,6 +273,7 @@ export class DxClient {
       },
       schema: DxAttributesUpdateResponse,
       signal: options.signal,
+      beforeSend: options.beforeSend,
     });
     return { attempts, answer: data.user };
   }
@@ -288,6 +289,7 @@ export class DxClient {
       body: { email, ...properties },
       schema: DxUserUpdateResponse,
       signal: options.signal,
+      beforeSend: options.beforeSend,
     });
     return { attempts, answer: data.user };
   }

@@ -53,6 +53,11 @@ export interface RequestOptions<T> {
   schema: z.ZodType<T>;
   /** Aborts the request (and its retries) at once: a shutdown past its drain deadline. */
   signal?: AbortSignal | undefined;
+  /**
+   * Asked just before each attempt leaves, after every wait (the request budget, a back-off, a
+   * Retry-After): a throw keeps that attempt, and every later one, from being sent.
+   */
+  beforeSend?: (() => void) | undefined;
 }
 
 export interface HttpResult<T> {
@@ -65,6 +70,9 @@ export class HttpError extends CoderDxError {
   attempts = 1;
   retryAfterMs: number | null = null;
 }
+
+/** An attempt `beforeSend` refused: it never left. Carries the refusal's code and message. */
+class NotSent extends HttpError {}
 
 const EXCERPT = 160;
 /** However long the retry time, one request never tries more often than this. */
@@ -160,6 +168,10 @@ export class HttpClient {
     try {
       return { data: await this.attempt(request), attempts: 1 };
     } catch (first) {
+      if (first instanceof NotSent) {
+        first.attempts = 0;
+        throw first;
+      }
       return this.retry(request, first, started);
     }
   }
@@ -222,7 +234,8 @@ export class HttpClient {
       return { data, attempts };
     } catch (error) {
       if (error instanceof HttpError) {
-        error.attempts = attempts;
+        // The attempt `beforeSend` refused was never sent.
+        error.attempts = error instanceof NotSent ? attempts - 1 : attempts;
         error.message = this.redactor.text(error.message);
         throw error;
       }
@@ -246,14 +259,8 @@ export class HttpClient {
     });
   }
 
-  private async attempt<T>({
-    method,
-    path,
-    query,
-    body,
-    schema,
-    signal,
-  }: RequestOptions<T>): Promise<T> {
+  private async attempt<T>(request: RequestOptions<T>): Promise<T> {
+    const { method, path, query, body, schema, signal } = request;
     const { service, baseUrl, budget } = this.options;
     let url = baseUrl + path;
     if (query) {
@@ -267,6 +274,18 @@ export class HttpClient {
     const slot = budget.take(signal);
     const answered = typeof slot === "function" ? slot : await slot;
     const waitMs = performance.now() - asked;
+    if (request.beforeSend) {
+      try {
+        request.beforeSend();
+      } catch (refusal) {
+        answered();
+        const info =
+          refusal instanceof CoderDxError
+            ? refusal
+            : new CoderDxError("internal", (refusal as Error).message);
+        throw new NotSent(info.code, info.message, { endpoint, retryable: false });
+      }
+    }
     const started = performance.now();
     let status: number;
     let responseHeaders: Record<string, string | string[] | undefined>;

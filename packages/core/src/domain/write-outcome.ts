@@ -140,6 +140,9 @@ export function classifyWriteFailure(
     case "dx_unauthorized":
     case "dx_url_invalid":
     case "dx_tls":
+    // Refused before it left: the lease went to another process, or the database went.
+    case "lease_lost":
+    case "store_failed":
       return { outcome: "skipped", error: info, stop: true };
     case "dx_rejected": {
       const unknown =
@@ -261,6 +264,8 @@ export function stopForStore(error: unknown): RunStop {
  * after its retries (it is down). A single refusal or outage only fails its person.
  */
 export function stopAfterFailure(failure: WriteFailure, unavailableInARow: number): RunStop | null {
+  if (failure.error.code === "lease_lost" || failure.error.code === "store_failed")
+    return stopForLease(failure.error);
   if (failure.stop) {
     if (failure.outcome === "pending")
       return {

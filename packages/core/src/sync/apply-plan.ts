@@ -98,9 +98,18 @@ export async function applyPlan(deps: ApplyDeps, options: ApplyOptions): Promise
     currentStop,
   );
 
+  /**
+   * The lease is checked once more as each attempt leaves, after whatever it waited for (the
+   * budget, a back-off, a 429): a process paused there must not write beside the new holder.
+   */
+  const beforeSend = () => {
+    const lost = options.leaseCheck?.() ?? null;
+    if (lost) throw new CoderDxError(lost.code, lost.message);
+  };
+
   /** One DX call for one intent, judged. */
   const send = async (entry: PlanEntry, intent: Intent): Promise<ChangeReceipt> => {
-    const call = { signal: options.abortSignal };
+    const call = { signal: options.abortSignal, beforeSend };
     const person = { ...intent, email: entry.email, coderUserId: entry.coderUserId };
     if (intent.kind === "attributes") {
       const { attempts, answer } = await dx.updateAttributes(entry.email, intent.values, call);
@@ -131,7 +140,7 @@ export async function applyPlan(deps: ApplyDeps, options: ApplyOptions): Promise
             : new CoderDxError("internal", toErrorInfo(error).message);
         const failure = classifyWriteFailure(typed, listed);
         unavailableInARow = typed.code === "dx_unavailable" ? unavailableInARow + 1 : 0;
-        const attempts = (error as { attempts?: number }).attempts ?? 1;
+        const attempts = (error as { attempts?: number }).attempts ?? 1; // as many as were sent
         const offered = entry.attributes?.after ?? {};
         const who = { id: intent.id, email: entry.email, coderUserId: entry.coderUserId };
         receipts.push(receiptForFailure(who, failure, attempts, now(), offered));

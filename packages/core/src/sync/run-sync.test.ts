@@ -277,6 +277,67 @@ describe("the lease and the store under a run", () => {
     expect(s.dx.writes).toHaveLength(2);
   });
 
+  it("sends nothing more once the lease is lost while a write waits in the request budget: skipped, interrupted, lease_lost", async () => {
+    let now = Date.parse("2026-11-22T10:00:00Z");
+    const clock: Clock = { now: () => new Date(now) };
+    // One DX request per 2 s and no read-back: the second write waits ~2 s in the budget after
+    // its turn came, and the lease goes to another process while it waits.
+    const s = await simulatedSync(
+      { dx: { concurrency: 1, requestsPerMinute: 30, readBack: false } },
+      { clock, leaseTtlMs: 30_000 },
+    );
+    for (let i = 0; i < 3; i++) s.person(`w${i}`);
+    let tookOver: Promise<void> | null = null;
+    const { done } = s.start({
+      onProgress: ({ phase, done }) => {
+        if (phase !== "apply" || done !== 1) return;
+        tookOver = new Promise((resolve) =>
+          setTimeout(() => {
+            now += 60_000; // paused past the lease's expiry…
+            s.store.acquireLease("other-host:1:0:x", now, 30_000, () => false); // …and taken over
+            resolve();
+          }, 300),
+        );
+      },
+    });
+    const { run } = await done;
+    expect(tookOver).not.toBeNull();
+    expect(run).toMatchObject({ status: "interrupted", error: { code: "lease_lost" } });
+    expect(s.dx.writes).toHaveLength(1);
+    const rows = s.rows(run.id);
+    expect(rows.filter((r) => r.outcome === "applied")).toHaveLength(1);
+    const refused = rows.filter((r) => r.outcome === "skipped");
+    expect(refused).toHaveLength(2);
+    expect(refused.map((r) => [r.error?.code, r.attempts])).toEqual([
+      ["lease_lost", 0],
+      ["lease_lost", 0],
+    ]);
+  });
+
+  it("sends no retry once the database file is replaced while the write backs off after a 503", async () => {
+    const s = await simulatedSync({ dx: { concurrency: 1, maxAttempts: 3, retryBaseMs: 200 } });
+    s.person("r0");
+    s.dx.faults.add({ match: /attributes\.update/, status: 503, times: 1 });
+    // Once DX has answered the first attempt 503, the file goes while the write backs off
+    // (200-400 ms): the retry must not be sent.
+    const answered503 = () => s.dx.requests.some((r) => r.key.includes("attributes"));
+    const breakAfter503 = () => {
+      if (answered503()) s.store.broken = "database x.db: replaced";
+      else setTimeout(breakAfter503, 1);
+    };
+    const { done } = s.start({
+      onProgress: ({ phase }) => {
+        if (phase === "plan") breakAfter503();
+      },
+    });
+    const { run } = await done;
+    expect(run).toMatchObject({ status: "failed", error: { code: "store_failed" } });
+    expect(s.dx.requests.filter((r) => r.key.includes("attributes"))).toHaveLength(1);
+    expect(s.rows(run.id).map((r) => [r.outcome, r.error?.code, r.attempts])).toEqual([
+      ["skipped", "store_failed", 1],
+    ]);
+  });
+
   it("stops before the next write when the database file is deleted under the run", async () => {
     const s = await simulatedSync({ dx: { concurrency: 1 } });
     for (let i = 0; i < 4; i++) s.person(`d${i}`);
