@@ -50,6 +50,18 @@ describe("the CLI ends cleanly", () => {
       message: "no run with id 99",
     });
     expect(missing.stderr).not.toMatch(STACK_FRAME);
+    // Credentials in a URL that does not even parse never reach the output.
+    const credentials = await runCli(["sync", "--json"], {
+      CODER_URL: "https://tok-SECRET-123456@coder.example.com:99999",
+      CODER_SESSION_TOKEN: "AbCdEf1234-anything-at-all",
+      DX_API_TOKEN: "dx-anything-at-all",
+      CODER_DX_DB: db,
+    });
+    expect(credentials.code).toBe(2);
+    expect(JSON.parse(credentials.stdout).error.message).toContain(
+      "https://[redacted]@coder.example.com:99999",
+    );
+    expect(credentials.stdout + credentials.stderr).not.toContain("SECRET");
     // Hints repeat the --db the user gave, so they work when pasted.
     const notANumber = await runCli(["--db", db, "runs", "show", "abc"], {});
     expect(notANumber.stderr).toContain(`(see coder-dx --db ${db} runs list)`);

@@ -29,6 +29,47 @@ describe("Redactor", () => {
     });
   });
 
+  it.each([
+    ["a token as the whole user-info, on a port that cannot be", "https://tok-SECRET-123456@coder.example.com:99999", "https://[redacted]@coder.example.com:99999"],
+    ["user:pass, scheme-relative", "see //user:SECRETpass@host.example.com/x", "see //[redacted]@host.example.com/x"],
+    ["a password holding a slash", "https://user:pa/SECRET@coder.example.com/api", "https://[redacted]@coder.example.com/api"],
+    ["a password holding an @", "https://user:p@SECRET@coder.example.com", "https://[redacted]@coder.example.com"],
+    ["percent-encoded", "https://user%40corp:SECRET%2Fx@h.example.com/", "https://[redacted]@h.example.com/"],
+    ["an empty password", "http://SECRETuser:@host", "http://[redacted]@host"],
+    ["Postgres", "postgres://coderdx:SECRET@db:5432/coderdx", "postgres://[redacted]@db:5432/coderdx"],
+    ["inside JSON", '{"url":"https://u:SECRET@h.example.com"}', '{"url":"https://[redacted]@h.example.com"}'],
+    ["two in one line", "a=https://x:SECRET@a.io b=ftp://SECRET@b.io", "a=https://[redacted]@a.io b=ftp://[redacted]@b.io"],
+  ])("masks credentials in a URL: %s", (_, text, masked) => {
+    const out = new Redactor().text(text);
+    expect(out).toBe(masked);
+    expect(out).not.toContain("SECRET");
+  });
+
+  it.each([
+    "https://api.getdx.com/users/alice@example.com",
+    "https://coder.example.com:8080/docs/a@b",
+    "https://h.example.com/x?email=alice@example.com",
+    "write to alice@example.com",
+    "coder-dx@1.0 https://example.com/",
+  ])("leaves a URL without credentials as it is: %s", (text) => {
+    expect(new Redactor().text(text)).toBe(text);
+  });
+
+  it("knows the credentials of the URLs it is configured with, written and decoded", () => {
+    const settings = resolveSettings(
+      {},
+      {
+        CODER_URL: "https://tok-SECRET-123456@coder.example.com",
+        CODER_SESSION_TOKEN: "coder-token-123456",
+        DX_API_TOKEN: "dx-token-1234567",
+        DX_API_URL: "https://me:p%2FSECRET@dx.example.com",
+      },
+    );
+    expect(settings.secrets).toEqual(
+      expect.arrayContaining(["tok-SECRET-123456", "p%2FSECRET", "p/SECRET"]),
+    );
+  });
+
   it("keeps secrets out of what a store records", () => {
     const memory = new MemorySyncStore();
     const store = redactingStore(memory, new Redactor([SECRET]));

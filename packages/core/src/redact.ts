@@ -4,8 +4,58 @@ import type { ChangeReceipt, FinishRun, NewChange, SyncStore } from "./ports";
 export const REDACTED = "[redacted]";
 /** Shorter strings are not treated as secrets: masking every "abc" would garble output. */
 const MIN_SECRET_LENGTH = 6;
-/** `scheme://user:password@host`: credentials in a URL are masked wherever they appear. */
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+:[^\s/@]*@/gi;
+/**
+ * Where a URL's authority starts (`scheme://` or a scheme-relative `//`), and the run of text
+ * after it up to whitespace or a quote: its user-info, if any, ends at an `@` in that run.
+ */
+const AUTHORITY = /((?:\b[a-z][a-z0-9+.-]*:)?\/\/)([^\s"'<>`]+)/gi;
+
+/**
+ * The user-info of the URL whose authority starts `rest` (the text after `//`), or null when it
+ * has none. The last `@` before the path ends it (a password may hold an unencoded `@`); a `/`
+ * before that `@` belongs to the password only after a `user:` that is not a `host:port`
+ * (`user:pa/ss@host`, but not `host:8080/docs/a@b`, nor `host/users/alice@example.com`).
+ */
+export function userInfoOf(rest: string): string | null {
+  const at = rest.lastIndexOf("@");
+  if (at <= 0) return null;
+  const before = rest.slice(0, at);
+  if (/[?#]/.test(before) && !/^[^/?#]*:/.test(before)) return null;
+  const slash = before.indexOf("/");
+  if (slash < 0) return before;
+  const colon = before.indexOf(":");
+  if (colon < 0 || colon > slash) return null;
+  const afterColon = before.slice(colon + 1, slash);
+  return /^\d*$/.test(afterColon) ? null : before;
+}
+
+/** Every credential a URL carries, as written and decoded: for the redactor's list. */
+export function credentialsIn(url: string): string[] {
+  const found: string[] = [];
+  for (const match of url.matchAll(AUTHORITY)) {
+    const info = userInfoOf(match[2] ?? "");
+    if (!info) continue;
+    const colon = info.indexOf(":");
+    const parts = [info, ...(colon >= 0 ? [info.slice(colon + 1)] : [])];
+    for (const part of parts) {
+      found.push(part);
+      try {
+        found.push(decodeURIComponent(part));
+      } catch {
+        // Not percent-encoded as a whole: the text as written is the secret.
+      }
+    }
+  }
+  return found.filter((part) => part !== "");
+}
+
+/** Masks the user-info of every URL in `text`, whatever its shape (token, user:pass, encoded). */
+function maskUrlCredentials(text: string): string {
+  return text.replace(AUTHORITY, (whole, start: string, rest: string) => {
+    const info = userInfoOf(rest);
+    return info === null ? whole : `${start}${REDACTED}${rest.slice(info.length)}`;
+  });
+}
 
 /**
  * Knows every configured secret (tokens, API tokens, webhook secrets) and masks them, and any
@@ -34,7 +84,7 @@ export class Redactor {
   }
 
   text(text: string): string {
-    let out = text.replace(URL_CREDENTIALS, `$1${REDACTED}@`);
+    let out = maskUrlCredentials(text);
     for (const secret of this.secrets)
       if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     return out;

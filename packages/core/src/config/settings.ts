@@ -1,4 +1,5 @@
 import { CoderDxError } from "../errors";
+import { credentialsIn } from "../redact";
 import { loadConfigFile } from "./load";
 import { type Config, defaultConfig } from "./schema";
 
@@ -61,8 +62,9 @@ export function resolveSettings(
     settings.coderToken,
     settings.dxToken,
     ...config.notify.flatMap((hook) => [hook.secret ?? "", secretOfUrl(hook.url)]),
-    // A Postgres URL's password may not reach a log or an error.
+    // A Postgres URL's password may not reach a log or an error; nor what any URL carries.
     ...(isPostgresUrl(settings.dbPath) ? [postgresPassword(settings.dbPath)] : []),
+    ...[settings.coderUrl, settings.dxUrl, settings.dbPath].flatMap(credentialsIn),
   ].filter(Boolean);
   for (const [name, token] of [
     ["CODER_SESSION_TOKEN", settings.coderToken],
