@@ -62,19 +62,30 @@ describe("the commands' exit codes and flags", () => {
     }
   });
 
-  it("init writes a starter config that loads, and an invalid config exits 2 naming the key", async () => {
+  it("init writes a starter config a first sync runs with (exit 0), and an invalid config exits 2 naming the key", async () => {
     const s = await startScenario();
     try {
+      s.person("una");
       const out = join(s.dir, "starter.yaml");
       expect((await s.cli(["init", "--out", out])).code).toBe(0);
       expect(readFileSync(join(s.dir, "coder-dx.schema.json"), "utf8")).toContain('"safety"');
-      expect((await s.cli(["plan", "--config", out])).code).toBe(0);
+      const first = await s.cli(["sync", "--config", out, "--json"]);
+      expect(first.code, first.stderr).toBe(0);
+      expect(s.dx.attributesOf("una@example.com")).toMatchObject({
+        Coder: "Active",
+        "Coder usage frequency": "None",
+      });
       expect((await s.cli(["init", "--out", out])).code).toBe(2);
+      const writes = s.dx.writes.length;
       writeFileSync(out, "safety:\n  maxRemovalsPercent: 250\n");
       const bad = await s.cli(["sync", "--config", out]);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(/safety\.maxRemovalsPercent: .*100/);
-      expect(s.dx.writes).toHaveLength(0);
+      writeFileSync(out, "identities:\n  overrides: { u0001: not an email }\n");
+      const override = await s.cli(["doctor", "--config", out]);
+      expect(override.code).toBe(2);
+      expect(override.stderr).toContain("identities.overrides.u0001: not an email address");
+      expect(s.dx.writes).toHaveLength(writes);
     } finally {
       await s.close();
     }

@@ -30,15 +30,47 @@ describe("Redactor", () => {
   });
 
   it.each([
-    ["a token as the whole user-info, on a port that cannot be", "https://tok-SECRET-123456@coder.example.com:99999", "https://[redacted]@coder.example.com:99999"],
-    ["user:pass, scheme-relative", "see //user:SECRETpass@host.example.com/x", "see //[redacted]@host.example.com/x"],
-    ["a password holding a slash", "https://user:pa/SECRET@coder.example.com/api", "https://[redacted]@coder.example.com/api"],
-    ["a password holding an @", "https://user:p@SECRET@coder.example.com", "https://[redacted]@coder.example.com"],
-    ["percent-encoded", "https://user%40corp:SECRET%2Fx@h.example.com/", "https://[redacted]@h.example.com/"],
+    [
+      "a token as the whole user-info, on a port that cannot be",
+      "https://tok-SECRET-123456@coder.example.com:99999",
+      "https://[redacted]@coder.example.com:99999",
+    ],
+    [
+      "user:pass, scheme-relative",
+      "see //user:SECRETpass@host.example.com/x",
+      "see //[redacted]@host.example.com/x",
+    ],
+    [
+      "a password holding a slash",
+      "https://user:pa/SECRET@coder.example.com/api",
+      "https://[redacted]@coder.example.com/api",
+    ],
+    [
+      "a password holding an @",
+      "https://user:p@SECRET@coder.example.com",
+      "https://[redacted]@coder.example.com",
+    ],
+    [
+      "percent-encoded",
+      "https://user%40corp:SECRET%2Fx@h.example.com/",
+      "https://[redacted]@h.example.com/",
+    ],
     ["an empty password", "http://SECRETuser:@host", "http://[redacted]@host"],
-    ["Postgres", "postgres://coderdx:SECRET@db:5432/coderdx", "postgres://[redacted]@db:5432/coderdx"],
-    ["inside JSON", '{"url":"https://u:SECRET@h.example.com"}', '{"url":"https://[redacted]@h.example.com"}'],
-    ["two in one line", "a=https://x:SECRET@a.io b=ftp://SECRET@b.io", "a=https://[redacted]@a.io b=ftp://[redacted]@b.io"],
+    [
+      "Postgres",
+      "postgres://coderdx:SECRET@db:5432/coderdx",
+      "postgres://[redacted]@db:5432/coderdx",
+    ],
+    [
+      "inside JSON",
+      '{"url":"https://u:SECRET@h.example.com"}',
+      '{"url":"https://[redacted]@h.example.com"}',
+    ],
+    [
+      "two in one line",
+      "a=https://x:SECRET@a.io b=ftp://SECRET@b.io",
+      "a=https://[redacted]@a.io b=ftp://[redacted]@b.io",
+    ],
   ])("masks credentials in a URL: %s", (_, text, masked) => {
     const out = new Redactor().text(text);
     expect(out).toBe(masked);

@@ -35,6 +35,30 @@ describe("config files", () => {
     expect(json.groups.status.values.former).toBe("Former user");
   });
 
+  it.each([
+    [
+      "identities:\n  overrides: { u0001: not an email }\n",
+      "identities.overrides.u0001: not an email address",
+    ],
+    [
+      "identities:\n  overrides: { jdoe: jd@nowhere }\n",
+      "identities.overrides.jdoe: not an email address",
+    ],
+    [
+      "identities:\n  domainRewrites: { corp.example.net: not a domain }\n",
+      "identities.domainRewrites.corp.example.net: not a domain name",
+    ],
+    [
+      "identities:\n  domainRewrites: { 'corp example': example.com }\n",
+      'identities.domainRewrites.corp example: "corp example" is not a domain name',
+    ],
+    ["identities:\n  exclude: ['  ']\n", "identities.exclude.0: must not be empty"],
+  ])("refuses an identity setting that could never match: %s", (yaml, message) => {
+    const error = errorOf(() => loadConfigFile(file("c.yaml", yaml)));
+    expect(error.code).toBe("config_invalid");
+    expect(error.message).toContain(message);
+  });
+
   it("names the key and the problem", () => {
     const wrongType = errorOf(() =>
       loadConfigFile(file("c.yaml", "safety:\n  maxRemovals: many\n")),
@@ -114,11 +138,13 @@ describe("config files", () => {
     expect(defaultConfig().dx.maxRetryTimeMs).toBeGreaterThanOrEqual(60_000);
   });
 
-  it("ships a starter file that is valid: the defaults, plus frequency and steady levels", () => {
+  it("ships a starter file that is valid: the defaults, and exactly the three it says it turns on", () => {
     const defaults = defaultConfig();
-    // Defaults leave an upgraded install as it was; a new one starts with both turned on.
+    // Defaults leave an upgraded install as it was; a new one starts with frequency and steady
+    // levels turned on, and may create the frequency group its first sync writes.
     expect(defaults.groups.frequency).toBeNull();
     expect(defaults.groups.usage.downgradeAfterDays).toBe(0);
+    expect(STARTER_CONFIG.match(/turned on here/g)).toHaveLength(4); // the header names them
     expect(loadConfigFile(file("c.yaml", STARTER_CONFIG))).toEqual({
       ...defaults,
       groups: {
@@ -126,6 +152,7 @@ describe("config files", () => {
         usage: { ...defaults.groups.usage, downgradeAfterDays: 7 },
         frequency: parseConfig({ groups: { frequency: {} } }, "test").groups.frequency,
       },
+      safety: { ...defaults.safety, allowNewGroups: ["Coder usage frequency"] },
     });
     expect(parseYaml(STARTER_CONFIG)).toHaveProperty("safety.maxRemovals", 5);
   });

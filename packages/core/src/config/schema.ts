@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isDomainName, isEmailAddress } from "../domain/identity";
 
 const GroupName = z.string().trim().min(1, "must not be empty");
 /** An attribute value DX shows as a filter option: never empty. */
@@ -168,11 +169,38 @@ export const Config = z
     properties: z.array(PropertyMapping).default([]),
     identities: z
       .object({
-        overrides: z.record(z.string(), z.string()).default({}),
-        domainRewrites: z.record(z.string(), z.string()).default({}),
-        exclude: z.array(z.string()).default([]),
+        /** Coder username or email → DX email. */
+        overrides: z
+          .record(z.string(), z.string().refine(isEmailAddress, "not an email address"))
+          .default({}),
+        /** Email domain → email domain. */
+        domainRewrites: z
+          .record(
+            z.string(),
+            z.string().refine(isDomainName, "not a domain name (like example.com)"),
+          )
+          .default({}),
+        /** Usernames or emails, `*` wildcards. */
+        exclude: z.array(z.string().trim().min(1, "must not be empty")).default([]),
       })
       .strict()
+      .superRefine((identities, ctx) => {
+        // A key that cannot match anything would silently do nothing: say so instead.
+        for (const key of Object.keys(identities.overrides))
+          if (key.trim() === "")
+            ctx.addIssue({
+              code: "custom",
+              path: ["overrides", key],
+              message: "must be a Coder username or email, not empty",
+            });
+        for (const key of Object.keys(identities.domainRewrites))
+          if (!isDomainName(key))
+            ctx.addIssue({
+              code: "custom",
+              path: ["domainRewrites", key],
+              message: `"${key}" is not a domain name (like corp.example.net)`,
+            });
+      })
       .prefault({}),
     deprovision: z.enum(["mark", "clear", "ignore"]).default("mark"),
     nonUsers: ValueName.nullable().default(null),

@@ -1,6 +1,8 @@
 /** The file `coder-dx init` writes: every setting, at its default, with why it matters. */
 export const STARTER_CONFIG = `# yaml-language-server: $schema=./coder-dx.schema.json
-# coder-dx configuration. Every value below is the default; delete what you do not change.
+# coder-dx configuration. Every value below is the default except three, each marked
+# "turned on here": usage frequency (a third attribute group), steady usage levels, and the
+# permission for the first sync to create the frequency group in DX. Delete what you do not change.
 # Secrets stay in the environment: CODER_SESSION_TOKEN and DX_API_TOKEN (or \${VAR} references here).
 
 coder:
@@ -33,9 +35,9 @@ groups:
     values: { heavy: Heavy, moderate: Moderate, light: Light, none: None }
     measure: hours                    # hours | activeDays (then heavyDays: 12, moderateDays: 4)
     # A level moves down only after the lower one was computed for this many days running, so
-    # someone at a threshold does not flip every run and churn DX's cohort reports (0: at once).
-    downgradeAfterDays: 7
-  frequency:                          # how often people use Coder: Daily, Weekly, Monthly, None
+    # someone at a threshold does not flip every run and churn DX's cohort reports.
+    downgradeAfterDays: 7             # turned on here (default 0: at once)
+  frequency:                          # turned on here (default null): Daily, Weekly, Monthly, None
     name: Coder usage frequency       # (28 one-day usage reads per run; null turns it off)
     dailyDays: 15                     # Daily: active on at least 15 of the 28 days
     weeklyWeeks: 3                    # Weekly: active in at least 3 of the 4 weeks
@@ -57,7 +59,9 @@ safety:
   maxRemovals: 5                      # halt when a run would retire/clear more than this many people
   maxRemovalsPercent: 10              # ... and more than this percentage of those tracked
   minSourceRatio: 0.5                 # halt when Coder lists fewer than this share of the last run's users
-  allowNewGroups: false               # true, or a list: attribute groups coder-dx may create in DX
+  # true, or a list: attribute groups coder-dx may create in DX (default false); turned on here
+  # for the frequency group above, which DX does not have until the first sync writes it.
+  allowNewGroups: [Coder usage frequency]
 
 retention:
   days: null                          # e.g. 400: prune audit rows and runs older than that after each run

@@ -5,6 +5,19 @@ export type IdentityResult = { ok: true; email: string } | { ok: false; reason: 
 // Deliberately modest: one @, something on each side, a dot in the domain, no spaces.
 // DX decides what it accepts; this only keeps obvious garbage from being sent.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@.]+$/u;
+/** A DNS name with a dot: labels of letters, digits and hyphens (not at either end). */
+const DOMAIN =
+  /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/** Whether `email` (trimmed, any case) has the shape coder-dx sends: `name@example.com`. */
+export function isEmailAddress(email: string): boolean {
+  return EMAIL.test(email.trim());
+}
+
+/** Whether `domain` (trimmed) is a domain name with a dot: `example.com`, `corp.example.net`. */
+export function isDomainName(domain: string): boolean {
+  return DOMAIN.test(domain.trim());
+}
 
 /** Addresses that say "this is not a person we can identify" (IdP pseudonymisation, redaction). */
 function pseudonymisedReason(email: string): string | null {
