@@ -261,7 +261,7 @@ describe("DxClient", () => {
           { body: page(1, 2, ["a@x.io"]).replace(',"total":300,"total_pages":3', ""), times: 1 },
           { body: page(1, 3, ["a@x.io"]).replace(',"total":300,"total_pages":3', ""), times: 1 },
         ],
-        /repeats a@x\.io/,
+        /page 2 repeats page 1 \(the same users in the same order\)/,
       ],
       [
         "a next page past total_pages",
@@ -288,6 +288,62 @@ describe("DxClient", () => {
       expect(error.message, name).toMatch(message);
     }
   });
+
+  it.each<[string, (page: number) => object, RegExp, number]>([
+    [
+      "an empty page that names a next one",
+      (p) => ({ users: [], next_page: p + 1 }),
+      /page 1 listed nobody but named page 2 as the next one/,
+      1,
+    ],
+    [
+      "the same page over and over",
+      (p) => ({ users: [{ email: "same@x.io", attributes: [] }], next_page: p + 1 }),
+      /page 2 repeats page 1/,
+      2,
+    ],
+    [
+      "more pages than total_pages",
+      (p) => ({
+        users: [{ id: `u${p}`, email: `u${p}@x.io`, attributes: [] }],
+        next_page: p + 1,
+        ...(p === 1 ? { total_pages: 2 } : {}),
+      }),
+      /went on to page 3, but DX reported 2 pages/,
+      3,
+    ],
+    [
+      "more users than total",
+      (p) => ({
+        users: [{ id: `u${p}`, email: `u${p}@x.io`, attributes: [] }],
+        next_page: p + 1,
+        ...(p === 1 ? { total: 1 } : {}),
+      }),
+      /listed 2 users by page 2, but DX reported 1/,
+      2,
+    ],
+  ])(
+    "refuses a listing that never ends, within a few pages: %s",
+    async (_, answer, message, pages) => {
+      let requests = 0;
+      const endless = await startLoopback((req, res) => {
+        requests += 1;
+        const page = Number(new URL(req.url ?? "/", "http://x").searchParams.get("page"));
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify({ ok: true, ...answer(page) }));
+      });
+      try {
+        const error = await failureOf(
+          new DxClient({ url: endless.url, token: "t", requestsPerMinute: 60_000 }).listUsers(),
+        );
+        expect(error.code).toBe("listing_incomplete");
+        expect(error.message).toMatch(message);
+        expect(requests).toBe(pages);
+      } finally {
+        await endless.close();
+      }
+    },
+  );
 
   it("says DX_API_URL is wrong when a 404 is not DX's answer, without retrying", async () => {
     const coder = await CoderSimulator.start();

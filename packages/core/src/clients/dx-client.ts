@@ -148,14 +148,21 @@ export class DxClient {
    * Every user `users.list` shows, with attributes keyed by lower-cased group name
    * (DX matches group names case-insensitively). Deleted users are left out.
    *
-   * A listing that cannot be trusted fails whole, because removals and downgrades would be
-   * computed from it: any page failing, a `next_page` that does not advance by one or points
-   * past the page's own `total_pages`, a page that repeats a user already listed.
+   * A listing that cannot be trusted fails whole, and within a few pages, because removals and
+   * downgrades would be computed from it: any page failing; a `next_page` that does not advance
+   * by one or points past the page's own `total_pages`; a page that repeats an earlier page or a
+   * user already listed; an empty page that still names a next one; more pages than
+   * `total_pages`, or more users than `total`, where DX sent them (the largest it sent: the
+   * listing may grow while it is read).
    */
   async listUsers({ signal }: CallOptions = {}): Promise<Map<string, DxObservedUser>> {
     // Each page is boiled down as it arrives, so the parsed pages never pile up.
     const users = new Map<string, DxObservedUser>();
     const seen = new Set<string>();
+    /** Each page's users in order, by the page that first listed them. */
+    const pages = new Map<string, number>();
+    let knownPages: number | null = null;
+    let knownUsers: number | null = null;
     const refuse = (why: string) =>
       new CoderDxError(
         "listing_incomplete",
@@ -164,10 +171,21 @@ export class DxClient {
       );
     const keep = (page: number, body: DxUsersPageBody): number | null => {
       const next = body.next_page;
+      if (body.total_pages !== undefined) knownPages = Math.max(knownPages ?? 0, body.total_pages);
+      if (body.total !== undefined) knownUsers = Math.max(knownUsers ?? 0, body.total);
       if (next !== null && next !== page + 1)
         throw refuse(`page ${page} named page ${next} as the next one`);
       if (next !== null && body.total_pages !== undefined && next > body.total_pages)
         throw refuse(`page ${page} points past its own total_pages (${body.total_pages})`);
+      if (knownPages !== null && page > knownPages)
+        throw refuse(`went on to page ${page}, but DX reported ${knownPages} pages`);
+      if (body.users.length === 0 && next !== null)
+        throw refuse(`page ${page} listed nobody but named page ${next} as the next one`);
+      const fingerprint = body.users.map((u) => u.id ?? u.email.trim().toLowerCase()).join("\n");
+      const earlier = body.users.length > 0 ? pages.get(fingerprint) : undefined;
+      if (earlier !== undefined)
+        throw refuse(`page ${page} repeats page ${earlier} (the same users in the same order)`);
+      pages.set(fingerprint, page);
       for (const user of body.users) {
         const key = user.id ?? `email:${user.email.trim().toLowerCase()}`;
         if (seen.has(key))
@@ -183,6 +201,8 @@ export class DxClient {
           githubUsername: user.github_username ?? null,
         });
       }
+      if (knownUsers !== null && seen.size > knownUsers)
+        throw refuse(`listed ${seen.size} users by page ${page}, but DX reported ${knownUsers}`);
       return next;
     };
 
