@@ -55,7 +55,7 @@ export * from "./domain/paging";
 export * from "./domain/lease";
 export { stateAfterReceipt } from "./domain/receipt";
 export { baselineBefore, type HeldValues, mergeOldestFirst } from "./domain/history";
-export { type TimeBound, parseTime, timeParameter } from "./domain/time";
+export { parseTime, TIME_PROBLEM, type TimeBound, timeParameter } from "./domain/time";
 
 // --- Coder and DX over HTTP -----------------------------------------------------------------
 export {

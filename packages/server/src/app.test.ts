@@ -100,6 +100,12 @@ describe("GET /v1/runs", () => {
     expect(missing.status).toBe(404);
     expect((await body(missing)).error.code).toBe("not_found");
     expect((await call("GET", "/v1/runs?limit=0", TOKENS.viewer)).status).toBe(400);
+    const twice = await call("GET", "/v1/runs?limit=1&limit=2", TOKENS.viewer);
+    expect(twice.status).toBe(400);
+    expect((await body(twice)).error).toMatchObject({
+      code: "invalid_request",
+      message: "limit: given 2 times; give it once",
+    });
     for (const cursor of ["abc", "0", "-1", "99999999999999999999"]) {
       for (const path of ["/v1/runs", "/v1/changes"]) {
         const refused = await call("GET", `${path}?cursor=${cursor}`, TOKENS.viewer);

@@ -30,6 +30,21 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
 
   app.use("*", requestId());
+  // No route takes a query parameter twice: `?limit=1&limit=2` is a mistake to name, not a
+  // number to fail to read ("expected number, received NaN").
+  app.use("/v1/*", async (c, next) => {
+    const counts = new Map<string, number>();
+    for (const key of new URL(c.req.url).searchParams.keys())
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    const repeated = [...counts].filter(([, n]) => n > 1);
+    if (repeated.length > 0)
+      return fail(
+        c as never,
+        "invalid_request",
+        repeated.map(([key, n]) => `${key}: given ${n} times; give it once`).join("; "),
+      );
+    await next();
+  });
   app.use("*", async (c, next) => {
     const started = performance.now();
     await next();

@@ -46,15 +46,16 @@ function offsetMs(zone: string | undefined): number {
   return sign * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5))) * 60_000;
 }
 
+/** What every transport says of a time `parseTime` refuses. */
+export const TIME_PROBLEM =
+  "must be a real date (2026-11-20) or an ISO 8601 time (2026-11-20T10:00:00Z)";
+
 /** The zod form of `parseTime`, shared by the CLI's options and the API's query strings. */
 export function timeParameter(bound: TimeBound) {
   return z.string().transform((value, ctx) => {
     const time = parseTime(value, bound);
     if (time === null) {
-      ctx.addIssue({
-        code: "custom",
-        message: "must be a real date (2026-11-20) or an ISO 8601 time (2026-11-20T10:00:00Z)",
-      });
+      ctx.addIssue({ code: "custom", message: TIME_PROBLEM });
       return z.NEVER;
     }
     return time;

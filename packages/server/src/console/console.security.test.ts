@@ -199,6 +199,21 @@ describe("the web console's security", () => {
     }
   });
 
+  it.each(["yesterday", "2026-12-5", "2026-02-30"])(
+    "refuses %s as a date on People with the API's words, never showing today's values as then",
+    async (at) => {
+      const s = await signIn(TOKENS.viewer);
+      s.store.insertChanges([aChangeRow({ email: "ann@example.com", outcome: "applied" })]);
+      const response = await s.get(`/people?email=ann@example.com&at=${encodeURIComponent(at)}`);
+      expect(response.status).toBe(400);
+      const body = await response.text();
+      expect(body).toContain(
+        `&quot;${at}&quot;: must be a real date (2026-11-20) or an ISO 8601 time (2026-11-20T10:00:00Z)`,
+      );
+      expect(body).not.toContain(`Held on ${at}`);
+    },
+  );
+
   it("says a run is in progress when the lease is held (409)", async () => {
     const s = await signIn(TOKENS.operator);
     const busy = createTestApp({ busy: true });

@@ -8,6 +8,7 @@ import {
   isCursor,
   isCoderDxError,
   parseTime,
+  TIME_PROBLEM,
 } from "@coder-dx/core";
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
@@ -281,18 +282,16 @@ export function registerConsole(
   pages.get("/people", headers, signedIn, (c) => {
     const email = c.req.query("email")?.trim() ?? "";
     const at = c.req.query("at")?.trim() ?? "";
-    if (at !== "") {
-      try {
-        parseTime(at, "at");
-      } catch (error) {
-        return c.html(
-          page(
-            frame(c, "People", "people", { text: (error as Error).message, error: true }),
-            personPage(email, at, null),
-          ),
-          400,
-        );
-      }
+    // The API's and the CLI's rule and words: a time that is not one is refused, never read
+    // as "now" under a heading that names it.
+    if (at !== "" && parseTime(at, "at") === null) {
+      return c.html(
+        page(
+          frame(c, "People", "people", { text: `"${at}": ${TIME_PROBLEM}`, error: true }),
+          personPage(email, at, null),
+        ),
+        400,
+      );
     }
     const report = email === "" ? null : describeUser(deps.store, email, at || undefined);
     return c.html(page(frame(c, email || "People", "people"), personPage(email, at, report)));

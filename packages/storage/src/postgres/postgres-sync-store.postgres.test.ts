@@ -219,6 +219,24 @@ if (url) {
       }
     });
 
+    it("is unusable, naming the table and column, when its tables are not its schema's", () => {
+      const store = freshStore();
+      store.connection.query("ALTER TABLE changes DROP COLUMN evidence");
+      const url = new URL(process.env.CODER_DX_TEST_POSTGRES as string);
+      url.pathname = `/${store.where.split("/").at(-1)}`;
+      store.close();
+      let error: unknown = null;
+      try {
+        new PostgresSyncStore(url.toString()).close();
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(error).toMatchObject({
+        code: "store_unusable",
+        message: expect.stringContaining("its table changes lacks evidence"),
+      });
+    });
+
     it("is unusable, saying why, on a read-only database", () => {
       const store = freshStore();
       const name = new URL(store.where).pathname.slice(1);

@@ -43,6 +43,8 @@ import { WorkerJournal } from "../journal";
 import { toChange, toDelivery, toRun, toState } from "../rows";
 import { changeFilter, newestRun, PRUNABLE_CHANGE, prunableRuns } from "../rules";
 import { PgConnection } from "./pg-connection";
+import { SCHEMA_FIX, schemaDrift } from "../schema-check";
+import * as schema from "./schema";
 import { adoptions, changes, deliveries, holds, lease, runs, userState } from "./schema";
 
 const LEASE = "sync";
@@ -69,6 +71,16 @@ export class PostgresSyncStore implements SyncStore {
 
   constructor(private readonly url: string) {
     this.db = new PgConnection(url);
+    const columns = new Map<string, string[]>();
+    for (const row of this.db.query<{ table_name: string; column_name: string }>(
+      "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()",
+    ))
+      columns.set(row.table_name, [...(columns.get(row.table_name) ?? []), row.column_name]);
+    const drift = schemaDrift((table) => columns.get(table) ?? [], Object.values(schema));
+    if (drift) {
+      this.db.close();
+      throw new CoderDxError("store_unusable", `database ${this.where}: ${drift}${SCHEMA_FIX}`);
+    }
   }
 
   /** A second client, in a worker thread, commits the run's intents and receipts. */

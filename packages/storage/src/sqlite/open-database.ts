@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { CoderDxError } from "@coder-dx/core";
+import { SCHEMA_FIX, schemaDrift } from "../schema-check";
 import * as schema from "./schema";
 import { describeSqliteError } from "./sqlite-errors";
 
@@ -148,6 +149,14 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     // Reading the schema proves the pages behind it are sound.
     sqlite.prepare("SELECT count(*) FROM sqlite_master").get();
     sqlite.prepare("SELECT id FROM runs ORDER BY id DESC LIMIT 1").get();
+    const drift = schemaDrift(
+      (table) =>
+        (sqlite.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map(
+          (c) => c.name,
+        ),
+      Object.values(schema),
+    );
+    if (drift) throw unusable(path, `${drift} (schema ${ours} says it should)${SCHEMA_FIX}`);
   } catch (error) {
     sqlite.close();
     if (error instanceof CoderDxError) throw error;

@@ -24,7 +24,7 @@ describe("openDatabase", () => {
     expect(new SqliteSyncStore(again).listRuns({ limit: 5 }).items).toHaveLength(1);
   });
 
-  const unusable = (path: string, options: { readonly?: boolean } = {}) => {
+  const unusable = (path: string, options: { readonly?: boolean; companion?: boolean } = {}) => {
     try {
       openDatabase(path, options).$client.close();
     } catch (error) {
@@ -63,6 +63,19 @@ describe("openDatabase", () => {
     whole.$client.close();
     truncateSync(cut, Math.floor(readFileSync(cut).length / 3));
     expect(unusable(cut)).toMatchObject({ code: "store_unusable" });
+  });
+
+  it("refuses a database whose tables are not its schema version's, naming the table, the column and the fix", () => {
+    const path = join(scratch(), "altered.db");
+    const db = openDatabase(path);
+    db.$client.exec("ALTER TABLE changes DROP COLUMN evidence");
+    db.$client.close();
+    for (const options of [{}, { readonly: true }, { companion: true }]) {
+      const error = unusable(path, options);
+      expect(error.code).toBe("store_unusable");
+      expect(error.message).toContain(`database ${path}: its table changes lacks evidence`);
+      expect(error.message).toContain("move the database aside");
+    }
   });
 
   it("never creates a database for a command that only reads", () => {
