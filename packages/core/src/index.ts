@@ -49,6 +49,8 @@ export {
   type UserState,
 } from "./domain/plan";
 export { guardPlan, type Halt } from "./domain/guard";
+// Coder's notifications (Live): what each is about.
+export * from "./domain/notification";
 // Runs, the audit and the rules every store applies the same way.
 export * from "./domain/run";
 export * from "./domain/paging";

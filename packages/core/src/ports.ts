@@ -3,6 +3,11 @@ import type { HoldUpdate, Holds } from "./domain/holds";
 import type { HeldValues } from "./domain/history";
 import type { Evidence } from "./domain/mapping";
 import type { DxAttributesAnswer, DxObservedUser, DxPropertiesAnswer } from "./domain/dx-user";
+import type {
+  NotificationKind,
+  NotificationOutcome,
+  NotificationSubject,
+} from "./domain/notification";
 import type { PlanAction, UserState } from "./domain/plan";
 import type {
   ChangeKind,
@@ -123,11 +128,47 @@ export interface Delivery {
 }
 export type NewDelivery = Omit<Delivery, "id">;
 
+/** A notification from Coder, as the inbox keeps it (one row per `msg_id`). */
+export interface Notification {
+  id: string;
+  msgId: string;
+  receivedAt: string;
+  name: string;
+  templateId: string;
+  kind: NotificationKind;
+  subject: NotificationSubject;
+  /** Workspace events' ids and names; null for the others. */
+  details: Record<string, string> | null;
+  outcome: NotificationOutcome;
+  /** The run it led to (or, for a copy, the run its occurrence led to). */
+  runId: string | null;
+  /** Why: the reason it was ignored, whose copy it is, what the run found. */
+  note: string | null;
+  handledAt: string | null;
+  /** When DX confirmed the write it led to, if it led to one. */
+  confirmedAt: string | null;
+}
+export type NewNotification = Omit<Notification, "id" | "runId" | "handledAt" | "confirmedAt"> & {
+  note: string | null;
+};
+
+/** What became of one notification, once handled. */
+export interface NotificationSettlement {
+  id: string;
+  outcome: Exclude<NotificationOutcome, "waiting">;
+  runId: string | null;
+  note: string | null;
+  handledAt: string;
+  confirmedAt: string | null;
+}
+
 /** What `prune` removed. */
 export interface Pruned {
   changes: number;
   runs: number;
   deliveries: number;
+  /** Notifications handled before the cut (waiting ones are kept). */
+  notifications: number;
 }
 
 /**
@@ -207,7 +248,20 @@ export interface SyncStore {
   listDeliveries(runId: string): Delivery[];
 
   /**
-   * Deletes audit rows, deliveries and finished runs from before `before`. Never deletes a
+   * Records a notification Coder sent, once per `msg_id`: Coder retries with the same id, so a
+   * second copy changes nothing (`duplicate: true`). Throws when it cannot record it.
+   */
+  recordNotification(notification: NewNotification): { id: string; duplicate: boolean };
+  /** Notifications waiting for a run, oldest first. */
+  waitingNotifications(): Notification[];
+  /** Records what became of notifications; only waiting ones change (a race lost is a no-op). */
+  settleNotifications(settlements: readonly NotificationSettlement[]): void;
+  /** Notifications, newest first. */
+  listNotifications(query: { limit: number; cursor?: string | undefined }): Page<Notification>;
+
+  /**
+   * Deletes audit rows, deliveries, handled notifications and finished runs from before
+   * `before`. Never deletes a
    * pending intent (a later read-back settles it), the pushed state (`getUserState`), a run
    * that still has rows, or the run the source-count brake compares with.
    */

@@ -2,6 +2,8 @@ import {
   type ChangeRow,
   type Delivery,
   emptyRunCounts,
+  type NewNotification,
+  type Notification,
   type Run,
   type UserState,
 } from "@coder-dx/core";
@@ -17,6 +19,7 @@ export type RunRow = typeof sqlite.runs.$inferSelect;
 export type ChangeRecord = typeof sqlite.changes.$inferSelect;
 export type StateRow = typeof sqlite.userState.$inferSelect;
 export type DeliveryRow = typeof sqlite.deliveries.$inferSelect;
+export type NotificationRow = typeof sqlite.notifications.$inferSelect;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const same = <_ extends true>() => {};
@@ -24,6 +27,7 @@ same<Same<RunRow, typeof pg.runs.$inferSelect>>();
 same<Same<ChangeRecord, typeof pg.changes.$inferSelect>>();
 same<Same<StateRow, typeof pg.userState.$inferSelect>>();
 same<Same<DeliveryRow, typeof pg.deliveries.$inferSelect>>();
+same<Same<NotificationRow, typeof pg.notifications.$inferSelect>>();
 same<Same<typeof sqlite.holds.$inferSelect, typeof pg.holds.$inferSelect>>();
 same<Same<typeof sqlite.adoptions.$inferSelect, typeof pg.adoptions.$inferSelect>>();
 same<Same<typeof sqlite.lease.$inferSelect, typeof pg.lease.$inferSelect>>();
@@ -54,4 +58,27 @@ export function toState(row: StateRow): UserState {
 
 export function toDelivery(row: DeliveryRow): Delivery {
   return { ...row, id: String(row.id) };
+}
+
+export function toNotification(row: NotificationRow): Notification {
+  const { subjectUserId, subjectUsername, subjectEmail, ...rest } = row;
+  return {
+    ...rest,
+    id: String(row.id),
+    subject: { userId: subjectUserId, username: subjectUsername, email: subjectEmail },
+  };
+}
+
+/** A new notification as the table's columns. */
+export function notificationValues(n: NewNotification): Record<string, unknown> {
+  const { subject, ...rest } = n;
+  return {
+    ...rest,
+    subjectUserId: subject.userId,
+    subjectUsername: subject.username,
+    subjectEmail: subject.email,
+    runId: null,
+    handledAt: null,
+    confirmedAt: null,
+  };
 }

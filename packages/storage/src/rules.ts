@@ -39,6 +39,9 @@ export function prunableRuns(cut: string): string {
 /** Audit rows a prune may remove: a pending intent waits for a read-back to settle it. */
 export const PRUNABLE_CHANGE = "outcome <> 'pending'";
 
+/** Notifications a prune may remove: a waiting one still has a run to lead to. */
+export const PRUNABLE_NOTIFICATION = "outcome <> 'waiting'";
+
 /** How a dialect writes the n-th (1-based) parameter: `?` on SQLite, `$n` on Postgres. */
 export type Placeholder = (n: number) => string;
 

@@ -12,7 +12,9 @@ const PruneOptions = z.object({
 export function registerPrune(program: Command, cli: Cli): void {
   program
     .command("prune")
-    .description("delete audit rows, notifications and finished runs from before a date")
+    .description(
+      "delete audit rows, sent notifications, Coder's handled notifications and finished runs from before a date",
+    )
     .requiredOption("--before <date>", "delete what is older than this (a date is its 00:00 UTC)")
     .option("--json", "print what was deleted as JSON")
     .action((raw) => {
@@ -22,10 +24,10 @@ export function registerPrune(program: Command, cli: Cli): void {
       store.close();
       if (options.json) return cli.out.json({ before: options.before, pruned });
       cli.out.line(
-        `Deleted ${pruned.changes} audit rows, ${pruned.deliveries} notifications and ${pruned.runs} runs from before ${options.before}.`,
+        `Deleted ${pruned.changes} audit rows, ${pruned.deliveries} notifications sent, ${pruned.notifications} notifications from Coder and ${pruned.runs} runs from before ${options.before}.`,
       );
       cli.out.line(
-        "Kept: pending writes, every person's pushed state, and the runs the brakes and /metrics read.",
+        "Kept: pending writes, Coder's notifications still waiting, every person's pushed state, and the runs the brakes and /metrics read.",
       );
     });
 }

@@ -17,7 +17,11 @@ export const RunStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatus>;
 export type FinalRunStatus = Exclude<RunStatus, "running">;
 
-export const RUN_TRIGGERS = ["cli", "api", "schedule"] as const;
+/**
+ * What started a run: the CLI, the API, the schedule, the web console, a Coder notification
+ * (`hook`: the people it names, status only) or the periodic status pass (`status`).
+ */
+export const RUN_TRIGGERS = ["cli", "api", "schedule", "console", "hook", "status"] as const;
 export const RunTrigger = z.enum(RUN_TRIGGERS);
 export type RunTrigger = z.infer<typeof RunTrigger>;
 

@@ -21,6 +21,9 @@ import type {
   ChangeRow,
   Delivery,
   NewDelivery,
+  NewNotification,
+  Notification,
+  NotificationSettlement,
   Pruned,
   FinishRun,
   NewChange,
@@ -45,8 +48,9 @@ export class MemorySyncStore implements SyncStore {
   private adoptions: HeldValues[] = [];
   private changeById = new Map<string, ChangeRow>();
   private deliveries: Delivery[] = [];
+  private notifications: Notification[] = [];
   private holds = new Map<string, Record<string, string>>();
-  private lastIds = { run: 0, change: 0, delivery: 0 };
+  private lastIds = { run: 0, change: 0, delivery: 0, notification: 0 };
   private states = new Map<string, UserState>();
   private lease: { holder: string; expiresAt: number } | null = null;
   private failures = new Map<string, { after: number; times: number }>();
@@ -283,6 +287,40 @@ export class MemorySyncStore implements SyncStore {
     return clone(this.deliveries.filter((d) => d.runId === runId));
   }
 
+  recordNotification(notification: NewNotification): { id: string; duplicate: boolean } {
+    this.maybeFail("recordNotification");
+    const known = this.notifications.find((n) => n.msgId === notification.msgId);
+    if (known) return { id: known.id, duplicate: true };
+    const id = String(++this.lastIds.notification);
+    this.notifications.push({
+      ...clone(notification),
+      id,
+      runId: null,
+      handledAt: null,
+      confirmedAt: null,
+    });
+    return { id, duplicate: false };
+  }
+
+  waitingNotifications(): Notification[] {
+    this.maybeFail("waitingNotifications");
+    return clone(this.notifications.filter((n) => n.outcome === "waiting"));
+  }
+
+  settleNotifications(settlements: readonly NotificationSettlement[]): void {
+    this.maybeFail("settleNotifications");
+    for (const settlement of settlements) {
+      const notification = this.notifications.find((n) => n.id === settlement.id);
+      if (notification?.outcome === "waiting") Object.assign(notification, clone(settlement));
+    }
+  }
+
+  listNotifications({ limit, cursor }: { limit: number; cursor?: string | undefined }) {
+    const before = parseCursor(cursor);
+    const newest = this.notifications.filter((n) => before === undefined || Number(n.id) < before);
+    return pageOf(clone(newest.slice(-limit - 1).reverse()), limit);
+  }
+
   prune(before: string): Pruned {
     this.maybeFail("prune");
     const changes = this.changes.length;
@@ -293,6 +331,10 @@ export class MemorySyncStore implements SyncStore {
     this.changes = this.changes.filter((c) => c.at >= before || c.outcome === "pending");
     this.changeById = new Map(this.changes.map((c) => [c.id, c]));
     this.deliveries = this.deliveries.filter((d) => d.at >= before);
+    const notifications = this.notifications.length;
+    this.notifications = this.notifications.filter(
+      (n) => n.receivedAt >= before || n.outcome === "waiting",
+    );
     const kept = new Set(RUNS_PRUNE_KEEPS.map((filter) => this.newest(filter)?.id));
     const withRows = new Set(this.changes.map((c) => c.runId));
     this.runs = this.runs.filter(
@@ -303,6 +345,7 @@ export class MemorySyncStore implements SyncStore {
       changes: changes - this.changes.length,
       runs: runs - this.runs.length,
       deliveries: deliveries - this.deliveries.length,
+      notifications: notifications - this.notifications.length,
     };
   }
 

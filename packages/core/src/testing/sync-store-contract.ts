@@ -60,6 +60,7 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
         for (const read of [
           () => store.listRuns({ limit: 5, cursor }),
           () => store.listChanges({ limit: 5, cursor }),
+          () => store.listNotifications({ limit: 5, cursor }),
         ]) {
           let thrown: unknown = null;
           try {
@@ -246,7 +247,7 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
       ]);
 
       const pruned = store.prune(at(10));
-      expect(pruned).toEqual({ changes: 2, runs: 2, deliveries: 1 });
+      expect(pruned).toEqual({ changes: 2, runs: 2, deliveries: 1, notifications: 0 });
       expect(
         store
           .listChanges({ limit: 10 })
@@ -261,7 +262,12 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
       expect(store.getRun(recent)).not.toBeNull();
       expect(store.getUserState("ann@example.com")?.attributes).toEqual({ Coder: "Active" });
       expect(store.listDeliveries(failed)).toEqual([]);
-      expect(store.prune(at(10))).toEqual({ changes: 0, runs: 0, deliveries: 0 });
+      expect(store.prune(at(10))).toEqual({
+        changes: 0,
+        runs: 0,
+        deliveries: 0,
+        notifications: 0,
+      });
       // New ids never reuse pruned ones: cursors and links stay unambiguous.
       const next = store.startRun({ ...real, startedAt: at(21) });
       expect(Number(next.id)).toBeGreaterThan(Number(recent));
@@ -419,6 +425,67 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
       expect(store.acquireLease("c", 1202, 100, alive)).toBe(true);
       expect(store.acquireLease("d", 1203, 100, (holder) => holder === "c")).toBe(true);
       expect(store.renewLease("c", 1204, 100)).toBe(false);
+    });
+
+    it("records a notification once per msg_id, keeps the waiting ones in order, and settles each once", () => {
+      const store = createStore();
+      const note = (msgId: string, at: string, outcome: "waiting" | "ignored" = "waiting") => ({
+        msgId,
+        receivedAt: at,
+        name: "User account suspended",
+        templateId: "b02ddd82-4733-4d02-a2d7-c36f3598997d",
+        kind: "user_suspended" as const,
+        subject: { userId: "u-1", username: "ann", email: "ann@example.com" },
+        details: null,
+        outcome,
+        note: outcome === "ignored" ? "not used" : null,
+      });
+      const first = store.recordNotification(note("m-1", "2026-11-20T10:00:00.000Z"));
+      expect(first.duplicate).toBe(false);
+      // Coder's retry of the same message: recorded once, changes nothing.
+      expect(
+        store.recordNotification({ ...note("m-1", "2026-11-20T10:05:00.000Z"), name: "x" }),
+      ).toEqual({
+        id: first.id,
+        duplicate: true,
+      });
+      store.recordNotification(note("m-2", "2026-11-20T10:00:01.000Z"));
+      store.recordNotification(note("m-3", "2026-11-20T10:00:02.000Z", "ignored"));
+      expect(
+        store.waitingNotifications().map((n) => [n.msgId, n.name, n.subject.username]),
+      ).toEqual([
+        ["m-1", "User account suspended", "ann"],
+        ["m-2", "User account suspended", "ann"],
+      ]);
+      const [one, two] = store.waitingNotifications() as [{ id: string }, { id: string }];
+      const settled = { runId: "7", handledAt: "2026-11-20T10:00:03.000Z", confirmedAt: null };
+      store.settleNotifications([
+        {
+          id: one.id,
+          outcome: "run",
+          note: null,
+          ...settled,
+          confirmedAt: "2026-11-20T10:00:03.000Z",
+        },
+        { id: two.id, outcome: "duplicate", note: `a copy of ${one.id}`, ...settled },
+      ]);
+      // Settled once: a second settlement (another replica's, late) changes nothing.
+      store.settleNotifications([{ id: one.id, outcome: "ignored", note: "late", ...settled }]);
+      expect(store.waitingNotifications()).toEqual([]);
+      const page = store.listNotifications({ limit: 2 });
+      expect(page.items.map((n) => [n.msgId, n.outcome, n.runId])).toEqual([
+        ["m-3", "ignored", null],
+        ["m-2", "duplicate", "7"],
+      ]);
+      const rest = store.listNotifications({ limit: 2, cursor: page.nextCursor ?? undefined });
+      expect(rest.items).toMatchObject([
+        { msgId: "m-1", outcome: "run", confirmedAt: "2026-11-20T10:00:03.000Z", details: null },
+      ]);
+      expect(rest.nextCursor).toBeNull();
+      // A prune keeps what still waits.
+      store.recordNotification(note("m-4", "2026-11-20T10:00:04.000Z"));
+      expect(store.prune("2026-11-21T00:00:00.000Z").notifications).toBe(3);
+      expect(store.waitingNotifications().map((n) => n.msgId)).toEqual(["m-4"]);
     });
 
     it("adopts states DX already holds", () => {

@@ -79,8 +79,21 @@ if (url) {
         error: null,
       });
 
+      sqlite.recordNotification({
+        msgId: "m-1",
+        receivedAt: day(3),
+        name: "Workspace Created",
+        templateId: "281fdf73-c6d6-4cbb-8ff5-888baf8a2fff",
+        kind: "workspace_created",
+        subject: { userId: "u-1", username: "alice", email: null },
+        details: { workspaceId: "w-1", workspace: "dev" },
+        outcome: "ignored",
+        note: "not used",
+      });
+
       const target = freshStore();
       const copied = copySqliteToPostgres(sqlite.db, target.connection);
+      // Every table of the schema, a new one without anything here to keep in step.
       expect(copied).toEqual({
         runs: 2,
         changes: 2,
@@ -88,7 +101,11 @@ if (url) {
         holds: 1,
         adoptions: 1,
         deliveries: 1,
+        notifications: 1,
       });
+      expect(target.listNotifications({ limit: 5 })).toEqual(
+        sqlite.listNotifications({ limit: 5 }),
+      );
       expect(target.listRuns({ limit: 10 })).toEqual(sqlite.listRuns({ limit: 10 }));
       expect(target.listChanges({ limit: 1 })).toEqual(sqlite.listChanges({ limit: 1 }));
       expect(target.listChanges({ limit: 10, cursor: pending })).toEqual(

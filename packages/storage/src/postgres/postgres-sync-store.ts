@@ -18,6 +18,9 @@ import {
   mergeOldestFirst,
   type NewChange,
   type NewDelivery,
+  type NewNotification,
+  type Notification,
+  type NotificationSettlement,
   type Page,
   pageOf,
   parseCursor,
@@ -40,12 +43,27 @@ import {
   upsertSql,
 } from "../columns";
 import { WorkerJournal } from "../journal";
-import { toChange, toDelivery, toRun, toState } from "../rows";
-import { changeFilter, newestRun, PRUNABLE_CHANGE, prunableRuns } from "../rules";
+import { notificationValues, toChange, toDelivery, toNotification, toRun, toState } from "../rows";
+import {
+  changeFilter,
+  newestRun,
+  PRUNABLE_CHANGE,
+  PRUNABLE_NOTIFICATION,
+  prunableRuns,
+} from "../rules";
 import { PgConnection } from "./pg-connection";
 import { SCHEMA_FIX, schemaDrift } from "../schema-check";
 import * as schema from "./schema";
-import { adoptions, changes, deliveries, holds, lease, runs, userState } from "./schema";
+import {
+  adoptions,
+  changes,
+  deliveries,
+  holds,
+  lease,
+  notifications,
+  runs,
+  userState,
+} from "./schema";
 
 const LEASE = "sync";
 const PRUNE_CHUNK = 5000;
@@ -369,6 +387,63 @@ export class PostgresSyncStore implements SyncStore {
     ]).map(toDelivery);
   }
 
+  recordNotification(notification: NewNotification): { id: string; duplicate: boolean } {
+    // One statement: two replicas given the same message record it once.
+    const { sql, params } = insert(notifications, [notificationValues(notification)]);
+    const [row] = this.db.query<{ id: number }>(
+      `${sql} ON CONFLICT (msg_id) DO NOTHING RETURNING id`,
+      params,
+    );
+    if (row) return { id: String(row.id), duplicate: false };
+    const [known] = this.db.query<{ id: number }>(
+      "SELECT id FROM notifications WHERE msg_id = $1",
+      [notification.msgId],
+    );
+    return { id: String(known?.id), duplicate: true };
+  }
+
+  waitingNotifications(): Notification[] {
+    return this.all(
+      notifications,
+      "SELECT * FROM notifications WHERE outcome = 'waiting' ORDER BY id",
+    ).map(toNotification);
+  }
+
+  settleNotifications(settlements: readonly NotificationSettlement[]): void {
+    if (settlements.length === 0) return;
+    this.db.query(
+      `UPDATE notifications AS n SET outcome = v.outcome, run_id = v.run_id, note = v.note,
+         handled_at = v.handled_at, confirmed_at = v.confirmed_at
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+         AS v(id, outcome, run_id, note, handled_at, confirmed_at)
+       WHERE n.id = v.id AND n.outcome = 'waiting'`,
+      [
+        settlements.map((s) => Number(s.id)),
+        settlements.map((s) => s.outcome),
+        settlements.map((s) => s.runId),
+        settlements.map((s) => s.note),
+        settlements.map((s) => s.handledAt),
+        settlements.map((s) => s.confirmedAt),
+      ],
+    );
+  }
+
+  listNotifications({
+    limit,
+    cursor,
+  }: {
+    limit: number;
+    cursor?: string | undefined;
+  }): Page<Notification> {
+    const before = parseCursor(cursor);
+    const rows = this.all(
+      notifications,
+      `SELECT * FROM notifications ${before === undefined ? "" : "WHERE id < $2::bigint"} ORDER BY id DESC LIMIT $1`,
+      before === undefined ? [limit + 1] : [limit + 1, before],
+    );
+    return pageOf(rows.map(toNotification), limit);
+  }
+
   /** How many rows a DELETE removed, in one round trip. */
   private deleted(sql: string, params: unknown[]): number {
     const [row] = this.db.query<{ n: number }>(
@@ -394,7 +469,16 @@ export class PostgresSyncStore implements SyncStore {
     }
     const deliveriesRemoved = this.deleted("DELETE FROM deliveries WHERE at < $1", [before]);
     const runsRemoved = this.deleted(`DELETE FROM runs WHERE ${prunableRuns("$1")}`, [before]);
-    return { changes: changesRemoved, runs: runsRemoved, deliveries: deliveriesRemoved };
+    const notificationsRemoved = this.deleted(
+      `DELETE FROM notifications WHERE received_at < $1 AND ${PRUNABLE_NOTIFICATION}`,
+      [before],
+    );
+    return {
+      changes: changesRemoved,
+      runs: runsRemoved,
+      deliveries: deliveriesRemoved,
+      notifications: notificationsRemoved,
+    };
   }
 
   acquireLease(

@@ -19,6 +19,9 @@ import {
   mergeOldestFirst,
   type NewChange,
   type NewDelivery,
+  type NewNotification,
+  type Notification,
+  type NotificationSettlement,
   type Page,
   pageOf,
   parseCursor,
@@ -36,16 +39,33 @@ import { decodeRow, encodeValues, insertSql, upsertSql, type ValueSlot } from ".
 import { WorkerJournal } from "../journal";
 import {
   type ChangeRecord,
+  notificationValues,
   type RunRow,
   type StateRow,
   toChange,
   toDelivery,
+  toNotification,
   toRun,
   toState,
 } from "../rows";
-import { changeFilter, newestRun, PRUNABLE_CHANGE, prunableRuns } from "../rules";
+import {
+  changeFilter,
+  newestRun,
+  PRUNABLE_CHANGE,
+  PRUNABLE_NOTIFICATION,
+  prunableRuns,
+} from "../rules";
 import type { Db } from "./open-database";
-import { adoptions, changes, deliveries, holds, lease, runs, userState } from "./schema";
+import {
+  adoptions,
+  changes,
+  deliveries,
+  holds,
+  lease,
+  notifications,
+  runs,
+  userState,
+} from "./schema";
 import { describeSqliteError } from "./sqlite-errors";
 
 /** Audit rows deleted per transaction by `prune`. */
@@ -372,6 +392,64 @@ export class SqliteSyncStore implements SyncStore {
     );
   }
 
+  recordNotification(notification: NewNotification): { id: string; duplicate: boolean } {
+    return this.guard(() => {
+      const client = this.db.$client;
+      // One statement: a retry racing its first copy (two replicas) is still recorded once.
+      const inserted = client
+        .prepare(`${insertStatement(notifications)} ON CONFLICT (msg_id) DO NOTHING`)
+        .run(encodeValues(notifications, notificationValues(notification)));
+      if (inserted.changes > 0) return { id: String(inserted.lastInsertRowid), duplicate: false };
+      const known = client
+        .prepare("SELECT id FROM notifications WHERE msg_id = ?")
+        .get(notification.msgId) as { id: number };
+      return { id: String(known.id), duplicate: true };
+    });
+  }
+
+  waitingNotifications(): Notification[] {
+    return this.guard(() =>
+      this.all(
+        notifications,
+        "SELECT * FROM notifications WHERE outcome = 'waiting' ORDER BY id",
+      ).map(toNotification),
+    );
+  }
+
+  settleNotifications(settlements: readonly NotificationSettlement[]): void {
+    this.guard(() => {
+      if (settlements.length === 0) return;
+      const client = this.db.$client;
+      const settle = client.prepare(
+        `UPDATE notifications SET outcome = @outcome, run_id = @runId, note = @note,
+           handled_at = @handledAt, confirmed_at = @confirmedAt
+         WHERE id = @id AND outcome = 'waiting'`,
+      );
+      client.transaction(() => {
+        for (const s of settlements) settle.run({ ...s, id: Number(s.id) });
+      })();
+    });
+  }
+
+  listNotifications({
+    limit,
+    cursor,
+  }: {
+    limit: number;
+    cursor?: string | undefined;
+  }): Page<Notification> {
+    const before = parseCursor(cursor);
+    return this.guard(() => {
+      const rows = this.all(
+        notifications,
+        `SELECT * FROM notifications ${before === undefined ? "" : "WHERE id < ?"} ORDER BY id DESC LIMIT ?`,
+        ...(before === undefined ? [] : [before]),
+        limit + 1,
+      );
+      return pageOf(rows.map(toNotification), limit);
+    });
+  }
+
   prune(before: string): Pruned {
     return this.guard(() => {
       const client = this.db.$client;
@@ -399,7 +477,15 @@ export class SqliteSyncStore implements SyncStore {
       const runsRemoved = client
         .prepare(`DELETE FROM runs WHERE ${prunableRuns("?")}`)
         .run(before).changes;
-      return { changes: changesRemoved, runs: runsRemoved, deliveries: deliveriesRemoved };
+      const notificationsRemoved = client
+        .prepare(`DELETE FROM notifications WHERE received_at < ? AND ${PRUNABLE_NOTIFICATION}`)
+        .run(before).changes;
+      return {
+        changes: changesRemoved,
+        runs: runsRemoved,
+        deliveries: deliveriesRemoved,
+        notifications: notificationsRemoved,
+      };
     });
   }
 

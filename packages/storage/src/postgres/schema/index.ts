@@ -5,3 +5,4 @@ export * from "./holds";
 export * from "./lease";
 export * from "./runs";
 export * from "./user-state";
+export * from "./notifications";

@@ -7,3 +7,4 @@ export * from "./holds";
 export * from "./adoptions";
 export * from "./deliveries";
 export * from "./lease";
+export * from "./notifications";
