@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isCoderDxError } from "../errors";
-import type { SyncStore } from "../ports";
+import type { Notification, SyncStore } from "../ports";
 import { aChangeRow, aUserState } from "./builders";
 
 const T0 = "2026-11-20T10:00:00.000Z";
@@ -457,7 +457,7 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
         ["m-1", "User account suspended", "ann"],
         ["m-2", "User account suspended", "ann"],
       ]);
-      const [one, two] = store.waitingNotifications() as [{ id: string }, { id: string }];
+      const [one, two] = store.waitingNotifications() as [Notification, Notification];
       const settled = { runId: "7", handledAt: "2026-11-20T10:00:03.000Z", confirmedAt: null };
       store.settleNotifications([
         {
