@@ -83,6 +83,10 @@ export {
   scopeOf,
 } from "./sync/prepare-plan";
 export { readPeople } from "./sync/read-people";
+// Live: Coder's notifications into the inbox; the hook runs and status passes they lead to.
+export { type Accepted, acceptNotification } from "./sync/accept-notification";
+export { STATUS_KINDS } from "./domain/hints";
+export { prepareStatusPlan } from "./sync/prepare-plan";
 export { currentHolder, holderIsDead, LEASE_TTL_MS } from "./sync/lease";
 // Around a run: progress, notifications, the cohort report, a person's history, doctor.
 export * from "./sync/progress";

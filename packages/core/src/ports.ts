@@ -297,7 +297,10 @@ export interface CallOptions {
 }
 
 export interface CoderSource {
-  listUsers(options?: CallOptions): Promise<CoderUser[]>;
+  /** Every user, or with `search` those whose username or email contains it. */
+  listUsers(options?: CallOptions & { search?: string }): Promise<CoderUser[]>;
+  /** One user by id or username; null when Coder has none (deleted, or never was). */
+  getUser(user: string, options?: CallOptions): Promise<CoderUser | null>;
   getMe(options?: CallOptions): Promise<CoderUser>;
   getUserActivity(start: Date, end: Date, options?: CallOptions): Promise<Map<string, number>>;
 }

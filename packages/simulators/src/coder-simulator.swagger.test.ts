@@ -53,8 +53,18 @@ describe.skipIf(!available)("the Coder simulator against Coder's swagger.json", 
     expect(body.count).toBe(3);
   });
 
-  it("answers /users/me with codersdk.User", async () => {
+  it("answers /users/me and /users/{user} (an id or a username) with codersdk.User", async () => {
     expectValid("codersdk.User", (await get("/api/v2/users/me")).body);
+    const alice = sim.findUser("alice");
+    for (const key of [alice.id, "alice", "ALICE"]) {
+      const { status, body } = await get(`/api/v2/users/${key}`);
+      expect(status).toBe(200);
+      expectValid("codersdk.User", body);
+      expect(body.id).toBe(alice.id);
+    }
+    const missing = await get("/api/v2/users/nobody");
+    expect(missing.status).toBe(404);
+    expectValid("codersdk.Response", missing.body);
   });
 
   it("answers /insights/user-activity with codersdk.UserActivityInsightsResponse", async () => {

@@ -1,6 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { Hono } from "hono";
+import {
+  type Occurrence,
+  type PayloadVersion,
+  type SimNotificationUser,
+  type SimWorkspace,
+  userOccurrence,
+  webhookBody,
+  workspaceOccurrence,
+} from "./coder-notifications";
 import { FaultSwitch } from "./faults";
 import { type Listening, listen } from "./listen";
 
@@ -97,6 +106,31 @@ export interface CoderSimulatorOptions {
 }
 
 export const DEFAULT_ORG_ID = "7c60d51f-b44e-4682-87d6-449835ea4de6";
+
+/** One webhook message: an occurrence addressed to one recipient, and how its delivery went. */
+export interface SimMessage {
+  msgId: string;
+  recipientId: string;
+  template: string;
+  body: ReturnType<typeof webhookBody>;
+  attempts: number;
+  /** The last answer's status, "network" for a failed connection, null before the first try. */
+  lastStatus: number | "network" | null;
+  delivered: boolean;
+}
+
+/**
+ * The webhook dispatcher's settings (codersdk/deployment.go: CODER_NOTIFICATIONS_WEBHOOK_ENDPOINT,
+ * CODER_NOTIFICATIONS_MAX_SEND_ATTEMPTS default 5, CODER_NOTIFICATIONS_RETRY_INTERVAL default 5m).
+ * No endpoint: messages are kept (`messages`) but sent nowhere.
+ */
+export interface SimNotificationSettings {
+  endpoint: string | null;
+  maxAttempts: number;
+  retryIntervalMs: number;
+  /** The payload version this Coder sends: 1.0 (labels only), 1.1 (+ data), 1.2 (+ targets). */
+  payloadVersion: PayloadVersion;
+}
 const SIGNED_OUT =
   "You are signed out or your session has expired. Please sign in again to continue.";
 
@@ -183,6 +217,17 @@ export class CoderSimulator {
   tokenOwnerId: string;
   /** The token owner's site role: readers need owner, auditor or template-admin for insights. */
   ownerRole = "owner";
+  /** Webhook notifications (Live): where they go, and every message sent. */
+  readonly notifications: SimNotificationSettings = {
+    endpoint: null,
+    maxAttempts: 5,
+    retryIntervalMs: 300_000,
+    payloadVersion: "1.2",
+  };
+  readonly messages: SimMessage[] = [];
+  readonly workspaces = new Map<string, SimWorkspace>();
+  private readonly deliveries = new Set<Promise<void>>();
+  private readonly retries = new Set<NodeJS.Timeout>();
   private listening: Listening | null = null;
   private readonly now: () => Date;
   /** Users in Coder's order, rebuilt only after a change: 100,000-user listings stay cheap. */
@@ -224,7 +269,212 @@ export class CoderSimulator {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
     await this.listening?.close();
+  }
+
+  // --- Changes that notify, as coderd's handlers do -------------------------------------
+
+  private asRecipient(user: SimCoderUser): SimNotificationUser {
+    return { id: user.id, username: user.username, name: user.name, email: user.email };
+  }
+
+  /** Every active owner and user-admin: who gets the admins' copy of a user event. */
+  private userAdmins(): SimCoderUser[] {
+    return [...this.users.values()].filter(
+      (u) =>
+        u.status === "active" && u.roles.some((r) => r.name === "owner" || r.name === "user-admin"),
+    );
+  }
+
+  /** Owners and template admins (coderd's findTemplateAdmins), but the initiator. */
+  private templateAdmins(initiatorId: string | null): SimCoderUser[] {
+    return [...this.users.values()].filter(
+      (u) =>
+        u.id !== initiatorId &&
+        u.status === "active" &&
+        u.roles.some((r) => r.name === "owner" || r.name === "template-admin"),
+    );
+  }
+
+  /** A user created (POST /api/v2/users): the admins are told. SCIM's create tells no one. */
+  createUser(
+    input: Partial<SimCoderUser> & { username: string },
+    initiator = "admin",
+  ): SimCoderUser {
+    const user = this.addUser(input);
+    this.notify(
+      userOccurrence("User account created", this.asRecipient(user), initiator, this.dashboardUrl),
+      this.userAdmins(),
+    );
+    return user;
+  }
+
+  /** PUT /users/{user}/status/suspend: the admins' copies and the person's own. */
+  suspendUser(id: string, initiator = "admin"): SimCoderUser {
+    const user = this.updateUser(id, { status: "suspended" });
+    const subject = this.asRecipient(user);
+    this.notify(
+      userOccurrence("User account suspended", subject, initiator, this.dashboardUrl),
+      this.userAdmins(),
+    );
+    this.notify(
+      userOccurrence("Your account has been suspended", subject, initiator, this.dashboardUrl),
+      [user],
+    );
+    return user;
+  }
+
+  /** PUT /users/{user}/status/activate: the admins' copies and the person's own. */
+  activateUser(id: string, initiator = "admin"): SimCoderUser {
+    const user = this.updateUser(id, { status: "active" });
+    const subject = this.asRecipient(user);
+    this.notify(
+      userOccurrence("User account activated", subject, initiator, this.dashboardUrl),
+      this.userAdmins(),
+    );
+    this.notify(
+      userOccurrence("Your account has been activated", subject, initiator, this.dashboardUrl),
+      [user],
+    );
+    return user;
+  }
+
+  /** DELETE /users/{user}: the admins are told the username and the id, nothing more. */
+  deleteUser(id: string, initiator = "admin"): void {
+    const user = this.users.get(id);
+    if (!user) throw new Error(`no simulated Coder user ${id}`);
+    this.removeUser(id);
+    this.notify(
+      userOccurrence("User account deleted", this.asRecipient(user), initiator, this.dashboardUrl),
+      this.userAdmins(),
+    );
+  }
+
+  /** A workspace created for `ownerId` by `initiatorId` (by default the owner themself). */
+  createWorkspace(
+    ownerId: string,
+    input: Partial<Omit<SimWorkspace, "ownerId">> & { name: string },
+    initiatorId: string = ownerId,
+  ): SimWorkspace {
+    const owner = this.users.get(ownerId);
+    if (!owner) throw new Error(`no simulated Coder user ${ownerId}`);
+    const workspace: SimWorkspace = {
+      id: randomUUID(),
+      ownerId,
+      templateId: "0d286645-29aa-4eaf-9b52-cc5d2740c90b",
+      templateName: "docker",
+      templateVersionId: randomUUID(),
+      templateVersionName: "v1",
+      organizationId: DEFAULT_ORG_ID,
+      created_at: this.now().toISOString(),
+      ...input,
+    };
+    this.workspaces.set(workspace.id, workspace);
+    const initiator = this.users.get(initiatorId)?.username ?? "admin";
+    this.notify(
+      workspaceOccurrence(
+        "Workspace Created",
+        workspace,
+        this.asRecipient(owner),
+        initiator,
+        this.dashboardUrl,
+      ),
+      this.templateAdmins(initiatorId),
+    );
+    return workspace;
+  }
+
+  /** A workspace moved to another template version by hand (only then is it notified). */
+  updateWorkspace(
+    id: string,
+    version: { id: string; name: string },
+    initiatorId?: string,
+  ): SimWorkspace {
+    const workspace = this.workspaces.get(id);
+    if (!workspace) throw new Error(`no simulated workspace ${id}`);
+    const owner = this.users.get(workspace.ownerId) as SimCoderUser;
+    if (workspace.templateVersionId === version.id) return workspace;
+    Object.assign(workspace, { templateVersionId: version.id, templateVersionName: version.name });
+    const by = initiatorId ?? workspace.ownerId;
+    this.notify(
+      workspaceOccurrence(
+        "Workspace Manually Updated",
+        workspace,
+        this.asRecipient(owner),
+        this.users.get(by)?.username ?? "admin",
+        this.dashboardUrl,
+      ),
+      this.templateAdmins(by),
+    );
+    return workspace;
+  }
+
+  private get dashboardUrl(): string {
+    return this.listening?.url ?? "http://coder.example.com";
+  }
+
+  /** One message per recipient (coderd/notifications/enqueuer.go), each sent on its own. */
+  private notify(occurrence: Occurrence, recipients: SimCoderUser[]): void {
+    for (const recipient of recipients) {
+      const message: SimMessage = {
+        msgId: randomUUID(),
+        recipientId: recipient.id,
+        template: occurrence.template,
+        body: webhookBody(
+          occurrence,
+          this.asRecipient(recipient),
+          this.notifications.payloadVersion,
+        ),
+        attempts: 0,
+        lastStatus: null,
+        delivered: false,
+      };
+      message.body.msg_id = message.msgId;
+      this.messages.push(message);
+      this.send(message);
+    }
+  }
+
+  /**
+   * POSTs a message to the endpoint (dispatch/webhook.go: JSON, `X-Message-Id`, no signature,
+   * no custom header). Any non-2xx answer or transport error is retried with the same msg_id,
+   * `retryIntervalMs` apart, up to `maxAttempts` in all.
+   */
+  private send(message: SimMessage): void {
+    const endpoint = this.notifications.endpoint;
+    if (!endpoint || message.delivered || message.attempts >= this.notifications.maxAttempts)
+      return;
+    message.attempts += 1;
+    const delivery = (async () => {
+      try {
+        const response = await fetch(endpoint, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-message-id": message.msgId },
+          body: JSON.stringify(message.body),
+        });
+        await response.arrayBuffer();
+        message.lastStatus = response.status;
+        message.delivered = response.status >= 200 && response.status < 300;
+      } catch {
+        message.lastStatus = "network";
+      }
+      if (!message.delivered && message.attempts < this.notifications.maxAttempts) {
+        const timer = setTimeout(() => {
+          this.retries.delete(timer);
+          this.send(message);
+        }, this.notifications.retryIntervalMs);
+        this.retries.add(timer);
+      }
+    })();
+    this.deliveries.add(delivery);
+    void delivery.finally(() => this.deliveries.delete(delivery));
+  }
+
+  /** Resolves once every send in flight now has been answered (retries are later sends). */
+  async notificationsSent(): Promise<void> {
+    while (this.deliveries.size > 0) await Promise.all([...this.deliveries]);
   }
 
   addUser(input: Partial<SimCoderUser> & { username: string }): SimCoderUser {
@@ -353,6 +603,20 @@ export class CoderSimulator {
       return me
         ? c.json(toWire(me))
         : c.json({ message: SIGNED_OUT, detail: "API key is invalid." }, 401);
+    });
+    // GET /api/v2/users/{user}: an id or a username (swagger: "User ID, username, or me";
+    // coderd/httpmw/userparam.go). An unknown user is 404 with Coder's not-found message.
+    app.get("/api/v2/users/:user", (c) => {
+      const key = c.req.param("user");
+      const user = UUID.test(key)
+        ? this.users.get(key)
+        : [...this.users.values()].find((u) => u.username.toLowerCase() === key.toLowerCase());
+      if (!user)
+        return c.json(
+          { message: "Resource not found or you do not have access to this resource" },
+          404,
+        );
+      return c.body(this.wireJson(user), 200, { "content-type": "application/json" });
     });
     app.get("/api/v2/users", async (c) => {
       const query = c.req.query();

@@ -1,3 +1,4 @@
+export * from "./coder-notifications";
 export * from "./coder-simulator";
 export * from "./dx-simulator";
 export * from "./faults";

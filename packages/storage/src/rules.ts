@@ -9,8 +9,9 @@ import { type ChangeQuery, RUNS_PRUNE_KEEPS, type RunFilter, parseCursor } from 
 /** A run filter (core's `RunFilter`) as a condition over `runs`. Its values are constants. */
 export function runWhere(filter: RunFilter): string {
   const conditions: string[] = [];
-  if (filter.statuses)
-    conditions.push(`status IN (${filter.statuses.map((s) => `'${s}'`).join(", ")})`);
+  const list = (values: readonly string[]) => values.map((v) => `'${v}'`).join(", ");
+  if (filter.statuses) conditions.push(`status IN (${list(filter.statuses)})`);
+  if (filter.triggers) conditions.push(`"trigger" IN (${list(filter.triggers)})`);
   if (filter.dryRun !== undefined) conditions.push(filter.dryRun ? "dry_run" : "NOT dry_run");
   if (filter.scoped !== undefined) conditions.push(filter.scoped ? "scoped" : "NOT scoped");
   if (filter.finished !== undefined)

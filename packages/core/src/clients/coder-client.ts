@@ -147,6 +147,33 @@ export class CoderClient {
     ).data;
   }
 
+  /**
+   * One user by id or username (`GET /api/v2/users/{user}`), or null when Coder has no such
+   * user: it answers 400 or 404 with its own `{"message":…}` body (reference/coder/API.md §9).
+   * A 404 that is not Coder's answer still means CODER_URL is wrong, and fails.
+   */
+  async getUser(user: string, options: CallOptions = {}): Promise<CoderUser | null> {
+    try {
+      return (
+        await this.http.request({
+          method: "GET",
+          path: `/users/${encodeURIComponent(user)}`,
+          schema: CoderUserSchema,
+          signal: options.signal,
+        })
+      ).data;
+    } catch (error) {
+      const status = (error as CoderDxError).details?.status;
+      if (
+        error instanceof CoderDxError &&
+        error.code === "coder_rejected" &&
+        (status === 400 || status === 404)
+      )
+        return null;
+      throw error;
+    }
+  }
+
   /** How many users this token can see (one cheap page). */
   async countUsers(): Promise<number> {
     return (
@@ -164,14 +191,15 @@ export class CoderClient {
   }
 
   /**
-   * Every user, by keyset pages (`after_id`), which stay correct while users are added.
+   * Every user (or, with `search`, those whose username or email contains it: Coder's `q`), by
+   * keyset pages (`after_id`), which stay correct while users are added.
    * The first page's `count` is how many there are (coderd counts the rows matching before
    * limit; with `after_id`, those after the cursor). Users created while paging may make the
    * listing longer than that; a shorter one, a cursor that does not move on, or a user listed
    * twice means the listing cannot be trusted, and it is refused: removals would be computed
    * from it.
    */
-  async listUsers(options: CallOptions = {}): Promise<CoderUser[]> {
+  async listUsers(options: CallOptions & { search?: string } = {}): Promise<CoderUser[]> {
     const users: CoderUser[] = [];
     const seen = new Set<string>();
     let expected: number | null = null;
@@ -186,7 +214,7 @@ export class CoderClient {
       const { data } = await this.http.request({
         method: "GET",
         path: "/users",
-        query: { limit: this.pageSize, after_id: afterId },
+        query: { limit: this.pageSize, after_id: afterId, q: options.search },
         schema: CoderUsersPage,
         signal: options.signal,
       });

@@ -15,6 +15,18 @@ const RetryBaseMs = z.number().int().min(0).max(60_000);
 /** How long one request may keep retrying in all (429s included). */
 const MaxRetryTimeMs = z.number().int().min(0).max(3_600_000);
 
+/** A duration as people write one (`30s`, `5m`, `1h`), read as milliseconds; at least 10 s. */
+const Duration = z
+  .string()
+  .trim()
+  .regex(/^\d+(s|m|h)$/, "must be a number and a unit: 30s, 5m or 1h")
+  .transform(
+    (value) =>
+      Number(value.slice(0, -1)) *
+      { s: 1000, m: 60_000, h: 3_600_000 }[value.slice(-1) as "s" | "m" | "h"],
+  )
+  .refine((ms) => ms >= 10_000 && ms <= 86_400_000, "must be between 10s and 24h");
+
 /** The remote-service settings both Coder and DX share. */
 const remote = {
   url: z.url().optional(),
@@ -218,6 +230,28 @@ export const Config = z
       .object({
         /** Audit rows and runs older than this are pruned after each run; null keeps all. */
         days: z.number().int().min(1).max(36_500).nullable().default(null),
+      })
+      .strict()
+      .prefault({}),
+    /** Live: Coder's notifications as hints, and a status pass for what sends none. */
+    live: z
+      .object({
+        /**
+         * The secret in the URL Coder posts its notifications to (`/v1/hooks/coder/<secret>`):
+         * Coder signs nothing and sends no custom header, so the URL is the only place for it.
+         * Write it as `${CODER_DX_HOOK_SECRET}`. Null: no hook (every hook path answers 404).
+         */
+        hookSecret: z
+          .string()
+          .min(32, "must be at least 32 characters (openssl rand -hex 24 makes one)")
+          .regex(
+            /^[A-Za-z0-9._~-]+$/,
+            "may hold only letters, digits and . _ ~ - (it is a URL path segment)",
+          )
+          .nullable()
+          .default(null),
+        /** How often `serve` runs a status-only pass (`30s`, `5m`, `1h`); null: never. */
+        statusEvery: Duration.nullable().default(null),
       })
       .strict()
       .prefault({}),

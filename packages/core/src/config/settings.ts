@@ -62,6 +62,7 @@ export function resolveSettings(
     settings.coderToken,
     settings.dxToken,
     ...config.notify.flatMap((hook) => [hook.secret ?? "", secretOfUrl(hook.url)]),
+    config.live.hookSecret ?? "",
     // A Postgres URL's password may not reach a log or an error; nor what any URL carries.
     ...(isPostgresUrl(settings.dbPath) ? [postgresPassword(settings.dbPath)] : []),
     ...[settings.coderUrl, settings.dxUrl, settings.dbPath].flatMap(credentialsIn),

@@ -16,6 +16,7 @@ function plan(
     config?: ConfigInput;
     emails?: string[];
     usage?: Record<string, number>;
+    only?: "status";
   } = {},
 ) {
   const config = aConfig(options.config);
@@ -31,6 +32,7 @@ function plan(
     config,
     emails: options.emails ? new Set(options.emails) : null,
     now: NOW,
+    only: options.only,
   };
   const result = planSync(input);
   return { ...result, byEmail: Object.fromEntries(result.entries.map((e) => [e.email, e])) };
@@ -269,5 +271,60 @@ describe("planSync", () => {
       plan([octo], { dx: [aDxUser(octo.email, ACTIVE_NONE)], state, config }).byEmail[octo.email]
         ?.action,
     ).toBe("unchanged");
+  });
+});
+
+describe("planSync, status only (the status pass, Coder's notifications)", () => {
+  const HEAVY = { Coder: "Active", "Coder usage level": "Heavy" };
+
+  it("writes the status group alone when Coder's status differs from what was pushed, and nothing for usage", () => {
+    const ann = aCoderUser({ status: "suspended" });
+    const { byEmail, counts } = plan([ann], {
+      dx: null,
+      state: [aUserState(ann.email, HEAVY, { coderUserId: ann.id })],
+      only: "status",
+    });
+    expect(byEmail[ann.email]).toMatchObject({
+      action: "change",
+      evidence: null,
+      attributes: { before: { Coder: "Active" }, after: { Coder: "Suspended" } },
+      properties: null,
+    });
+    expect(counts).toMatchObject({ changed: 1 });
+  });
+
+  it("leaves a person whose status is unchanged alone, whatever their usage now", () => {
+    const bob = aCoderUser();
+    const { byEmail, holdUpdates } = plan([bob], {
+      dx: null,
+      state: [aUserState(bob.email, HEAVY, { coderUserId: bob.id })],
+      config: { groups: { usage: { downgradeAfterDays: 7 } } },
+      only: "status",
+    });
+    expect(byEmail[bob.email]).toMatchObject({ action: "unchanged", attributes: null });
+    expect(holdUpdates).toEqual([]);
+  });
+
+  it("sets a new hire's status only: usage is for the next full run", () => {
+    const cy = aCoderUser();
+    const { byEmail } = plan([cy], { dx: null, only: "status" });
+    expect(byEmail[cy.email]?.attributes).toEqual({
+      before: { Coder: null },
+      after: { Coder: "Active" },
+    });
+  });
+
+  it("retires someone who left with every former value, once", () => {
+    const gone = aUserState("gone@example.com", HEAVY);
+    const first = plan([], { dx: null, state: [gone], only: "status" });
+    expect(first.byEmail["gone@example.com"]?.attributes?.after).toEqual({
+      Coder: "Former user",
+      "Coder usage level": "None",
+    });
+    const retired = aUserState("gone@example.com", {
+      Coder: "Former user",
+      "Coder usage level": "None",
+    });
+    expect(plan([], { dx: null, state: [retired], only: "status" }).entries).toEqual([]);
   });
 });

@@ -102,6 +102,12 @@ export interface PlanInput {
   now: Date;
   /** Steady-level holds in force (see `applyHolds`). */
   holds?: Holds;
+  /**
+   * `status`: only the status group is compared and written (with, for someone who left, the
+   * former-user values that go with it), against what coder-dx last pushed: the status pass and
+   * Coder's notifications. Usage, holds and properties stay the full run's.
+   */
+  only?: "status" | undefined;
 }
 
 /** An email DX refused as unknown is offered again after this long, or at once if its values change. */
@@ -123,9 +129,13 @@ export function planSync({
   emails,
   now,
   holds = new Map(),
+  only,
 }: PlanInput): Plan {
   const holdUpdates: HoldUpdate[] = [];
-  const groups = ownedGroups(config);
+  const statusOnly = only === "status";
+  const owned = ownedGroups(config);
+  /** The groups compared and written for current Coder users. */
+  const groups = statusOnly ? [config.groups.status.name] : owned;
   const inScope = (email: string) => !emails || emails.has(email);
   const entries: PlanEntry[] = [];
 
@@ -191,21 +201,27 @@ export function planSync({
     merged += person.coderUserIds.length - 1;
     const last = state.get(person.email);
     const listed = observedOwned(person.email);
-    const steady = applyHolds({
-      desired: person.attributes,
-      current: listed ?? (last ? pickValues(last.attributes, groups) : null),
-      holds: holds.get(person.email),
-      config,
-      now,
-    });
-    if (!sameHolds(holds.get(person.email), steady.holds)) {
+    // A status is never held, and a status-only plan knows nothing of usage.
+    const steady = statusOnly
+      ? { desired: pickValues(person.attributes, groups), holds: {}, held: [] }
+      : applyHolds({
+          desired: person.attributes,
+          current: listed ?? (last ? pickValues(last.attributes, groups) : null),
+          holds: holds.get(person.email),
+          config,
+          now,
+        });
+    if (!statusOnly && !sameHolds(holds.get(person.email), steady.holds)) {
       holdUpdates.push({ email: person.email, holds: steady.holds });
     }
     const desired = steady.desired;
-    const evidence: Evidence =
-      steady.held.length > 0 ? { ...person.evidence, held: steady.held } : person.evidence;
+    const evidence: Evidence | null = statusOnly
+      ? null
+      : steady.held.length > 0
+        ? { ...person.evidence, held: steady.held }
+        : person.evidence;
     const { action, drift, write } = planAttributes(listed, desired, last);
-    const properties = planProperties(person.properties, last);
+    const properties = statusOnly ? null : planProperties(person.properties, last);
     const known =
       last !== undefined &&
       last.coderUserId === person.coderUserIds[0] &&
@@ -282,9 +298,10 @@ export function planSync({
     if (currentEmails.has(last.email) || skippedEmails.has(last.email) || !inScope(last.email))
       continue;
     if (config.deprovision === "ignore") continue;
-    const target = config.deprovision === "mark" ? former : pickValues({}, groups);
+    // Someone who left gets every owned group's former value, whichever groups the plan compares.
+    const target = config.deprovision === "mark" ? former : pickValues({}, owned);
     const seen = observedOwned(last.email);
-    const before = seen ?? pickValues(last.attributes, groups);
+    const before = seen ?? pickValues(last.attributes, Object.keys(target));
     if (sameValues(before, target)) continue;
     const newEmail = emailByCoderId.get(last.coderUserId);
     removals += 1;

@@ -87,6 +87,7 @@ export function emptyRunCounts(): RunCounts {
  */
 export interface RunFilter {
   statuses?: readonly RunStatus[];
+  triggers?: readonly RunTrigger[];
   dryRun?: boolean;
   scoped?: boolean;
   finished?: boolean;
@@ -102,10 +103,26 @@ export const BASELINE_RUN: RunFilter = {
   dryRun: false,
   scoped: false,
 };
-/** What /metrics calls the last run: the newest finished real run (a dry run is a preview). */
-export const LAST_REAL_RUN: RunFilter = { dryRun: false, finished: true };
-/** What the alert reads: the newest real run that succeeded. */
-export const LAST_SUCCESS_RUN: RunFilter = { statuses: ["succeeded"], dryRun: false };
+/**
+ * The runs that bring all of DX up to date (usage included): not a hook run for a few people,
+ * nor a status pass.
+ */
+export const FULL_RUN_TRIGGERS: readonly RunTrigger[] = ["cli", "api", "schedule", "console"];
+/**
+ * What /metrics calls the last run: the newest finished real full run (a dry run is a preview;
+ * a status pass or a hook run keeps status fresh, not usage).
+ */
+export const LAST_REAL_RUN: RunFilter = {
+  dryRun: false,
+  finished: true,
+  triggers: FULL_RUN_TRIGGERS,
+};
+/** What the alert reads: the newest real full run that succeeded. */
+export const LAST_SUCCESS_RUN: RunFilter = {
+  statuses: ["succeeded"],
+  dryRun: false,
+  triggers: FULL_RUN_TRIGGERS,
+};
 /**
  * A prune never removes the newest run of each of these, however old: the brakes and the
  * metrics read them.
@@ -117,11 +134,18 @@ export const RUNS_PRUNE_KEEPS: readonly RunFilter[] = [
 ];
 
 export function matchesRun(
-  run: { status: RunStatus; dryRun: boolean; scoped: boolean; finishedAt: string | null },
+  run: {
+    status: RunStatus;
+    trigger: RunTrigger;
+    dryRun: boolean;
+    scoped: boolean;
+    finishedAt: string | null;
+  },
   filter: RunFilter,
 ): boolean {
   return (
     (filter.statuses === undefined || filter.statuses.includes(run.status)) &&
+    (filter.triggers === undefined || filter.triggers.includes(run.trigger)) &&
     (filter.dryRun === undefined || run.dryRun === filter.dryRun) &&
     (filter.scoped === undefined || run.scoped === filter.scoped) &&
     (filter.finished === undefined || (run.finishedAt !== null) === filter.finished)

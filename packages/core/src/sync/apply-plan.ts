@@ -48,6 +48,8 @@ export interface ApplyResult {
   rejected: number;
   unmatched: number;
   stop: RunStop | null;
+  /** When DX confirmed each person whose writes it all took, by email. */
+  confirmed: Map<string, string>;
 }
 
 /** The store's own calls as a journal: each commits on the event loop, when it is made. */
@@ -69,7 +71,13 @@ export async function applyPlan(deps: ApplyDeps, options: ApplyOptions): Promise
   const { dx, clock } = deps;
   const journal = deps.journal ?? storeJournal(deps.store);
   const people = options.plan.entries.filter(hasWrite);
-  const result: ApplyResult = { applied: 0, rejected: 0, unmatched: 0, stop: null };
+  const result: ApplyResult = {
+    applied: 0,
+    rejected: 0,
+    unmatched: 0,
+    stop: null,
+    confirmed: new Map(),
+  };
   const book = new ReceiptBook(journal);
   let stop: RunStop | null = null;
   let unavailableInARow = 0;
@@ -151,6 +159,7 @@ export async function applyPlan(deps: ApplyDeps, options: ApplyOptions): Promise
     book.add(receipts);
     const outcome = personOutcome(receipts);
     if (outcome) result[outcome] += 1;
+    if (outcome === "applied") result.confirmed.set(entry.email, receipts.at(-1)?.at as string);
   };
 
   let done = 0;

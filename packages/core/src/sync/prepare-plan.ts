@@ -1,8 +1,10 @@
 import type { Config } from "../config/schema";
 import type { DxObservedUser } from "../domain/dx-user";
 import { guardPlan, type Halt } from "../domain/guard";
+import { hintScope } from "../domain/hints";
+import { type MappedUsers, mapCoderUsers } from "../domain/mapping";
 import { type Plan, planSync, type UserState } from "../domain/plan";
-import type { CoderSource, DxTarget, SyncStore } from "../ports";
+import type { CoderSource, DxTarget, Notification, SyncStore } from "../ports";
 import { readActiveDays, readPeople } from "./read-people";
 
 export interface Progress {
@@ -26,6 +28,8 @@ export interface PreparedPlan {
   sourceCount: number;
   observed: ReadonlyMap<string, DxObservedUser> | null;
   state: ReadonlyMap<string, UserState>;
+  /** Coder's accounts as mapped (a status plan keeps them: what notifications are settled by). */
+  mapped?: MappedUsers;
 }
 
 /** `--email` values as the plan compares them (trimmed, lower-cased); null when none. */
@@ -82,4 +86,46 @@ export async function preparePlan(
     dxGroups,
   });
   return { plan, halts, sourceCount: mapped.accounts, observed, state };
+}
+
+/**
+ * Read → plan → guard for status only (the status pass, and a hook run for the people its
+ * notifications name): Coder's whole listing and the token owner, no usage, and no DX listing:
+ * the plan is against what coder-dx last pushed, so an unchanged organisation costs DX nothing.
+ * A broken or shrunken listing halts it as it halts a full run; a hook run, scoped to a few
+ * people, is never compared with the last run's listing (as `sync --email` is not).
+ */
+export async function prepareStatusPlan(
+  deps: { coder: CoderSource; store: SyncStore; clock?: { now(): Date } },
+  options: Omit<PlanOptions, "scope">,
+  hints: readonly Notification[] | null,
+): Promise<PreparedPlan> {
+  const { config, signal } = options;
+  const now = (deps.clock ?? { now: () => new Date() }).now();
+  options.onProgress?.({ phase: "read", done: 0, total: 1 });
+  const [users, me] = await Promise.all([
+    deps.coder.listUsers({ signal }),
+    deps.coder.getMe({ signal }),
+  ]);
+  const mapped = mapCoderUsers({ users, usageSeconds: new Map(), tokenOwnerId: me.id, config });
+  const state = deps.store.loadUserStates();
+  options.onProgress?.({ phase: "plan", done: 0, total: mapped.accounts });
+  const scope = hints === null ? null : hintScope(mapped, hints, state);
+  const plan = planSync({
+    mapped,
+    observed: null,
+    state,
+    config,
+    emails: scope,
+    now,
+    only: "status",
+  });
+  const halts = guardPlan({
+    plan,
+    config,
+    sourceCount: mapped.accounts,
+    lastSourceCount: scope !== null ? null : deps.store.lastSourceCount(),
+    dxGroups: null,
+  });
+  return { plan, halts, sourceCount: mapped.accounts, observed: null, state, mapped };
 }

@@ -1,3 +1,4 @@
+import { settleHints, STATUS_KINDS } from "../domain/hints";
 import { countsFromPlan, intentRows, isNewReason, reasonRows } from "../domain/run-record";
 import { decideRun, endFromFailure, type RunEnd } from "../domain/run-decision";
 import { finalStatus, reconcilePending } from "../domain/write-outcome";
@@ -5,10 +6,25 @@ import type { Halt } from "../domain/guard";
 import type { Plan } from "../domain/plan";
 import type { RunCounts, RunTrigger } from "../domain/run";
 import { type ErrorInfo, toErrorInfo } from "../errors";
-import type { ChangeJournal, Clock, CoderSource, DxTarget, Logger, Run, SyncStore } from "../ports";
+import type {
+  ChangeJournal,
+  Clock,
+  CoderSource,
+  DxTarget,
+  Logger,
+  Notification,
+  NotificationSettlement,
+  Run,
+  SyncStore,
+} from "../ports";
 import { applyPlan } from "./apply-plan";
 import type { RunNotifier } from "./notify";
-import { type PlanOptions, type PreparedPlan, preparePlan } from "./prepare-plan";
+import {
+  type PlanOptions,
+  type PreparedPlan,
+  preparePlan,
+  prepareStatusPlan,
+} from "./prepare-plan";
 
 export interface SyncDeps {
   coder: CoderSource;
@@ -45,6 +61,8 @@ export interface SyncResult {
   run: Run;
   plan: Plan | null;
   halts: Halt[];
+  /** The notifications from Coder the run settled (a hook run's, or those a full run covered). */
+  hints: (Notification & NotificationSettlement)[];
 }
 
 export interface RunContext {
@@ -72,8 +90,13 @@ export async function executeRun(ctx: RunContext): Promise<SyncResult> {
   let prepared: PreparedPlan | null = null;
   let counts = countsFromPlan(null);
   let end: RunEnd;
+  let hints: Notification[] = [];
+  const confirmed = new Map<string, string>();
   try {
-    prepared = await preparePlan(deps, { ...options, scope: ctx.scope, signal: ctx.stopSignal });
+    // Waiting notifications, read before Coder is: a hook run is for them, and a run that reads
+    // every account (full, status pass) covers the people they name.
+    hints = deps.store.waitingNotifications().filter((n) => STATUS_KINDS.has(n.kind));
+    prepared = await prepare(ctx, hints);
     counts = countsFromPlan(prepared.plan);
     settleLeftovers(ctx, prepared.observed);
     const decision = decideRun({
@@ -83,7 +106,7 @@ export async function executeRun(ctx: RunContext): Promise<SyncResult> {
       force: options.force ?? false,
       expectedDigest: options.expectedDigest,
     });
-    if (decision.kind === "apply") end = await applyAndRecord(ctx, prepared, counts);
+    if (decision.kind === "apply") end = await applyAndRecord(ctx, prepared, counts, confirmed);
     else {
       if (decision.kind !== "stale") recordPlanned(ctx, prepared.plan);
       if (decision.kind === "halted")
@@ -104,7 +127,72 @@ export async function executeRun(ctx: RunContext): Promise<SyncResult> {
       message: end.error?.message,
     });
   }
-  return recordEnd(ctx, end, counts, prepared);
+  const result = recordEnd(ctx, end, counts, prepared);
+  return { ...result, hints: settleCovered(ctx, result.run, hints, prepared, confirmed) };
+}
+
+/** The reads and the plan the run's trigger calls for. */
+function prepare(ctx: RunContext, hints: readonly Notification[]): Promise<PreparedPlan> {
+  const { deps, options } = ctx;
+  const planOptions = { ...options, signal: ctx.stopSignal };
+  switch (options.trigger) {
+    case "hook":
+      return prepareStatusPlan(deps, planOptions, hints);
+    case "status":
+      return prepareStatusPlan(deps, planOptions, null);
+    default:
+      return preparePlan(deps, { ...planOptions, scope: ctx.scope });
+  }
+}
+
+/**
+ * Settles the notifications the run covered: a hook run those it was for (unless it failed or
+ * was stopped: then they wait for the next), a full run or status pass over everyone every one
+ * waiting when it began (a dry or scoped run covers nobody for certain). Never fails the run.
+ */
+function settleCovered(
+  ctx: RunContext,
+  run: Run,
+  hints: readonly Notification[],
+  prepared: PreparedPlan | null,
+  confirmed: ReadonlyMap<string, string>,
+): SyncResult["hints"] {
+  if (hints.length === 0) return [];
+  const isHook = ctx.options.trigger === "hook";
+  const covers = isHook
+    ? run.status !== "failed" && run.status !== "interrupted" && run.status !== "running"
+    : !run.dryRun && !run.scoped && (run.status === "succeeded" || run.status === "partial");
+  if (!covers) return [];
+  const settlements = settleHints({
+    hints,
+    runId: run.id,
+    plan: prepared?.plan ?? null,
+    mapped: prepared?.mapped ?? null,
+    state: prepared?.state ?? new Map(),
+    confirmed,
+    at: ctx.clock.now().toISOString(),
+    ...(isHook
+      ? run.status === "halted"
+        ? { coveredBy: `the run halted at a brake: ${run.error?.message ?? ""}` }
+        : {}
+      : {
+          coveredBy: `covered by a ${ctx.options.trigger === "status" ? "status pass" : "full run"}`,
+        }),
+  });
+  try {
+    ctx.deps.store.settleNotifications(settlements);
+  } catch (error) {
+    ctx.log.warn(
+      "could not record what became of Coder's notifications; they wait for the next run",
+      {
+        runId: run.id,
+        message: toErrorInfo(error).message,
+      },
+    );
+    return [];
+  }
+  const byId = new Map(hints.map((h) => [h.id, h]));
+  return settlements.map((s) => ({ ...(byId.get(s.id) as Notification), ...s }));
 }
 
 /**
@@ -142,6 +230,7 @@ async function applyAndRecord(
   ctx: RunContext,
   prepared: PreparedPlan,
   counts: RunCounts,
+  confirmed: Map<string, string>,
 ): Promise<RunEnd> {
   const { deps, options, run, clock, log } = ctx;
   const { store } = deps;
@@ -168,6 +257,7 @@ async function applyAndRecord(
       onProgress: (done) => options.onProgress?.({ phase: "apply", done, total }),
     },
   ).finally(() => journal?.close());
+  for (const [email, at] of applied.confirmed) confirmed.set(email, at);
   counts.applied = applied.applied;
   counts.rejected = applied.rejected;
   counts.unmatched += applied.unmatched;
@@ -215,5 +305,5 @@ function recordEnd(
     const cause = end.error?.code === "store_failed" ? end.error : info;
     recorded = { ...run, ...result, status: "failed", error: cause };
   }
-  return { run: recorded, plan: prepared?.plan ?? null, halts: prepared?.halts ?? [] };
+  return { run: recorded, plan: prepared?.plan ?? null, halts: prepared?.halts ?? [], hints: [] };
 }

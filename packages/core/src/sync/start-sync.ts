@@ -43,7 +43,8 @@ export function startSync(deps: SyncDeps, options: SyncOptions): StartedSync {
     run = store.startRun({
       trigger: options.trigger,
       dryRun: options.dryRun ?? false,
-      scoped: scope !== null,
+      // A hook run writes a few people: like `--email`, it is never the brakes' baseline.
+      scoped: scope !== null || options.trigger === "hook",
       startedAt: clock.now().toISOString(),
     });
   } catch (error) {
@@ -84,6 +85,7 @@ export function startSync(deps: SyncDeps, options: SyncOptions): StartedSync {
         run: { ...run, status: "failed", finishedAt: clock.now().toISOString(), error: info },
         plan: null,
         halts: [],
+        hints: [],
       };
     } finally {
       options.signal?.removeEventListener("abort", forward);

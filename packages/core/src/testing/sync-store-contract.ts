@@ -96,6 +96,34 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
         finished(3),
       );
       expect(store.lastSourceCount()).toBe(100);
+      // A status pass reads everyone: a baseline. A hook run reads for a few: never one.
+      store.finishRun(
+        store.startRun({ trigger: "status", dryRun: false, scoped: false, startedAt: T0 }).id,
+        finished(90),
+      );
+      store.finishRun(
+        store.startRun({ trigger: "hook", dryRun: false, scoped: true, startedAt: T0 }).id,
+        finished(2),
+      );
+      expect(store.lastSourceCount()).toBe(90);
+    });
+
+    it("calls the last real run the newest full one: never a status pass or a hook run", () => {
+      const store = createStore();
+      const full = store.startRun({
+        trigger: "schedule",
+        dryRun: false,
+        scoped: false,
+        startedAt: T0,
+      });
+      store.finishRun(full.id, finished(10));
+      for (const trigger of ["status", "hook"] as const)
+        store.finishRun(
+          store.startRun({ trigger, dryRun: false, scoped: trigger === "hook", startedAt: T0 }).id,
+          finished(10),
+        );
+      expect(store.lastFinishedRun()?.id).toBe(full.id);
+      expect(store.lastFinishedRun("succeeded")?.id).toBe(full.id);
     });
 
     it("changes a user's state only with an applied receipt", () => {
