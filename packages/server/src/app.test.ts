@@ -285,6 +285,8 @@ describe("system routes", () => {
       "/healthz",
       "/metrics",
       "/v1/changes",
+      "/v1/hooks",
+      "/v1/hooks/coder/{secret}",
       "/v1/report",
       "/v1/runs",
       "/v1/runs/{id}",

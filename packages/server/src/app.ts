@@ -7,6 +7,7 @@ import { ApiError, type AppDeps, type AppEnv, fail } from "./context";
 import { registerConsole } from "./console/routes";
 import { renderDocsPage } from "./docs-page";
 import { registerChangeRoutes } from "./routes/changes";
+import { HOOK_PATH, maskHookPath, registerHookRoutes } from "./routes/hooks";
 import { registerRunRoutes } from "./routes/runs";
 import { registerSystemRoutes } from "./routes/system";
 
@@ -53,27 +54,28 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     deps.log.info("request", {
       requestId: c.get("requestId"),
       method: c.req.method,
-      path: c.req.path,
+      // The hook's last segment is a secret, whether right or a guess.
+      path: maskHookPath(c.req.path),
       status: c.res.status,
       ms: Math.round(performance.now() - started),
     });
   });
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes ?? 64 * 1024,
-      onError: (c) =>
-        fail(
-          c as never,
-          "payload_too_large",
-          `request bodies are limited to ${deps.bodyLimitBytes ?? 64 * 1024} bytes`,
-        ),
-    }),
-  );
+  const limit = bodyLimit({
+    maxSize: deps.bodyLimitBytes ?? 64 * 1024,
+    onError: (c) =>
+      fail(
+        c as never,
+        "payload_too_large",
+        `request bodies are limited to ${deps.bodyLimitBytes ?? 64 * 1024} bytes`,
+      ),
+  });
+  // The hook checks its secret first (a wrong one is a 404 whatever the body), then its own limit.
+  app.use("*", (c, next) => (c.req.path.startsWith(`${HOOK_PATH}/`) ? next() : limit(c, next)));
 
   registerSystemRoutes(app, deps);
   registerRunRoutes(app, deps);
   registerChangeRoutes(app, deps);
+  registerHookRoutes(app, deps);
   registerConsole(app as never, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
@@ -86,7 +88,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     c.html(renderDocsPage(document() as unknown as Parameters<typeof renderDocsPage>[0])),
   );
 
-  app.notFound((c) => fail(c, "not_found", `no route ${c.req.method} ${c.req.path}`));
+  app.notFound((c) => fail(c, "not_found", `no route ${c.req.method} ${maskHookPath(c.req.path)}`));
   app.onError((error, c) => {
     if (error instanceof ApiError || isCoderDxError(error))
       return fail(c, error.code, error.message);

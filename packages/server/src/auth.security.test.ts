@@ -14,7 +14,7 @@ async function routes() {
     Object.entries(methods).map(([method, op]) => ({
       method: method.toUpperCase(),
       path: path.replace("{id}", "1").replace("{email}", "alice@example.com"),
-      role: (op["x-role"] ?? "missing") as Role | "none" | "missing",
+      role: (op["x-role"] ?? "missing") as Role | "none" | "secret" | "missing",
     })),
   );
 }
@@ -27,7 +27,7 @@ describe("authentication and roles on every route", async () => {
     expect(all.length).toBeGreaterThanOrEqual(7);
   });
 
-  for (const route of all.filter((r) => r.role !== "none" && r.role !== "missing")) {
+  for (const route of all.filter((r) => ["viewer", "operator", "admin"].includes(r.role))) {
     const needed = route.role as Role;
     it(`${route.method} ${route.path} needs ${needed}`, async () => {
       const { call } = createTestApp();
@@ -48,6 +48,17 @@ describe("authentication and roles on every route", async () => {
             "forbidden",
           );
         }
+      }
+    });
+  }
+
+  for (const route of all.filter((r) => r.role === "secret")) {
+    it(`${route.method} ${route.path} needs its secret: any other is a 404, tokens or not`, async () => {
+      const { call } = createTestApp({ hookSecret: "s".repeat(40) });
+      const path = route.path.replace("{secret}", "not-the-secret-not-the-secret-xx");
+      for (const token of [null, TOKENS.admin]) {
+        const response = await call(route.method, path, token, {});
+        expect(response.status).toBe(404);
       }
     });
   }

@@ -30,6 +30,10 @@ export interface AppDeps {
   nextRunAt?: () => string | null;
   /** Each ordered group's values, highest first: what "up" and "down" mean in /v1/report. */
   valueOrders?: Record<string, string[]>;
+  /** `live.hookSecret`: the last segment of the hook's path. Null: every hook path is a 404. */
+  hookSecret?: string | null;
+  /** Told when a notification waits for a run (the scheduler starts one soon). */
+  live?: { nudge(): void };
 }
 
 export type AppEnv = { Variables: RequestIdVariables & { role: Role } };

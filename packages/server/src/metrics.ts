@@ -43,6 +43,18 @@ export class Metrics {
     labelNames: ["service"],
     registers: [this.registry],
   });
+  private readonly notifications = new Counter({
+    name: "coder_dx_notifications_total",
+    help: "Coder's notifications received, by name and result (waiting, ignored, duplicate, malformed, unrecorded)",
+    labelNames: ["name", "result"],
+    registers: [this.registry],
+  });
+  private readonly hookLatency = new Histogram({
+    name: "coder_dx_notification_to_dx_seconds",
+    help: "From a notification's receipt to DX's confirmation of the write it led to",
+    buckets: [0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
   readonly http = new Counter({
     name: "coder_dx_http_requests_total",
     help: "Requests to this API, by method, route and status",
@@ -109,6 +121,20 @@ export class Metrics {
     }
     if (run.finishedAt)
       this.runDuration.observe((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000);
+  }
+
+  /** A notification received; `name` null when the body was not Coder's. */
+  observeNotification(name: string | null, result: string): void {
+    this.notifications.inc({ name: name ?? "(unreadable)", result });
+  }
+
+  /** What a run made of the notifications it settled: the receipt → DX confirmation time. */
+  observeHints(hints: readonly { receivedAt: string; confirmedAt: string | null }[]): void {
+    for (const hint of hints)
+      if (hint.confirmedAt)
+        this.hookLatency.observe(
+          (Date.parse(hint.confirmedAt) - Date.parse(hint.receivedAt)) / 1000,
+        );
   }
 
   text(): Promise<string> {

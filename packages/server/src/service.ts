@@ -8,6 +8,7 @@ import {
   type Logger,
   type Run,
   ProgressMeter,
+  type SyncResult,
   startSync,
   valueOrders,
   type SyncDeps,
@@ -17,6 +18,7 @@ import { Cron } from "croner";
 import { createApp } from "./app";
 import type { ApiToken } from "./auth";
 import type { AppDeps, LaunchRequest } from "./context";
+import { LiveScheduler, type LiveSchedulerOptions } from "./live";
 import type { Metrics } from "./metrics";
 
 export interface ServiceOptions {
@@ -33,6 +35,8 @@ export interface ServiceOptions {
   drainMs?: number;
   /** The console's cohort chart, computed off the request path (see AppDeps). */
   cohortSeries?: AppDeps["cohortSeries"];
+  /** Scheduler timings for tests; production keeps the defaults. */
+  live?: Partial<Pick<LiveSchedulerOptions, "quietMs" | "gatherMs" | "retryMs" | "statusEveryMs">>;
 }
 
 export interface Service {
@@ -65,7 +69,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   setMaxListeners(0, shutdown.signal, abortWrites.signal);
   const inflight = new Set<Promise<void>>();
 
-  const launchRun = (request: LaunchRequest): Run => {
+  let live: LiveScheduler | null = null;
+  const start = (request: LaunchRequest): { run: Run; done: Promise<SyncResult["run"]> } => {
     if (shutdown.signal.aborted)
       throw new CoderDxError("interrupted", "the server is shutting down");
     // A long run logs how far it got every 10 s: a JSON line like every other.
@@ -85,20 +90,42 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       dryRun: request.dryRun,
       force: request.force,
     });
-    const done = started.done.then(({ run }) => {
+    const done = started.done.then(({ run, hints }) => {
       progress.stop();
       metrics.observeRun(run);
+      metrics.observeHints(hints);
       log.info("run finished", {
         runId: run.id,
         status: run.status,
         counts: run.counts,
         error: run.error,
+        ...(hints.length > 0 ? { notifications: hints.length } : {}),
       });
+      live?.runEnded();
+      return run;
     });
-    inflight.add(done);
-    void done.finally(() => inflight.delete(done));
-    return started.run;
+    const tracked = done.then(() => {});
+    inflight.add(tracked);
+    void tracked.finally(() => inflight.delete(tracked));
+    return { run: started.run, done };
   };
+  const launchRun = (request: LaunchRequest): Run => start(request).run;
+
+  if (
+    config.live.hookSecret !== null ||
+    config.live.statusEvery !== null ||
+    options.live?.statusEveryMs
+  ) {
+    live = new LiveScheduler({
+      store: syncDeps.store,
+      start: (trigger) => start({ trigger, dryRun: false, force: false, emails: [] }),
+      log,
+      statusEveryMs: config.live.statusEvery,
+      ...options.live,
+    });
+    // Notifications recorded before a restart (or while another run held the lease) get theirs.
+    live.runEnded();
+  }
 
   let cron: Cron | null = null;
   if (options.schedule) {
@@ -126,6 +153,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     log,
     valueOrders: valueOrders(config),
     nextRunAt: () => cron?.nextRun()?.toISOString() ?? null,
+    hookSecret: config.live.hookSecret,
+    ...(live ? { live } : {}),
     ...(options.cohortSeries ? { cohortSeries: options.cohortSeries } : {}),
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -157,6 +186,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     launchRun,
     stop: async (reason = "the server is shutting down") => {
       cron?.stop();
+      live?.stop();
       shutdown.abort(reason);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       if ("closeIdleConnections" in server) server.closeIdleConnections();

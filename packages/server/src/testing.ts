@@ -13,11 +13,19 @@ export const TOKENS = {
 
 /** createApp with in-memory fakes: a store, and a launcher that records the request as a run. */
 export function createTestApp(
-  options: { busy?: boolean; log?: Logger; tokens?: Record<string, string> } = {},
+  options: {
+    busy?: boolean;
+    log?: Logger;
+    tokens?: Record<string, string>;
+    hookSecret?: string | null;
+  } = {},
 ) {
   const store = new MemorySyncStore();
   const launched: LaunchRequest[] = [];
+  const nudges: number[] = [];
   const app = createApp({
+    hookSecret: options.hookSecret ?? null,
+    live: { nudge: () => nudges.push(Date.now()) },
     store,
     tokens: parseApiTokens(
       Object.entries(options.tokens ?? TOKENS).map(([role, token]) => `${role}:${token}`),
@@ -58,5 +66,5 @@ export function createTestApp(
         ? {}
         : { body: typeof body === "string" ? body : JSON.stringify(body) }),
     });
-  return { app, store, launched, call };
+  return { app, store, launched, nudges, call };
 }
