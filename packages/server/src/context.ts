@@ -34,6 +34,8 @@ export interface AppDeps {
   hookSecret?: string | null;
   /** Told when a notification waits for a run (the scheduler starts one soon). */
   live?: { nudge(): void };
+  /** `live.statusEvery`, for the console. */
+  statusEveryMs?: number | null;
 }
 
 export type AppEnv = { Variables: RequestIdVariables & { role: Role } };

@@ -154,6 +154,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     valueOrders: valueOrders(config),
     nextRunAt: () => cron?.nextRun()?.toISOString() ?? null,
     hookSecret: config.live.hookSecret,
+    statusEveryMs: options.live?.statusEveryMs ?? config.live.statusEvery,
     ...(live ? { live } : {}),
     ...(options.cohortSeries ? { cohortSeries: options.cohortSeries } : {}),
   });

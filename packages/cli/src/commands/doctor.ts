@@ -37,6 +37,11 @@ export function registerDoctor(program: Command, cli: Cli): void {
             : `writable (${settings.dbPath})`;
         },
         now: new Date(),
+        live: {
+          publicUrl: settings.config.publicUrl?.replace(/\/+$/, "") ?? null,
+          hookSecret: settings.config.live.hookSecret !== null,
+          statusEveryMs: settings.config.live.statusEvery,
+        },
       });
       for (const c of checks) {
         cli.out.line(

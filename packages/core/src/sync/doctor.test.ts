@@ -74,6 +74,23 @@ describe("doctor", () => {
     expect(reachable?.detail).toMatch(/ECONNREFUSED/);
   });
 
+  it("says how to point Coder's notifications at serve, without the secret, and whether the status pass runs", async () => {
+    const checks = await diagnose({
+      configSource: "test",
+      coder: null,
+      dx: null,
+      checkDatabase: () => "ok",
+      now: new Date(),
+      live: { publicUrl: "https://coder-dx.example.com", hookSecret: true, statusEveryMs: 300_000 },
+    });
+    expect(checks.map(line)).toEqual(
+      expect.arrayContaining([
+        "✓ live: Coder's notifications: configured; on the Coder server set CODER_NOTIFICATIONS_METHOD=webhook and CODER_NOTIFICATIONS_WEBHOOK_ENDPOINT=https://coder-dx.example.com/v1/hooks/coder/<live.hookSecret>",
+        "✓ live: status pass: every 5m in serve",
+      ]),
+    );
+  });
+
   it("reports the settings that are missing", async () => {
     const checks = await checksFor(null, null);
     expect(checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(["coder", "dx"]);

@@ -18,6 +18,20 @@ export interface DoctorDeps {
   /** Opens the database and proves it can be written; throws when not. */
   checkDatabase: () => string;
   now: Date;
+  /**
+   * Live as configured: where `serve` answers (`publicUrl`, or null when unknown) and whether a
+   * hook secret and a status pass are set. Reported, never probed.
+   */
+  live?: { publicUrl: string | null; hookSecret: boolean; statusEveryMs: number | null };
+}
+
+/** How `doctor` names a duration in the config's own words (`5m`). */
+function every(ms: number): string {
+  return ms % 3_600_000 === 0
+    ? `${ms / 3_600_000}h`
+    : ms % 60_000 === 0
+      ? `${ms / 60_000}m`
+      : `${ms / 1000}s`;
 }
 
 const READERS = ["owner", "auditor", "template-admin"];
@@ -93,6 +107,29 @@ export async function diagnose(deps: DoctorDeps): Promise<Check[]> {
         );
       }
     }
+  }
+
+  if (deps.live) {
+    const { publicUrl, hookSecret, statusEveryMs } = deps.live;
+    // The secret stays where it is: the URL is printed with a placeholder in its place.
+    const url = `${publicUrl ?? "http(s)://<where coder-dx serve answers>"}/v1/hooks/coder/<live.hookSecret>`;
+    checks.push({
+      name: "live: Coder's notifications",
+      ok: true,
+      detail: hookSecret
+        ? `configured; on the Coder server set CODER_NOTIFICATIONS_METHOD=webhook and CODER_NOTIFICATIONS_WEBHOOK_ENDPOINT=${url}`
+        : "off (set live.hookSecret, e.g. ${CODER_DX_HOOK_SECRET}, to take them)",
+      fix: null,
+    });
+    checks.push({
+      name: "live: status pass",
+      ok: true,
+      detail:
+        statusEveryMs === null
+          ? "off (live.statusEvery, e.g. 5m, runs one in serve)"
+          : `every ${every(statusEveryMs)} in serve`,
+      fix: null,
+    });
   }
 
   if (!dx) {

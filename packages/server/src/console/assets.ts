@@ -70,6 +70,7 @@ button.danger { background: #b42318; color: #fff; border: 0; border-radius: 4px;
 figure { margin: 0; } figcaption { font-size: 13px; color: var(--muted); }
 details summary { cursor: pointer; }
 code { background: #eef2f6; padding: 0 4px; border-radius: 3px; }
+td.note { max-width: 32rem; overflow-wrap: anywhere; }
 `;
 
 /**

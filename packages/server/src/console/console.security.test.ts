@@ -3,7 +3,7 @@ import { emptyRunCounts, type Logger } from "@coder-dx/core";
 import { aChangeRow } from "@coder-dx/core/testing";
 import { createTestApp, TOKENS } from "../testing";
 
-const PAGES = ["/", "/runs", "/runs/1", "/people", "/people?email=ann@example.com"];
+const PAGES = ["/", "/runs", "/runs/1", "/people", "/people?email=ann@example.com", "/live"];
 const FORMS = ["/actions/run", "/signout"];
 
 /** A browser's cookie jar, enough for these tests: name=value pairs from Set-Cookie. */

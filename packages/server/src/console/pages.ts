@@ -1,4 +1,11 @@
-import type { ChangeRow, CohortCounts, CohortSeries, Run, UserReport } from "@coder-dx/core";
+import type {
+  ChangeRow,
+  CohortCounts,
+  CohortSeries,
+  Notification,
+  Run,
+  UserReport,
+} from "@coder-dx/core";
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { Role } from "../auth";
@@ -9,7 +16,7 @@ type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 export interface Frame {
   title: string;
   /** Which nav entry is current. */
-  section: "overview" | "runs" | "people" | "signin";
+  section: "overview" | "runs" | "people" | "live" | "signin";
   session: { role: Role; csrf: string } | null;
   notice?: { text: string; error?: boolean } | undefined;
 }
@@ -38,7 +45,7 @@ export function page(frame: Frame, body: Html | ""): Html {
   <strong>coder-dx</strong>
   ${
     frame.session
-      ? html`<nav aria-label="Main">${nav("/", "overview", "Overview")}${nav("/runs", "runs", "Runs")}${nav("/people", "people", "People")}</nav>
+      ? html`<nav aria-label="Main">${nav("/", "overview", "Overview")}${nav("/runs", "runs", "Runs")}${nav("/people", "people", "People")}${nav("/live", "live", "Live")}</nav>
   <span class="who">signed in as ${frame.session.role}</span>
   <form class="inline" method="post" action="/signout"><input type="hidden" name="csrf" value="${frame.session.csrf}"><button type="submit">Sign out</button></form>`
       : html`<nav aria-label="Main"></nav>`
@@ -258,4 +265,52 @@ ${
   <p class="muted">Coder user ${report.user.coderUserId ?? "unknown"} · last confirmed ${report.user.updatedAt ?? "never"}</p></section>
   <h2>Timeline</h2>${changesTable(report.history)}`
 }`;
+}
+
+export interface LiveModel {
+  hook: boolean;
+  statusEveryMs: number | null;
+  notifications: Notification[];
+  nextCursor: string | null;
+  /** Receipt → DX confirmation, over the notifications listed that led to a confirmed write. */
+  latency: { count: number; medianMs: number; p95Ms: number } | null;
+}
+
+function seconds1(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Coder's notifications and what each led to; how fast a change in Coder reaches DX. */
+export function livePage(m: LiveModel): Html {
+  const subject = (n: Notification) =>
+    n.subject.email ?? (n.subject.username ? `@${n.subject.username}` : (n.subject.userId ?? "—"));
+  return html`<h1>Live</h1>
+<div class="grid">
+<section class="panel" aria-labelledby="live-setup">
+  <h2 id="live-setup">Set-up</h2>
+  <p>Coder's notifications: ${m.hook ? "taken at /v1/hooks/coder/<live.hookSecret>" : "off (live.hookSecret is not set)"}</p>
+  <p>Status pass: ${m.statusEveryMs === null ? "off (live.statusEvery)" : `every ${Math.round(m.statusEveryMs / 1000)} s`}</p>
+</section>
+<section class="panel" aria-labelledby="live-latency">
+  <h2 id="live-latency">From Coder to DX</h2>
+  ${
+    m.latency
+      ? html`<p>Median <strong>${seconds1(m.latency.medianMs)}</strong> · p95 <strong>${seconds1(m.latency.p95Ms)}</strong> from a notification's receipt to DX confirming its write, over the last ${m.latency.count}.</p>`
+      : html`<p class="muted">No notification has led to a write DX confirmed yet.</p>`
+  }
+</section>
+</div>
+<h2>Notifications</h2>
+<table>
+<thead><tr><th scope="col">received</th><th scope="col">notification</th><th scope="col">about</th><th scope="col">led to</th><th scope="col">note</th></tr></thead>
+<tbody>${m.notifications.map(
+    (
+      n,
+    ) => html`<tr><td>${n.receivedAt.replace("T", " ").slice(0, 19)}</td><td>${n.name}</td><td>${subject(n)}</td>
+  <td>${n.outcome === "run" || n.outcome === "duplicate" ? html`<a href="/runs/${n.runId}">run ${n.runId}</a>${n.outcome === "duplicate" ? " (a copy)" : ""}` : n.outcome}</td>
+  <td class="note">${n.note ?? ""}</td></tr>`,
+  )}</tbody>
+</table>
+${m.notifications.length === 0 ? html`<p class="muted">No notification from Coder yet.</p>` : ""}
+${m.nextCursor ? html`<p><a href="/live?cursor=${encodeURIComponent(m.nextCursor)}">Older notifications</a></p>` : ""}`;
 }

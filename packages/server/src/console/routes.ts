@@ -19,6 +19,7 @@ import { consoleAssets } from "./assets";
 import {
   actionsPanel,
   type Frame,
+  livePage,
   overviewPage,
   page,
   personPage,
@@ -275,6 +276,34 @@ export function registerConsole(
       page(
         frame(c, `Run ${run.id}`, "runs"),
         runPage(run, { outcome, email }, changes.items, changes.nextCursor),
+      ),
+    );
+  });
+
+  pages.get("/live", headers, signedIn, (c) => {
+    const cursor = c.req.query("cursor") || undefined;
+    if (cursor !== undefined && !isCursor(cursor))
+      return refuse(c, 400, cursorProblem(cursor), "live");
+    const listed = deps.store.listNotifications({ limit: 50, cursor });
+    // The latency over the last 500 that led to a write DX confirmed.
+    const times = deps.store
+      .listNotifications({ limit: 500 })
+      .items.filter((n) => n.confirmedAt !== null)
+      .map((n) => Date.parse(n.confirmedAt as string) - Date.parse(n.receivedAt))
+      .sort((a, b) => a - b);
+    const at = (p: number) =>
+      times[Math.min(times.length - 1, Math.ceil(p * times.length) - 1)] ?? 0;
+    return c.html(
+      page(
+        frame(c, "Live", "live"),
+        livePage({
+          hook: Boolean(deps.hookSecret),
+          statusEveryMs: deps.statusEveryMs ?? null,
+          notifications: listed.items,
+          nextCursor: listed.nextCursor,
+          latency:
+            times.length > 0 ? { count: times.length, medianMs: at(0.5), p95Ms: at(0.95) } : null,
+        }),
       ),
     );
   });
