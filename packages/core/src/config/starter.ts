@@ -66,6 +66,11 @@ safety:
 retention:
   days: null                          # e.g. 400: prune audit rows and runs older than that after each run
 
+live:                                 # DX following Coder within minutes (in serve)
+  hookSecret: null                    # e.g. \${CODER_DX_HOOK_SECRET} (32+ characters): Coder's notifications
+                                      # reach POST /v1/hooks/coder/<secret>; coder-dx doctor prints the URL
+  statusEvery: null                   # e.g. 5m: a status-only pass (no usage reads, no DX listing)
+
 notify: []                            # webhooks told when a run ends, e.g.
 #  - url: https://hooks.example.com/coder-dx
 #    events: [failed, halted, partial] # and/or succeeded
