@@ -1,8 +1,23 @@
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { resolve } from "node:path";
-import { CoderClient, type Config, DxClient, parseConfig, runSync, type Run } from "@coder-dx/core";
-import { CoderSimulator, DxSimulator, seedOrganisation } from "@coder-dx/simulators";
+import {
+  CoderClient,
+  type Config,
+  DxClient,
+  parseConfig,
+  type Run,
+  runSync,
+  silentLogger,
+  type SyncDeps,
+} from "@coder-dx/core";
+import { Metrics, parseApiTokens, startService } from "@coder-dx/server";
+import {
+  CoderSimulator,
+  DxSimulator,
+  type SimCoderUser,
+  seedOrganisation,
+} from "@coder-dx/simulators";
 import { openDatabase, SqliteSyncStore } from "@coder-dx/storage";
 import type { Cli } from "../context";
 import { formatTable, formatValues } from "../output";
@@ -123,6 +138,8 @@ export async function runDemo(cli: Cli, options: { people: number; keep: boolean
       `  DX now holds: ${formatValues(dxSim.attributesOf(who))} (Department was never touched)`,
     );
 
+    await liveStep(cli, { coderSim, dxSim, deps, config, org: org.people, suspended: who });
+
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const db = dbPath === resolve(DEMO_DB) ? DEMO_DB : dbPath;
     out.line(`\nDone in ${seconds} s. The demo's database is ${db}; explore it:
@@ -144,6 +161,74 @@ Point coder-dx at a real Coder and DX:
     if (options.keep) await keepRunning(cli, coderSim, dxSim, dbPath, org.people.length);
   } finally {
     await Promise.all([coderSim.close(), dxSim.close()]);
+  }
+}
+
+/**
+ * Live: `serve` takes Coder's notifications; a suspension reaches DX in seconds, one write for
+ * the suspended person whatever the number of admins told.
+ */
+async function liveStep(
+  cli: Cli,
+  demo: {
+    coderSim: CoderSimulator;
+    dxSim: DxSimulator;
+    deps: SyncDeps;
+    config: Config;
+    org: SimCoderUser[];
+    suspended: string;
+  },
+): Promise<void> {
+  const { coderSim, dxSim } = demo;
+  const out = cli.out;
+  const secret = randomBytes(24).toString("hex");
+  const service = await startService({
+    host: "127.0.0.1",
+    port: 0,
+    syncDeps: demo.deps,
+    config: { ...demo.config, live: { hookSecret: secret, statusEvery: null } },
+    tokens: parseApiTokens([`admin:${randomBytes(24).toString("hex")}`], "demo"),
+    metrics: new Metrics(),
+    log: silentLogger,
+    schedule: null,
+  });
+  try {
+    coderSim.notifications.endpoint = `${service.url}/v1/hooks/coder/${secret}`;
+    // Two more admins: each gets a copy of every user event.
+    for (const name of ["ops.lead", "it.admin"])
+      coderSim.addUser({
+        username: name,
+        roles: [{ name: "user-admin", display_name: "User Admin" }],
+      });
+    const person = demo.org.find(
+      (p) => p.status === "active" && p.email.trim().toLowerCase() !== demo.suspended,
+    );
+    if (!person) return;
+    const email = person.email.trim().toLowerCase();
+    out.line(
+      `\n── 6. Live: coder-dx serve takes Coder's notifications (${service.url}/v1/hooks/coder/…)`,
+    );
+    out.line(
+      `  An admin suspends ${person.username} in Coder; Coder tells every owner and user-admin, and ${person.username}.`,
+    );
+    const writes = dxSim.writes.length;
+    const suspendedAt = performance.now();
+    coderSim.suspendUser(person.id, "ops.lead");
+    for (let waited = 0; dxSim.attributesOf(email).Coder !== "Suspended"; waited += 10) {
+      if (waited > 15_000) throw new Error("the suspension did not reach DX within 15 s");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const ms = Math.round(performance.now() - suspendedAt);
+    await coderSim.notificationsSent();
+    out.line(
+      `  DX held Coder=Suspended for ${email} ${ms} ms later: ${coderSim.messages.filter((m) => m.delivered).length} notifications, 1 re-read of Coder, ${dxSim.writes.length - writes} write.`,
+    );
+    out.line(
+      "  The status pass (live.statusEvery) catches what Coder sends no notification for (SCIM, the dormancy job).",
+    );
+  } finally {
+    coderSim.notifications.endpoint = null;
+    await service.stop();
   }
 }
 
