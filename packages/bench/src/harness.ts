@@ -123,6 +123,7 @@ export function busiestSecond(times: number[]): number {
 export async function measureSync(
   org: Org<CoderEndpoint>,
   config: Record<string, unknown>,
+  args: string[] = [],
 ): Promise<SyncMeasurement> {
   const configPath = join(org.dir, "config.json");
   writeFileSync(configPath, JSON.stringify(config));
@@ -131,7 +132,7 @@ export async function measureSync(
   const writesBefore = org.dx.writes.length;
   const started = performance.now();
   // The bundle started as an installed bin starts: through its shebang (and its node flags).
-  const child = spawn(CLI, ["sync", "--json"], {
+  const child = spawn(CLI, ["sync", "--json", ...args], {
     env: {
       PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
       NODE_OPTIONS: `--import ${RSS}`,

@@ -12,6 +12,7 @@ import {
   benchTightBudget,
   type Result,
 } from "./scenarios";
+import { benchLive, benchStatusPass } from "./live";
 
 const only = process.argv[2];
 const suites: Record<string, () => Promise<Result[]>> = {
@@ -24,6 +25,7 @@ const suites: Record<string, () => Promise<Result[]>> = {
     ...(await benchLatencyBound(20_000)),
     ...(await benchLatencyBound(100_000)),
   ],
+  live: async () => [...(await benchLive()), ...(await benchStatusPass())],
   "latency-20k": () => benchLatencyBound(20_000),
   "latency-100k": () => benchLatencyBound(100_000),
 };

@@ -1,22 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import {
-  activeDaysAndWeeks,
   type CoderUser,
   cohortSeries,
   defaultConfig,
   emptyRunCounts,
   mapCoderUsers,
-  parseConfig,
   planSync,
   silentLogger,
   type SyncStore,
   type UserState,
-  usageFrequency,
-  usageLevel,
-  usageWindow,
 } from "@coder-dx/core";
-import { activityByDay } from "@coder-dx/simulators";
 import { createApp, Metrics, parseApiTokens } from "@coder-dx/server";
 import { openDatabase, PgConnection, PostgresSyncStore, SqliteSyncStore } from "@coder-dx/storage";
 import { serve } from "@hono/node-server";
@@ -28,46 +22,13 @@ import {
   startOrg,
   startSeparateOrg,
 } from "./harness";
+import { primeDx } from "./prime";
+import { type Result, result } from "./result";
 
-export interface Result {
-  scenario: string;
-  figure: string;
-  value: number;
-  unit: string;
-  /** The physical bound or the fixed target the figure is held to. */
-  bound: number;
-  /** value ÷ bound. */
-  ratio: number;
-  limit: string;
-  pass: boolean;
-  details: Record<string, unknown>;
-}
+export type { Result };
 
 const LATENCY_MS = 10;
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
-
-function result(
-  scenario: string,
-  figure: string,
-  value: number,
-  unit: string,
-  bound: number,
-  maxRatio: number,
-  details: Record<string, unknown> = {},
-): Result {
-  const ratio = bound === 0 ? (value === 0 ? 0 : Number.POSITIVE_INFINITY) : value / bound;
-  return {
-    scenario,
-    figure,
-    value,
-    unit,
-    bound,
-    ratio,
-    limit: maxRatio === 1 ? "≤ bound" : `≤ ${maxRatio} × bound`,
-    pass: ratio <= maxRatio,
-    details,
-  };
-}
 
 /** The floor for a sync: every request must fit the budget, and the latency divided across the workers. */
 function syncBound(
@@ -553,38 +514,6 @@ export async function benchFrequency(size = 100_000): Promise<Result[]> {
     ];
   } finally {
     await org.close();
-  }
-}
-
-/** Gives every DX user the status, level and frequency coder-dx would compute. */
-function primeDx(org: Org): void {
-  const { groups } = parseConfig({ groups: { frequency: {} } }, "bench");
-  const frequency = groups.frequency;
-  if (!frequency) throw new Error("no frequency group");
-  const now = new Date();
-  const window = usageWindow(now, 28);
-  for (const user of org.coder.users.values()) {
-    const perDay = new Array<number>(28).fill(0);
-    for (const [day, seconds] of activityByDay(user, now)) {
-      const index = Math.round(
-        (Date.parse(`${day}T00:00:00Z`) - window.start.getTime()) / 86_400_000,
-      );
-      if (index >= 0 && index < 28) perDay[index] = seconds;
-    }
-    const dxUser = org.dx.users.get(user.email.toLowerCase());
-    if (!dxUser) continue;
-    const hours = Math.floor(user.usageSeconds / 60) / 60;
-    org.dx.setAttribute(dxUser, groups.status.name, groups.status.values[user.status]);
-    org.dx.setAttribute(
-      dxUser,
-      groups.usage.name,
-      usageLevel({ hours, activeDays: null }, groups.usage),
-    );
-    org.dx.setAttribute(
-      dxUser,
-      frequency.name,
-      usageFrequency(activeDaysAndWeeks(perDay), frequency),
-    );
   }
 }
 

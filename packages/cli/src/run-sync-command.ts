@@ -4,7 +4,10 @@ import { exitCodeForRun } from "./exit-codes";
 import { progressDisplay } from "./progress";
 import { stopOnSignals } from "./signals";
 
-type RunChoices = Pick<SyncOptions, "dryRun" | "force" | "emails" | "expectedDigest">;
+type RunChoices = Pick<SyncOptions, "dryRun" | "force" | "emails" | "expectedDigest"> & {
+  /** `status` for `sync --status`; a CLI run otherwise. */
+  trigger?: "cli" | "status";
+};
 
 /**
  * One run from the CLI (`sync`, `apply`): the store and clients, Ctrl-C/SIGTERM handling,
@@ -24,8 +27,8 @@ export async function runFromCli(
   const progress = progressDisplay(cli.out, process.stderr.isTTY === true);
   const result = await runSync(deps, {
     config: settings.config,
-    trigger: "cli",
     ...choices,
+    trigger: choices.trigger ?? "cli",
     signal: signals.signal,
     abortSignal: signals.abortSignal,
     onProgress: (p) => progress.update(p),

@@ -130,6 +130,12 @@ export interface SimNotificationSettings {
   retryIntervalMs: number;
   /** The payload version this Coder sends: 1.0 (labels only), 1.1 (+ data), 1.2 (+ targets). */
   payloadVersion: PayloadVersion;
+  /**
+   * Sends in flight at once. Coder's dispatcher works through its queue with a bounded number of
+   * workers (a burst of a thousand events is not a thousand connections at once); the number is
+   * the simulator's own, claiming nothing exact about Coder's.
+   */
+  concurrency: number;
 }
 const SIGNED_OUT =
   "You are signed out or your session has expired. Please sign in again to continue.";
@@ -223,7 +229,10 @@ export class CoderSimulator {
     maxAttempts: 5,
     retryIntervalMs: 300_000,
     payloadVersion: "1.2",
+    concurrency: 16,
   };
+  /** Messages waiting for a free sender. */
+  private readonly queued: SimMessage[] = [];
   readonly messages: SimMessage[] = [];
   readonly workspaces = new Map<string, SimWorkspace>();
   private readonly deliveries = new Set<Promise<void>>();
@@ -446,6 +455,10 @@ export class CoderSimulator {
     const endpoint = this.notifications.endpoint;
     if (!endpoint || message.delivered || message.attempts >= this.notifications.maxAttempts)
       return;
+    if (this.deliveries.size >= this.notifications.concurrency) {
+      this.queued.push(message);
+      return;
+    }
     message.attempts += 1;
     const delivery = (async () => {
       try {
@@ -469,12 +482,17 @@ export class CoderSimulator {
       }
     })();
     this.deliveries.add(delivery);
-    void delivery.finally(() => this.deliveries.delete(delivery));
+    void delivery.finally(() => {
+      this.deliveries.delete(delivery);
+      const next = this.queued.shift();
+      if (next) this.send(next);
+    });
   }
 
   /** Resolves once every send in flight now has been answered (retries are later sends). */
   async notificationsSent(): Promise<void> {
-    while (this.deliveries.size > 0) await Promise.all([...this.deliveries]);
+    while (this.deliveries.size > 0 || this.queued.length > 0)
+      await Promise.all([...this.deliveries]);
   }
 
   addUser(input: Partial<SimCoderUser> & { username: string }): SimCoderUser {

@@ -50,4 +50,22 @@ describe("RateBudget", () => {
     expect((starts[19] as number) - (starts[0] as number)).toBeLessThan(50);
     expect((starts[20] as number) - (starts[0] as number)).toBeGreaterThanOrEqual(1000 - 1e-6);
   });
+
+  it("starts a request a window after the answer of the one a window's count before it, even when that one was still waiting when this one asked", async () => {
+    // Two per second. A and B leave at once; C asks before A is answered, and must not assume
+    // A takes its whole arrival allowance (a saturated budget would then run at half its rate).
+    const budget = new RateBudget({ limit: 2, windowMs: 1000 });
+    const internals = budget as unknown as { ring: { at: number; end: number | null }[] };
+    const doneA = budget.take() as () => void;
+    const doneB = budget.take() as () => void;
+    const c = budget.take();
+    expect(typeof c).not.toBe("function"); // it waits
+    doneA();
+    doneB();
+    const answeredA = internals.ring[0]?.end as number;
+    await c;
+    const cAt = internals.ring[0]?.at as number;
+    expect(cAt - answeredA).toBeGreaterThanOrEqual(1000 - 1);
+    expect(cAt - answeredA).toBeLessThan(1500);
+  });
 });

@@ -15,6 +15,22 @@ interface Slot {
   at: number;
   /** When its answer came back, if it has. */
   end: number | null;
+  /** Resolves when `end` is set. */
+  ended: Promise<void>;
+  markEnded: () => void;
+}
+
+function newSlot(at: number, end: number | null): Slot {
+  let markEnded = () => {};
+  const ended = new Promise<void>((resolve) => {
+    markEnded = resolve;
+  });
+  const slot: Slot = { at, end, ended, markEnded: () => {} };
+  slot.markEnded = () => {
+    slot.end ??= performance.now();
+    markEnded();
+  };
+  return slot;
 }
 
 export interface RateBudgetOptions {
@@ -50,10 +66,9 @@ export class RateBudget {
   constructor({ limit, windowMs }: RateBudgetOptions) {
     this.limit = Math.max(1, Math.floor(limit));
     this.windowMs = windowMs;
-    this.ring = Array.from({ length: this.limit }, () => ({
-      at: Number.NEGATIVE_INFINITY,
-      end: Number.NEGATIVE_INFINITY,
-    }));
+    this.ring = Array.from({ length: this.limit }, () =>
+      newSlot(Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY),
+    );
   }
 
   /** requestsPerMinute ÷ 60 per second (for budgets under 60/minute, one per 60 000 ÷ rpm ms). */
@@ -74,37 +89,73 @@ export class RateBudget {
 
   /**
    * Waits until one more request may start, and returns the function to call when its answer
-   * (or its failure) arrives.
+   * (or its failure) arrives. A request starts a window after the answer of the one `limit`
+   * places before it in line: when that one has not been answered yet (it may itself still be
+   * waiting for its turn), this one waits for that answer, not for a guess at it. Guessing (as
+   * "sent, and answered within the arrival allowance") made every window of a saturated budget
+   * last two: half the rate.
    */
   take(signal?: AbortSignal): (() => void) | Promise<() => void> {
     const now = performance.now();
-    const oldest = this.ring[this.index] as Slot;
-    const arrivedBy =
-      oldest.end === null
-        ? oldest.at + ARRIVAL_ALLOWANCE_MS
-        : Math.min(oldest.end, oldest.at + ARRIVAL_ALLOWANCE_MS);
-    const slot: Slot = {
-      at: Math.max(now, arrivedBy + this.windowMs, this.pausedUntil),
-      end: null,
-    };
+    const before = this.ring[this.index] as Slot;
+    const slot = newSlot(Number.POSITIVE_INFINITY, null);
     this.ring[this.index] = slot;
     this.index = (this.index + 1) % this.limit;
-    const done = () => {
-      slot.end = performance.now();
-    };
+    const done = () => slot.markEnded();
     // Nothing to wait for (the usual case): no promise, no trip through the event loop.
-    if (slot.at - now < 1) return done;
-    return this.wait(slot, now, signal).then(() => done);
+    if (this.arrived(before, now)) {
+      slot.at = Math.max(now, this.arrivedBy(before) + this.windowMs, this.pausedUntil);
+      if (slot.at - now < 1) {
+        slot.at = now;
+        return done;
+      }
+    }
+    return this.wait(slot, before, now, signal).then(
+      () => done,
+      (error: unknown) => {
+        // It never left: the requests after it need not wait for it.
+        slot.at = performance.now();
+        done();
+        throw error;
+      },
+    );
   }
 
-  private async wait(slot: Slot, now: number, signal: AbortSignal | undefined): Promise<void> {
+  /** Whether `slot`'s request has been answered, or left long enough ago to count as arrived. */
+  private arrived(slot: Slot, now: number): boolean {
+    return slot.end !== null || now >= slot.at + ARRIVAL_ALLOWANCE_MS;
+  }
+
+  private arrivedBy(slot: Slot): number {
+    return slot.end === null
+      ? slot.at + ARRIVAL_ALLOWANCE_MS
+      : Math.min(slot.end, slot.at + ARRIVAL_ALLOWANCE_MS);
+  }
+
+  private async wait(
+    slot: Slot,
+    before: Slot,
+    asked: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const options = signal ? { signal } : undefined;
+    // The request `limit` places before: its answer, or its arrival allowance running out.
+    while (!this.arrived(before, performance.now())) {
+      const allowance = before.at + ARRIVAL_ALLOWANCE_MS - performance.now();
+      const timer = Number.isFinite(allowance)
+        ? sleep(Math.max(1, allowance), undefined, options)
+        : new Promise<void>(() => {});
+      await Promise.race([before.ended, timer]);
+      signal?.throwIfAborted();
+    }
+    slot.at = Math.max(performance.now(), this.arrivedBy(before) + this.windowMs, this.pausedUntil);
     // A pause that starts while this request waits holds it too: at most two waits.
     for (let wait = 0; wait < 2 && slot.at - performance.now() >= 1; wait++) {
-      await sleep(slot.at - performance.now(), undefined, signal ? { signal } : undefined);
+      await sleep(slot.at - performance.now(), undefined, options);
       slot.at = Math.max(slot.at, this.pausedUntil);
     }
     // A busy process wakes late: the request leaves now, not at its reserved time.
     slot.at = Math.max(slot.at, performance.now());
-    this.waitedMs += slot.at - now;
+    this.waitedMs += slot.at - asked;
   }
 }
