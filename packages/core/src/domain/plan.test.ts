@@ -295,13 +295,15 @@ describe("planSync, status only (the status pass, Coder's notifications)", () =>
 
   it("leaves a person whose status is unchanged alone, whatever their usage now", () => {
     const bob = aCoderUser();
-    const { byEmail, holdUpdates } = plan([bob], {
+    const { entries, counts, holdUpdates } = plan([bob], {
       dx: null,
       state: [aUserState(bob.email, HEAVY, { coderUserId: bob.id })],
       config: { groups: { usage: { downgradeAfterDays: 7 } } },
       only: "status",
     });
-    expect(byEmail[bob.email]).toMatchObject({ action: "unchanged", attributes: null });
+    // Counted, not kept: a pass over everyone holds no entry for the many left as they are.
+    expect(entries).toEqual([]);
+    expect(counts).toMatchObject({ users: 1, unchanged: 1, changed: 0 });
     expect(holdUpdates).toEqual([]);
   });
 

@@ -103,11 +103,8 @@ export async function prepareStatusPlan(
   const { config, signal } = options;
   const now = (deps.clock ?? { now: () => new Date() }).now();
   options.onProgress?.({ phase: "read", done: 0, total: 1 });
-  const [users, me] = await Promise.all([
-    deps.coder.listUsers({ signal }),
-    deps.coder.getMe({ signal }),
-  ]);
-  const mapped = mapCoderUsers({ users, usageSeconds: new Map(), tokenOwnerId: me.id, config });
+  const mapped = await readStatuses(deps.coder, config, signal);
+  // Loaded after the read: Coder's raw listing is garbage by now (the read phase's peak).
   const state = deps.store.loadUserStates();
   options.onProgress?.({ phase: "plan", done: 0, total: mapped.accounts });
   const scope = hints === null ? null : hintScope(mapped, hints, state);
@@ -128,4 +125,17 @@ export async function prepareStatusPlan(
     dxGroups: null,
   });
   return { plan, halts, sourceCount: mapped.accounts, observed: null, state, mapped };
+}
+
+/**
+ * Coder's whole listing and the token owner, mapped. Its own function: the raw user objects
+ * (at 100,000 people the largest thing a pass holds) are garbage once it returns.
+ */
+async function readStatuses(
+  coder: CoderSource,
+  config: Config,
+  signal: AbortSignal | undefined,
+): Promise<MappedUsers> {
+  const [users, me] = await Promise.all([coder.listUsers({ signal }), coder.getMe({ signal })]);
+  return mapCoderUsers({ users, usageSeconds: new Map(), tokenOwnerId: me.id, config });
 }
