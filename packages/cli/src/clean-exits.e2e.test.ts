@@ -98,7 +98,13 @@ describe("the CLI ends cleanly", () => {
     const doctor = await runCli(["doctor"], exports as Record<string, string>);
     expect(doctor.stdout).toContain("All checks passed.");
     const runs = await runCli(["runs", "list", "--json"], exports as Record<string, string>);
-    expect(JSON.parse(runs.stdout).runs).toHaveLength(3);
+    // Three syncs, and the hook run Live's step led to.
+    expect(JSON.parse(runs.stdout).runs.map((r: { trigger: string }) => r.trigger)).toEqual([
+      "hook",
+      "cli",
+      "cli",
+      "cli",
+    ]);
     child.kill("SIGINT");
     expect(await exited).toBe(0);
   });
