@@ -49,8 +49,9 @@ export {
   type UserState,
 } from "./domain/plan";
 export { guardPlan, type Halt } from "./domain/guard";
-// Coder's notifications (Live): what each is about.
+// Coder's notifications (Live): what each is about; PlatformX's events.
 export * from "./domain/notification";
+export * from "./domain/platformx-events";
 // Runs, the audit and the rules every store applies the same way.
 export * from "./domain/run";
 export * from "./domain/paging";
@@ -68,7 +69,8 @@ export {
 } from "./clients/coder-client";
 export { DxClient, type DxClientOptions, describeDxError } from "./clients/dx-client";
 export { type RequestEvent, type Service } from "./clients/http";
-export { RateBudget } from "./clients/rate-budget";
+export { RateBudget, type RequestBudget } from "./clients/rate-budget";
+export { type BudgetTimeline, SharedBudget } from "./clients/shared-budget";
 export { createDispatcher, type ProxySettings, proxyFromEnv } from "./clients/dispatcher";
 
 // --- Use cases ------------------------------------------------------------------------------

@@ -9,12 +9,14 @@ import type {
   NotificationSubject,
 } from "./domain/notification";
 import type { PlanAction, UserState } from "./domain/plan";
+import type { EventOutcome, EventSource } from "./domain/platformx-events";
 import type {
   ChangeKind,
   ChangeOutcome,
   DeliveryOutcome,
   FinalRunStatus,
   RunCounts,
+  RunFilter,
   RunStatus,
   RunTrigger,
 } from "./domain/run";
@@ -162,6 +164,43 @@ export interface NotificationSettlement {
   confirmedAt: string | null;
 }
 
+/** A PlatformX event in the outbox: recorded before it is sent, once per occurrence (`key`). */
+export interface PlatformxEvent {
+  id: string;
+  /** The occurrence: a second record with the same key changes nothing. */
+  key: string;
+  /** The PlatformX event name (`coder.user.suspended`). */
+  name: string;
+  /** The subject's DX email; null when it could not be told (`invalid`). */
+  email: string | null;
+  /** Unix seconds, as DX takes it. */
+  timestamp: string;
+  metadata: Record<string, string>;
+  source: EventSource;
+  /** The Coder user the event is about, when known. */
+  subjectUserId: string | null;
+  notificationId: string | null;
+  runId: string | null;
+  outcome: EventOutcome;
+  error: ErrorInfo | null;
+  /** Sends begun (a send is counted before it leaves, so one cut short is known). */
+  attempts: number;
+  recordedAt: string;
+  claimedAt: string | null;
+  sentAt: string | null;
+}
+export type NewEvent = Omit<PlatformxEvent, "id" | "attempts" | "claimedAt" | "sentAt">;
+
+export interface EventQuery {
+  name?: string | undefined;
+  email?: string | undefined;
+  outcome?: EventOutcome | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
 /** What `prune` removed. */
 export interface Pruned {
   changes: number;
@@ -169,6 +208,8 @@ export interface Pruned {
   deliveries: number;
   /** Notifications handled before the cut (waiting ones are kept). */
   notifications: number;
+  /** PlatformX events recorded before the cut (pending ones are kept). */
+  events: number;
 }
 
 /**
@@ -258,6 +299,27 @@ export interface SyncStore {
   settleNotifications(settlements: readonly NotificationSettlement[]): void;
   /** Notifications, newest first. */
   listNotifications(query: { limit: number; cursor?: string | undefined }): Page<Notification>;
+
+  /** Records PlatformX events, once per key; returns the ids of those new. */
+  recordEvents(events: readonly NewEvent[]): string[];
+  /** The newest event with one of `names` for a person that may have reached DX (pending, sent or unknown). */
+  lastEventFor(subjectUserId: string, names: readonly string[]): PlatformxEvent | null;
+  /** Pending events, oldest first. */
+  pendingEvents(limit: number): PlatformxEvent[];
+  /**
+   * Counts a send as begun (before it leaves): false when the event is no longer pending or
+   * another process counted this attempt first. A send cut short is then known (`attempts`).
+   */
+  claimEvent(id: string, attempts: number, at: string): boolean;
+  /** Records how a send ended; `pending` puts it back (DX asked for patience: a 429). */
+  settleEvent(id: string, outcome: EventOutcome, error: ErrorInfo | null, at: string): void;
+  /** Events, newest first. */
+  listEvents(query: EventQuery): Page<PlatformxEvent>;
+
+  /** A slot on the account's DX request timeline (see `SharedBudget`). */
+  reserveRequests(name: string, count: number, spacingMs: number, now: number): number;
+  /** The newest run `filter` matches (core's run rules: `BASELINE_RUN`, …), or null. */
+  newestRun(filter: RunFilter): Run | null;
 
   /**
    * Deletes audit rows, deliveries, handled notifications and finished runs from before

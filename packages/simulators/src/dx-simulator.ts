@@ -22,8 +22,19 @@ export interface DxWrite {
   at: number;
 }
 
+/** An event PlatformX took (`events.track`), as sent. */
+export interface DxEvent {
+  name: string;
+  email: string | null;
+  timestamp: string;
+  metadata: Record<string, unknown> | null;
+  at: number;
+}
+
 export interface DxSimulatorOptions {
   token?: string;
+  /** The PlatformX project token `events.track` takes (not the organisation token). */
+  projectToken?: string;
   /** Announced as `Keep-Alive: timeout=N` (Node's default 5 s; load balancers often 1 s). */
   keepAliveTimeoutMs?: number;
   port?: number;
@@ -75,6 +86,10 @@ export class DxSimulator {
     error: "not_found",
   };
   token: string;
+  /** `events.track`'s token: a PlatformX project's, never the organisation token. */
+  projectToken: string;
+  /** The events PlatformX took, in arrival order. */
+  readonly events: DxEvent[] = [];
   private nextId = 1;
   private listening: Listening | null = null;
   /** The users users.list shows, rebuilt only after a change. */
@@ -82,6 +97,7 @@ export class DxSimulator {
 
   private constructor(options: DxSimulatorOptions) {
     this.token = options.token ?? "dx-sim-token-0123456789abcdef";
+    this.projectToken = options.projectToken ?? "dx-sim-platformx-project-token-0123456789";
   }
 
   static async start(options: DxSimulatorOptions = {}): Promise<DxSimulator> {
@@ -170,8 +186,11 @@ export class DxSimulator {
     app.use("*", async (c, next) => {
       const header = c.req.header("authorization");
       if (!header) return c.json({ ok: false, error: "not_authed" }, 401);
-      if (header !== `Bearer ${this.token}`)
-        return c.json({ ok: false, error: "invalid_auth" }, 401);
+      // events.track takes a PlatformX project token and nothing else (reference/dx/API.md §5.7:
+      // "It is not an organization token"); the other methods take the organisation token.
+      // Which answer the wrong kind gets is undocumented: `invalid_auth` is the guess.
+      const expected = c.req.path === "/events.track" ? this.projectToken : this.token;
+      if (header !== `Bearer ${expected}`) return c.json({ ok: false, error: "invalid_auth" }, 401);
       return next();
     });
     app.use(
@@ -354,6 +373,39 @@ export class DxSimulator {
       // The older users.update page's example, verbatim in shape: `"ok":"true"` as a string and
       // the user with its properties (reference/dx/API.md §5.1).
       return c.json({ ok: "true", user: { email: user.email, ...user.properties } });
+    });
+
+    // events.track (reference/dx/API.md §5.7): name, a Unix-seconds timestamp *string*, one of
+    // email / github_username / gitlab_username, metadata at most 1 KB; `{ok:true}` on success.
+    // The error codes are DX's CLI fixtures' for a 422 (`invalid_payload`): DX documents only
+    // that `ok` is false with a code. A 429 (the account's 1,000/minute) comes from faults.
+    app.post("/events.track", async (c) => {
+      const body = (await jsonBody(c)) as Record<string, unknown> | null;
+      const problem = (message: string) =>
+        c.json({ ok: false, error: "invalid_payload", error_details: { message } }, 422);
+      if (!body) return problem("the body must be a JSON object");
+      if (typeof body.name !== "string" || body.name.trim() === "")
+        return problem("name is required");
+      if (typeof body.timestamp !== "string" || !/^\d+$/.test(body.timestamp))
+        return problem("timestamp must be a string of Unix seconds");
+      const who = ["email", "github_username", "gitlab_username"].filter(
+        (key) => typeof body[key] === "string" && (body[key] as string) !== "",
+      );
+      if (who.length === 0)
+        return problem("one of email, github_username, gitlab_username is required");
+      const metadata = body.metadata ?? null;
+      if (metadata !== null && (typeof metadata !== "object" || Array.isArray(metadata)))
+        return problem("metadata must be a JSON object");
+      if (metadata !== null && Buffer.byteLength(JSON.stringify(metadata)) > 1024)
+        return problem("metadata must be at most 1 KB");
+      this.events.push({
+        name: body.name,
+        email: typeof body.email === "string" ? body.email : null,
+        timestamp: body.timestamp,
+        metadata: metadata as Record<string, unknown> | null,
+        at: performance.now(),
+      });
+      return c.json({ ok: true });
     });
 
     // Unknown methods: undocumented; a guess in DX's envelope (Slack-style `unknown_method`).

@@ -4,6 +4,7 @@ import {
   emptyRunCounts,
   type NewNotification,
   type Notification,
+  type PlatformxEvent,
   type Run,
   type UserState,
 } from "@coder-dx/core";
@@ -20,6 +21,7 @@ export type ChangeRecord = typeof sqlite.changes.$inferSelect;
 export type StateRow = typeof sqlite.userState.$inferSelect;
 export type DeliveryRow = typeof sqlite.deliveries.$inferSelect;
 export type NotificationRow = typeof sqlite.notifications.$inferSelect;
+export type EventRow = typeof sqlite.events.$inferSelect;
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const same = <_ extends true>() => {};
@@ -28,6 +30,8 @@ same<Same<ChangeRecord, typeof pg.changes.$inferSelect>>();
 same<Same<StateRow, typeof pg.userState.$inferSelect>>();
 same<Same<DeliveryRow, typeof pg.deliveries.$inferSelect>>();
 same<Same<NotificationRow, typeof pg.notifications.$inferSelect>>();
+same<Same<EventRow, typeof pg.events.$inferSelect>>();
+same<Same<typeof sqlite.requestBudget.$inferSelect, typeof pg.requestBudget.$inferSelect>>();
 same<Same<typeof sqlite.holds.$inferSelect, typeof pg.holds.$inferSelect>>();
 same<Same<typeof sqlite.adoptions.$inferSelect, typeof pg.adoptions.$inferSelect>>();
 same<Same<typeof sqlite.lease.$inferSelect, typeof pg.lease.$inferSelect>>();
@@ -81,4 +85,8 @@ export function notificationValues(n: NewNotification): Record<string, unknown> 
     handledAt: null,
     confirmedAt: null,
   };
+}
+
+export function toEvent(row: EventRow): PlatformxEvent {
+  return { ...row, id: String(row.id) };
 }

@@ -1,4 +1,10 @@
-import { type ChangeQuery, RUNS_PRUNE_KEEPS, type RunFilter, parseCursor } from "@coder-dx/core";
+import {
+  type ChangeQuery,
+  type EventQuery,
+  parseCursor,
+  RUNS_PRUNE_KEEPS,
+  type RunFilter,
+} from "@coder-dx/core";
 
 /**
  * Core's rules about the record, as SQL both stores run. The text is the same on SQLite and on
@@ -43,6 +49,12 @@ export const PRUNABLE_CHANGE = "outcome <> 'pending'";
 /** Notifications a prune may remove: a waiting one still has a run to lead to. */
 export const PRUNABLE_NOTIFICATION = "outcome <> 'waiting'";
 
+/** Events a prune may remove: a pending one is still to be sent. */
+export const PRUNABLE_EVENT = "outcome <> 'pending'";
+
+/** Outcomes of an event that may have reached DX: the transition rule reads these. */
+export const MAY_HAVE_REACHED_DX = "outcome IN ('pending', 'sent', 'unknown')";
+
 /** How a dialect writes the n-th (1-based) parameter: `?` on SQLite, `$n` on Postgres. */
 export type Placeholder = (n: number) => string;
 
@@ -65,6 +77,27 @@ export function changeFilter(
   if (query.outcome !== undefined) add("outcome = ?", query.outcome);
   if (query.since !== undefined) add("at >= ?", query.since);
   if (query.until !== undefined) add("at < ?", query.until);
+  const before = parseCursor(query.cursor);
+  if (before !== undefined) add("id < ?", before);
+  return { where: conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "", params };
+}
+
+/** The events query's filter (name, email, outcome, time range, cursor), either dialect. */
+export function eventFilter(
+  query: EventQuery,
+  placeholder: Placeholder,
+): { where: string; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  const add = (condition: string, value: unknown) => {
+    params.push(value);
+    conditions.push(condition.replace("?", placeholder(params.length)));
+  };
+  if (query.name !== undefined) add("name = ?", query.name);
+  if (query.email !== undefined) add("email = ?", query.email.trim().toLowerCase());
+  if (query.outcome !== undefined) add("outcome = ?", query.outcome);
+  if (query.since !== undefined) add("recorded_at >= ?", query.since);
+  if (query.until !== undefined) add("recorded_at < ?", query.until);
   const before = parseCursor(query.cursor);
   if (before !== undefined) add("id < ?", before);
   return { where: conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "", params };

@@ -15,7 +15,7 @@ import { CoderDxError } from "../errors";
 import type { CallOptions } from "../ports";
 import { createDispatcher, type ProxySettings } from "./dispatcher";
 import { excerpt, HttpClient, type RequestEvent } from "./http";
-import { RateBudget } from "./rate-budget";
+import { RateBudget, type RequestBudget } from "./rate-budget";
 
 export interface DxClientOptions {
   url: string;
@@ -30,6 +30,8 @@ export interface DxClientOptions {
   proxy?: ProxySettings;
   dispatcher?: Dispatcher;
   onRequest?: (event: RequestEvent) => void;
+  /** The account's budget, shared with PlatformX events and other processes (`SharedBudget`). */
+  budget?: RequestBudget;
 }
 
 /** DX's default base URL, named in the fix for a wrong one. */
@@ -116,7 +118,7 @@ export class DxClient {
       baseUrl: url,
       urlSetting: { name: "DX_API_URL", value: url },
       headers: { authorization: `Bearer ${options.token}` },
-      budget: RateBudget.perSecond(options.requestsPerMinute ?? 600),
+      budget: options.budget ?? RateBudget.perSecond(options.requestsPerMinute ?? 600),
       dispatcher:
         options.dispatcher ??
         createDispatcher({ connections: this.concurrency, proxy: options.proxy }),

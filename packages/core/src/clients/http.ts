@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { CoderDxError, type ErrorCode } from "../errors";
 import { Redactor } from "../redact";
 import { createDispatcher } from "./dispatcher";
-import type { RateBudget } from "./rate-budget";
+import type { RequestBudget } from "./rate-budget";
 
 export type Service = "coder" | "dx";
 
@@ -22,7 +22,7 @@ export interface HttpClientOptions {
   service: Service;
   baseUrl: string;
   headers: Record<string, string>;
-  budget: RateBudget;
+  budget: RequestBudget;
   /** The connection pool; one per service (see createDispatcher). */
   dispatcher?: Dispatcher;
   timeoutMs?: number;

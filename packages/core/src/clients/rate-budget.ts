@@ -33,6 +33,14 @@ function newSlot(at: number, end: number | null): Slot {
   return slot;
 }
 
+/** What an HTTP client asks of a budget: a turn to send, and a pause for everyone (a 429). */
+export interface RequestBudget {
+  /** Waits for a turn; returns what to call when the answer (or the failure) arrives. */
+  take(signal?: AbortSignal): (() => void) | Promise<() => void>;
+  /** Holds every request back until `ms` from now. */
+  pauseFor(ms: number): void;
+}
+
 export interface RateBudgetOptions {
   /** At most this many requests… */
   limit: number;
@@ -54,7 +62,7 @@ export interface RateBudgetOptions {
  *
  * `pauseFor` holds every request of the client back (a 429 storm pauses all workers together).
  */
-export class RateBudget {
+export class RateBudget implements RequestBudget {
   /** The last `limit` requests, oldest at `index` (a ring). */
   private readonly ring: Slot[];
   private index = 0;

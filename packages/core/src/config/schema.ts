@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isDomainName, isEmailAddress } from "../domain/identity";
+import { DEFAULT_PLATFORMX_EVENTS, platformxKindOf } from "../domain/platformx-events";
 
 const GroupName = z.string().trim().min(1, "must not be empty");
 /** An attribute value DX shows as a filter option: never empty. */
@@ -252,6 +253,41 @@ export const Config = z
           .default(null),
         /** How often `serve` runs a status-only pass (`30s`, `5m`, `1h`); null: never. */
         statusEvery: Duration.nullable().default(null),
+      })
+      .strict()
+      .prefault({}),
+    /** PlatformX: Coder's occurrences as DX events (`events.track`), once each, for the subject. */
+    platformx: z
+      .object({
+        /**
+         * A PlatformX project token (not the organisation token: DX keeps them apart); write it
+         * as `${DX_PLATFORMX_TOKEN}`. Null: PlatformX off.
+         */
+        token: z.string().min(1).nullable().default(null),
+        /**
+         * Coder notification name → PlatformX event name. Default, once a token is set: the six
+         * in DEFAULT_PLATFORMX_EVENTS. A personal copy ("Your account has been suspended") is the
+         * admins' occurrence: map the admins' name.
+         */
+        events: z
+          .record(
+            z.string().refine((name) => platformxKindOf(name) !== null, {
+              error: (issue) =>
+                `coder-dx cannot tell whom "${String(issue.input)}" notifications are about; it maps ${Object.keys(DEFAULT_PLATFORMX_EVENTS).join(", ")}`,
+            }),
+            z
+              .string()
+              .trim()
+              .min(1, "must not be empty")
+              .max(100, "must be at most 100 characters"),
+          )
+          .nullable()
+          .default(null),
+        /**
+         * Send again an event whose answer was lost (a kill, a timeout): DX may have it, so this
+         * trades a duplicate for a gap. Off by default: such an event stays `unknown`.
+         */
+        resendUnknown: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

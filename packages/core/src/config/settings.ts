@@ -63,6 +63,7 @@ export function resolveSettings(
     settings.dxToken,
     ...config.notify.flatMap((hook) => [hook.secret ?? "", secretOfUrl(hook.url)]),
     config.live.hookSecret ?? "",
+    config.platformx.token ?? "",
     // A Postgres URL's password may not reach a log or an error; nor what any URL carries.
     ...(isPostgresUrl(settings.dbPath) ? [postgresPassword(settings.dbPath)] : []),
     ...[settings.coderUrl, settings.dxUrl, settings.dbPath].flatMap(credentialsIn),

@@ -98,6 +98,11 @@ const TEMPLATES: { id: string; name: string; kind: NotificationKind; label?: str
   },
 ];
 
+/** The kind of a notification by its name (any copy's, any case), or null for one coder-dx does not know. */
+export function notificationKindOf(name: string): NotificationKind | null {
+  return TEMPLATES.find((t) => t.name.toLowerCase() === name.trim().toLowerCase())?.kind ?? null;
+}
+
 /** A notification name as Coder sends it, for a kind coder-dx reads (the admin copy's). */
 export function notificationNameOf(kind: NotificationKind): string | null {
   return TEMPLATES.find((t) => t.kind === kind)?.name ?? null;

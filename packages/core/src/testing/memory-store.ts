@@ -13,6 +13,7 @@ import {
   RUNS_PRUNE_KEEPS,
   type RunStatus,
 } from "../domain/run";
+import type { EventOutcome } from "../domain/platformx-events";
 import { CoderDxError, type ErrorInfo } from "../errors";
 import type {
   ChangeJournal,
@@ -21,9 +22,12 @@ import type {
   ChangeRow,
   Delivery,
   NewDelivery,
+  EventQuery,
+  NewEvent,
   NewNotification,
   Notification,
   NotificationSettlement,
+  PlatformxEvent,
   Pruned,
   FinishRun,
   NewChange,
@@ -49,8 +53,10 @@ export class MemorySyncStore implements SyncStore {
   private changeById = new Map<string, ChangeRow>();
   private deliveries: Delivery[] = [];
   private notifications: Notification[] = [];
+  private events: PlatformxEvent[] = [];
+  private timelines = new Map<string, number>();
   private holds = new Map<string, Record<string, string>>();
-  private lastIds = { run: 0, change: 0, delivery: 0, notification: 0 };
+  private lastIds = { run: 0, change: 0, delivery: 0, notification: 0, event: 0 };
   private states = new Map<string, UserState>();
   private lease: { holder: string; expiresAt: number } | null = null;
   private failures = new Map<string, { after: number; times: number }>();
@@ -321,6 +327,80 @@ export class MemorySyncStore implements SyncStore {
     return pageOf(clone(newest.slice(-limit - 1).reverse()), limit);
   }
 
+  recordEvents(events: readonly NewEvent[]): string[] {
+    this.maybeFail("recordEvents");
+    const ids: string[] = [];
+    for (const event of events) {
+      if (this.events.some((e) => e.key === event.key)) continue;
+      const id = String(++this.lastIds.event);
+      this.events.push({ ...clone(event), id, attempts: 0, claimedAt: null, sentAt: null });
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  lastEventFor(subjectUserId: string, names: readonly string[]): PlatformxEvent | null {
+    const event = this.events.findLast(
+      (e) =>
+        e.subjectUserId === subjectUserId &&
+        names.includes(e.name) &&
+        (e.outcome === "pending" || e.outcome === "sent" || e.outcome === "unknown"),
+    );
+    return event ? clone(event) : null;
+  }
+
+  pendingEvents(limit: number): PlatformxEvent[] {
+    return clone(this.events.filter((e) => e.outcome === "pending").slice(0, limit));
+  }
+
+  claimEvent(id: string, attempts: number, at: string): boolean {
+    this.maybeFail("claimEvent");
+    const event = this.events.find((e) => e.id === id);
+    if (!event || event.outcome !== "pending" || event.attempts !== attempts) return false;
+    event.attempts += 1;
+    event.claimedAt = at;
+    return true;
+  }
+
+  settleEvent(id: string, outcome: EventOutcome, error: ErrorInfo | null, at: string): void {
+    this.maybeFail("settleEvent");
+    const event = this.events.find((e) => e.id === id);
+    if (!event) return;
+    Object.assign(event, {
+      outcome,
+      error: clone(error),
+      ...(outcome === "sent" ? { sentAt: at } : {}),
+    });
+  }
+
+  listEvents(query: EventQuery): Page<PlatformxEvent> {
+    const before = parseCursor(query.cursor);
+    const matches = this.events
+      .filter(
+        (e) =>
+          (query.name === undefined || e.name === query.name) &&
+          (query.email === undefined || e.email === query.email.trim().toLowerCase()) &&
+          (query.outcome === undefined || e.outcome === query.outcome) &&
+          (query.since === undefined || e.recordedAt >= query.since) &&
+          (query.until === undefined || e.recordedAt < query.until) &&
+          (before === undefined || Number(e.id) < before),
+      )
+      .reverse();
+    return pageOf(clone(matches.slice(0, query.limit + 1)), query.limit);
+  }
+
+  reserveRequests(name: string, count: number, spacingMs: number, now: number): number {
+    this.maybeFail("reserveRequests");
+    const start = Math.max(now, this.timelines.get(name) ?? 0);
+    this.timelines.set(name, start + count * spacingMs);
+    return start;
+  }
+
+  newestRun(filter: RunFilter): Run | null {
+    const run = this.newest(filter);
+    return run ? clone(run) : null;
+  }
+
   prune(before: string): Pruned {
     this.maybeFail("prune");
     const changes = this.changes.length;
@@ -332,6 +412,8 @@ export class MemorySyncStore implements SyncStore {
     this.changeById = new Map(this.changes.map((c) => [c.id, c]));
     this.deliveries = this.deliveries.filter((d) => d.at >= before);
     const notifications = this.notifications.length;
+    const events = this.events.length;
+    this.events = this.events.filter((e) => e.recordedAt >= before || e.outcome === "pending");
     this.notifications = this.notifications.filter(
       (n) => n.receivedAt >= before || n.outcome === "waiting",
     );
@@ -346,6 +428,7 @@ export class MemorySyncStore implements SyncStore {
       runs: runs - this.runs.length,
       deliveries: deliveries - this.deliveries.length,
       notifications: notifications - this.notifications.length,
+      events: events - this.events.length,
     };
   }
 

@@ -61,6 +61,7 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
           () => store.listRuns({ limit: 5, cursor }),
           () => store.listChanges({ limit: 5, cursor }),
           () => store.listNotifications({ limit: 5, cursor }),
+          () => store.listEvents({ limit: 5, cursor }),
         ]) {
           let thrown: unknown = null;
           try {
@@ -275,7 +276,7 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
       ]);
 
       const pruned = store.prune(at(10));
-      expect(pruned).toEqual({ changes: 2, runs: 2, deliveries: 1, notifications: 0 });
+      expect(pruned).toEqual({ changes: 2, runs: 2, deliveries: 1, notifications: 0, events: 0 });
       expect(
         store
           .listChanges({ limit: 10 })
@@ -295,6 +296,7 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
         runs: 0,
         deliveries: 0,
         notifications: 0,
+        events: 0,
       });
       // New ids never reuse pruned ones: cursors and links stay unambiguous.
       const next = store.startRun({ ...real, startedAt: at(21) });
@@ -514,6 +516,70 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
       store.recordNotification(note("m-4", "2026-11-20T10:00:04.000Z"));
       expect(store.prune("2026-11-21T00:00:00.000Z").notifications).toBe(3);
       expect(store.waitingNotifications().map((n) => n.msgId)).toEqual(["m-4"]);
+    });
+
+    it("records a PlatformX event once per key, claims each send once, and keeps what may have reached DX", () => {
+      const store = createStore();
+      const event = (key: string, name: string, at: string) => ({
+        key,
+        name,
+        email: "ann@example.com",
+        timestamp: "1796551200",
+        metadata: { source: "webhook", username: "ann" },
+        source: "webhook" as const,
+        subjectUserId: "u-1",
+        notificationId: "4",
+        runId: "2",
+        outcome: "pending" as const,
+        error: null,
+        recordedAt: at,
+      });
+      const [first] = store.recordEvents([
+        event("s:u-1:0", "coder.user.suspended", "2026-11-20T10:00:00.000Z"),
+      ]);
+      // A copy, a retry or a replay of the same occurrence: the same key, nothing new.
+      expect(
+        store.recordEvents([event("s:u-1:0", "coder.user.suspended", "2026-11-20T10:00:01.000Z")]),
+      ).toEqual([]);
+      const [second] = store.recordEvents([
+        event("a:u-1:1", "coder.user.activated", "2026-11-20T11:00:00.000Z"),
+      ]);
+      expect(store.pendingEvents(10).map((e) => e.id)).toEqual([first, second]);
+      // A send is counted before it leaves, by one process: the other's claim of the same attempt fails.
+      expect(store.claimEvent(first as string, 0, "2026-11-20T10:00:02.000Z")).toBe(true);
+      expect(store.claimEvent(first as string, 0, "2026-11-20T10:00:02.000Z")).toBe(false);
+      store.settleEvent(first as string, "sent", null, "2026-11-20T10:00:03.000Z");
+      expect(store.claimEvent(first as string, 1, "2026-11-20T10:00:04.000Z")).toBe(false);
+      store.settleEvent(second as string, "rejected", { code: "dx_rejected", message: "no" }, "t");
+      const names = ["coder.user.suspended", "coder.user.activated"];
+      // A rejected event never reached DX: the last that may have is the suspension.
+      expect(store.lastEventFor("u-1", names)).toMatchObject({
+        id: first,
+        outcome: "sent",
+        attempts: 1,
+        sentAt: "2026-11-20T10:00:03.000Z",
+      });
+      expect(store.lastEventFor("u-2", names)).toBeNull();
+      expect(store.listEvents({ limit: 10, outcome: "rejected" }).items.map((e) => e.id)).toEqual([
+        second,
+      ]);
+      expect(store.listEvents({ limit: 1, email: "ANN@example.com" }).nextCursor).toBe(second);
+      expect(
+        store.listEvents({ limit: 10, since: "2026-11-20T10:30:00.000Z" }).items.map((e) => e.id),
+      ).toEqual([second]);
+      store.recordEvents([event("c:u-1", "coder.user.created", "2026-11-21T00:00:00.000Z")]);
+      expect(store.prune("2026-11-22T00:00:00.000Z").events).toBe(2);
+      expect(store.pendingEvents(10).map((e) => e.name)).toEqual(["coder.user.created"]);
+    });
+
+    it("hands out request slots on one timeline, never the same one twice", () => {
+      const store = createStore();
+      expect(store.reserveRequests("dx", 3, 100, 1_000)).toBe(1_000);
+      // The next reservation starts where the last ended, whoever made it.
+      expect(store.reserveRequests("dx", 2, 100, 1_050)).toBe(1_300);
+      // Once the timeline is behind the clock, it starts now.
+      expect(store.reserveRequests("dx", 1, 100, 5_000)).toBe(5_000);
+      expect(store.reserveRequests("other", 1, 100, 5_000)).toBe(5_000);
     });
 
     it("adopts states DX already holds", () => {

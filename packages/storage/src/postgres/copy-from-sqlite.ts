@@ -15,15 +15,18 @@ export type Copied = Record<string, number>;
 /** What `Copied` calls a table, where that differs from its SQL name. */
 const REPORTED_AS: Record<string, string> = { user_state: "states" };
 
+/** Tables of a moment, not of the history: who holds the lease, where the request timeline is. */
+const NOT_COPIED = new Set(["lease", "request_budget"]);
+
 /**
- * Every table of the SQLite schema but the lease (a lease belongs to a process, not to the
- * history), in dependency-free order: the schema files are the list, so a new table is copied
- * without anything here to keep in step.
+ * Every table of the SQLite schema but those of the moment (`NOT_COPIED`), in dependency-free
+ * order: the schema files are the list, so a new table is copied without anything here to keep
+ * in step.
  */
 function copiedTables(): Table[] {
   const tables: Table[] = [];
   for (const value of Object.values(sqliteSchema) as unknown[])
-    if (is(value, SQLiteTable) && tableName(value) !== "lease") tables.push(value);
+    if (is(value, SQLiteTable) && !NOT_COPIED.has(tableName(value))) tables.push(value);
   return tables;
 }
 

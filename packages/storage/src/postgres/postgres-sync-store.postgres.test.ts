@@ -102,6 +102,7 @@ if (url) {
         adoptions: 1,
         deliveries: 1,
         notifications: 1,
+        events: 0,
       });
       expect(target.listNotifications({ limit: 5 })).toEqual(
         sqlite.listNotifications({ limit: 5 }),

@@ -18,9 +18,14 @@ import {
   mergeOldestFirst,
   type NewChange,
   type NewDelivery,
+  type EventOutcome,
+  type EventQuery,
+  type NewEvent,
   type NewNotification,
   type Notification,
   type NotificationSettlement,
+  type PlatformxEvent,
+  type RunFilter,
   type Page,
   pageOf,
   parseCursor,
@@ -43,11 +48,22 @@ import {
   upsertSql,
 } from "../columns";
 import { WorkerJournal } from "../journal";
-import { notificationValues, toChange, toDelivery, toNotification, toRun, toState } from "../rows";
+import {
+  notificationValues,
+  toChange,
+  toDelivery,
+  toEvent,
+  toNotification,
+  toRun,
+  toState,
+} from "../rows";
 import {
   changeFilter,
+  eventFilter,
+  MAY_HAVE_REACHED_DX,
   newestRun,
   PRUNABLE_CHANGE,
+  PRUNABLE_EVENT,
   PRUNABLE_NOTIFICATION,
   prunableRuns,
 } from "../rules";
@@ -58,6 +74,7 @@ import {
   adoptions,
   changes,
   deliveries,
+  events,
   holds,
   lease,
   notifications,
@@ -444,6 +461,77 @@ export class PostgresSyncStore implements SyncStore {
     return pageOf(rows.map(toNotification), limit);
   }
 
+  recordEvents(batch: readonly NewEvent[]): string[] {
+    if (batch.length === 0) return [];
+    const { sql, params } = insert(
+      events,
+      batch.map((event) => ({ ...event, attempts: 0, claimedAt: null, sentAt: null })),
+    );
+    return this.db
+      .query<{ id: number }>(`${sql} ON CONFLICT (key) DO NOTHING RETURNING id`, params)
+      .map((r) => r.id)
+      .sort((a, b) => a - b)
+      .map(String);
+  }
+
+  lastEventFor(subjectUserId: string, names: readonly string[]): PlatformxEvent | null {
+    const [row] = this.all(
+      events,
+      `SELECT * FROM events WHERE subject_user_id = $1 AND name = ANY($2::text[]) AND ${MAY_HAVE_REACHED_DX} ORDER BY id DESC LIMIT 1`,
+      [subjectUserId, [...names]],
+    );
+    return row ? toEvent(row) : null;
+  }
+
+  pendingEvents(limit: number): PlatformxEvent[] {
+    return this.all(events, "SELECT * FROM events WHERE outcome = 'pending' ORDER BY id LIMIT $1", [
+      limit,
+    ]).map(toEvent);
+  }
+
+  claimEvent(id: string, attempts: number, at: string): boolean {
+    return (
+      this.db.query(
+        "UPDATE events SET attempts = attempts + 1, claimed_at = $2 WHERE id = $1 AND outcome = 'pending' AND attempts = $3 RETURNING id",
+        [Number(id), at, attempts],
+      ).length > 0
+    );
+  }
+
+  settleEvent(id: string, outcome: EventOutcome, error: ErrorInfo | null, at: string): void {
+    this.db.query(
+      "UPDATE events SET outcome = $2, error = $3, sent_at = CASE WHEN $2 = 'sent' THEN $4 ELSE sent_at END WHERE id = $1",
+      [Number(id), outcome, error === null ? null : JSON.stringify(error), at],
+    );
+  }
+
+  listEvents(query: EventQuery): Page<PlatformxEvent> {
+    const { where, params } = eventFilter(query, (n) => `$${n}`);
+    const rows = this.all(
+      events,
+      `SELECT * FROM events ${where} ORDER BY id DESC LIMIT $${params.length + 1}`,
+      [...params, query.limit + 1],
+    );
+    return pageOf(rows.map(toEvent), query.limit);
+  }
+
+  reserveRequests(name: string, count: number, spacingMs: number, now: number): number {
+    // One statement: the row is locked while it moves on, on any machine.
+    const [row] = this.db.query<{ start: number }>(
+      `INSERT INTO request_budget (name, next_at) VALUES ($1, $2::bigint + $3::bigint * $4::double precision)
+       ON CONFLICT (name) DO UPDATE
+         SET next_at = GREATEST(request_budget.next_at, $2::bigint) + $3::bigint * $4::double precision
+       RETURNING next_at - $3::bigint * $4::double precision AS start`,
+      [name, Math.floor(now), count, spacingMs],
+    );
+    return Number(row?.start ?? now);
+  }
+
+  newestRun(filter: RunFilter): Run | null {
+    const [row] = this.all(runs, newestRun(filter));
+    return row ? toRun(row) : null;
+  }
+
   /** How many rows a DELETE removed, in one round trip. */
   private deleted(sql: string, params: unknown[]): number {
     const [row] = this.db.query<{ n: number }>(
@@ -473,11 +561,16 @@ export class PostgresSyncStore implements SyncStore {
       `DELETE FROM notifications WHERE received_at < $1 AND ${PRUNABLE_NOTIFICATION}`,
       [before],
     );
+    const eventsRemoved = this.deleted(
+      `DELETE FROM events WHERE recorded_at < $1 AND ${PRUNABLE_EVENT}`,
+      [before],
+    );
     return {
       changes: changesRemoved,
       runs: runsRemoved,
       deliveries: deliveriesRemoved,
       notifications: notificationsRemoved,
+      events: eventsRemoved,
     };
   }
 

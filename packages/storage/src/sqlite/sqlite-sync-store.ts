@@ -19,9 +19,14 @@ import {
   mergeOldestFirst,
   type NewChange,
   type NewDelivery,
+  type EventOutcome,
+  type EventQuery,
+  type NewEvent,
   type NewNotification,
   type Notification,
   type NotificationSettlement,
+  type PlatformxEvent,
+  type RunFilter,
   type Page,
   pageOf,
   parseCursor,
@@ -44,14 +49,18 @@ import {
   type StateRow,
   toChange,
   toDelivery,
+  toEvent,
   toNotification,
   toRun,
   toState,
 } from "../rows";
 import {
   changeFilter,
+  eventFilter,
+  MAY_HAVE_REACHED_DX,
   newestRun,
   PRUNABLE_CHANGE,
+  PRUNABLE_EVENT,
   PRUNABLE_NOTIFICATION,
   prunableRuns,
 } from "../rules";
@@ -60,9 +69,11 @@ import {
   adoptions,
   changes,
   deliveries,
+  events,
   holds,
   lease,
   notifications,
+  requestBudget,
   runs,
   userState,
 } from "./schema";
@@ -450,6 +461,106 @@ export class SqliteSyncStore implements SyncStore {
     });
   }
 
+  recordEvents(batch: readonly NewEvent[]): string[] {
+    return this.guard(() => {
+      if (batch.length === 0) return [];
+      const client = this.db.$client;
+      const insert = client.prepare(`${insertStatement(events)} ON CONFLICT (key) DO NOTHING`);
+      return client.transaction(() => {
+        const ids: string[] = [];
+        for (const event of batch) {
+          const done = insert.run(
+            encodeValues(events, { ...event, attempts: 0, claimedAt: null, sentAt: null }),
+          );
+          if (done.changes > 0) ids.push(String(done.lastInsertRowid));
+        }
+        return ids;
+      })();
+    });
+  }
+
+  lastEventFor(subjectUserId: string, names: readonly string[]): PlatformxEvent | null {
+    return this.guard(() => {
+      const [row] = this.all(
+        events,
+        `SELECT * FROM events WHERE subject_user_id = ? AND name IN (${names.map(() => "?").join(", ")}) AND ${MAY_HAVE_REACHED_DX} ORDER BY id DESC LIMIT 1`,
+        subjectUserId,
+        ...names,
+      );
+      return row ? toEvent(row) : null;
+    });
+  }
+
+  pendingEvents(limit: number): PlatformxEvent[] {
+    return this.guard(() =>
+      this.all(
+        events,
+        "SELECT * FROM events WHERE outcome = 'pending' ORDER BY id LIMIT ?",
+        limit,
+      ).map(toEvent),
+    );
+  }
+
+  claimEvent(id: string, attempts: number, at: string): boolean {
+    return this.guard(
+      () =>
+        this.db.$client
+          .prepare(
+            "UPDATE events SET attempts = attempts + 1, claimed_at = ? WHERE id = ? AND outcome = 'pending' AND attempts = ?",
+          )
+          .run(at, Number(id), attempts).changes > 0,
+    );
+  }
+
+  settleEvent(id: string, outcome: EventOutcome, error: ErrorInfo | null, at: string): void {
+    this.guard(() => {
+      this.db.$client
+        .prepare(
+          "UPDATE events SET outcome = ?, error = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
+        )
+        .run(outcome, error === null ? null : JSON.stringify(error), outcome, at, Number(id));
+    });
+  }
+
+  listEvents(query: EventQuery): Page<PlatformxEvent> {
+    const { where, params } = eventFilter(query, () => "?");
+    return this.guard(() => {
+      const rows = this.all(
+        events,
+        `SELECT * FROM events ${where} ORDER BY id DESC LIMIT ?`,
+        ...params,
+        query.limit + 1,
+      );
+      return pageOf(rows.map(toEvent), query.limit);
+    });
+  }
+
+  reserveRequests(name: string, count: number, spacingMs: number, now: number): number {
+    return this.guard(() => {
+      const client = this.db.$client;
+      // IMMEDIATE: two processes reserving at once serialise on the write lock.
+      return client
+        .transaction(() => {
+          const row = client
+            .prepare("SELECT next_at FROM request_budget WHERE name = ?")
+            .get(name) as { next_at: number } | undefined;
+          const start = Math.max(now, row?.next_at ?? 0);
+          client
+            .prepare(upsertStatement(requestBudget, "name"))
+            .run({ name, nextAt: start + count * spacingMs });
+          return start;
+        })
+        .immediate();
+    });
+  }
+
+  newestRun(filter: RunFilter): Run | null {
+    return this.guard(() => {
+      const [row] = this.all(runs, newestRun(filter));
+      return row ? toRun(row) : null;
+    });
+  }
+
   prune(before: string): Pruned {
     return this.guard(() => {
       const client = this.db.$client;
@@ -480,11 +591,15 @@ export class SqliteSyncStore implements SyncStore {
       const notificationsRemoved = client
         .prepare(`DELETE FROM notifications WHERE received_at < ? AND ${PRUNABLE_NOTIFICATION}`)
         .run(before).changes;
+      const eventsRemoved = client
+        .prepare(`DELETE FROM events WHERE recorded_at < ? AND ${PRUNABLE_EVENT}`)
+        .run(before).changes;
       return {
         changes: changesRemoved,
         runs: runsRemoved,
         deliveries: deliveriesRemoved,
         notifications: notificationsRemoved,
+        events: eventsRemoved,
       };
     });
   }

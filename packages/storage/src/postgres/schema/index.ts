@@ -6,3 +6,5 @@ export * from "./lease";
 export * from "./runs";
 export * from "./user-state";
 export * from "./notifications";
+export * from "./events";
+export * from "./request-budget";

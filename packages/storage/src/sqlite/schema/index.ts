@@ -8,3 +8,5 @@ export * from "./adoptions";
 export * from "./deliveries";
 export * from "./lease";
 export * from "./notifications";
+export * from "./events";
+export * from "./request-budget";
