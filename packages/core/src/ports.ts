@@ -186,10 +186,15 @@ export interface PlatformxEvent {
   /** Sends begun (a send is counted before it leaves, so one cut short is known). */
   attempts: number;
   recordedAt: string;
+  /** When the last send began, and by which process (a lease holder's name). */
   claimedAt: string | null;
+  claimedBy: string | null;
   sentAt: string | null;
 }
-export type NewEvent = Omit<PlatformxEvent, "id" | "attempts" | "claimedAt" | "sentAt">;
+export type NewEvent = Omit<
+  PlatformxEvent,
+  "id" | "attempts" | "claimedAt" | "claimedBy" | "sentAt"
+>;
 
 export interface EventQuery {
   name?: string | undefined;
@@ -310,8 +315,11 @@ export interface SyncStore {
    * Counts a send as begun (before it leaves): false when the event is no longer pending or
    * another process counted this attempt first. A send cut short is then known (`attempts`).
    */
-  claimEvent(id: string, attempts: number, at: string): boolean;
-  /** Records how a send ended; `pending` puts it back (DX asked for patience: a 429). */
+  claimEvent(id: string, attempts: number, at: string, by: string): boolean;
+  /**
+   * Records how a send ended; `pending` puts it back, claim cleared (DX said to wait: a 429,
+   * so it never took it).
+   */
   settleEvent(id: string, outcome: EventOutcome, error: ErrorInfo | null, at: string): void;
   /** Events, newest first. */
   listEvents(query: EventQuery): Page<PlatformxEvent>;

@@ -14,6 +14,7 @@ CREATE TABLE "events" (
 	"attempts" integer NOT NULL,
 	"recorded_at" text NOT NULL,
 	"claimed_at" text,
+	"claimed_by" text,
 	"sent_at" text,
 	CONSTRAINT "events_source_check" CHECK ("events"."source" IN ('webhook', 'pass')),
 	CONSTRAINT "events_outcome_check" CHECK ("events"."outcome" IN ('pending', 'sent', 'rejected', 'invalid', 'unknown'))

@@ -333,7 +333,14 @@ export class MemorySyncStore implements SyncStore {
     for (const event of events) {
       if (this.events.some((e) => e.key === event.key)) continue;
       const id = String(++this.lastIds.event);
-      this.events.push({ ...clone(event), id, attempts: 0, claimedAt: null, sentAt: null });
+      this.events.push({
+        ...clone(event),
+        id,
+        attempts: 0,
+        claimedAt: null,
+        claimedBy: null,
+        sentAt: null,
+      });
       ids.push(id);
     }
     return ids;
@@ -353,12 +360,13 @@ export class MemorySyncStore implements SyncStore {
     return clone(this.events.filter((e) => e.outcome === "pending").slice(0, limit));
   }
 
-  claimEvent(id: string, attempts: number, at: string): boolean {
+  claimEvent(id: string, attempts: number, at: string, by: string): boolean {
     this.maybeFail("claimEvent");
     const event = this.events.find((e) => e.id === id);
     if (!event || event.outcome !== "pending" || event.attempts !== attempts) return false;
     event.attempts += 1;
     event.claimedAt = at;
+    event.claimedBy = by;
     return true;
   }
 
@@ -370,6 +378,7 @@ export class MemorySyncStore implements SyncStore {
       outcome,
       error: clone(error),
       ...(outcome === "sent" ? { sentAt: at } : {}),
+      ...(outcome === "pending" ? { claimedAt: null, claimedBy: null } : {}),
     });
   }
 

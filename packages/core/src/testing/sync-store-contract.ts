@@ -546,10 +546,16 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
       ]);
       expect(store.pendingEvents(10).map((e) => e.id)).toEqual([first, second]);
       // A send is counted before it leaves, by one process: the other's claim of the same attempt fails.
-      expect(store.claimEvent(first as string, 0, "2026-11-20T10:00:02.000Z")).toBe(true);
-      expect(store.claimEvent(first as string, 0, "2026-11-20T10:00:02.000Z")).toBe(false);
+      expect(store.claimEvent(first as string, 0, "2026-11-20T10:00:02.000Z", "h:1")).toBe(true);
+      expect(store.claimEvent(first as string, 0, "2026-11-20T10:00:02.000Z", "h:2")).toBe(false);
       store.settleEvent(first as string, "sent", null, "2026-11-20T10:00:03.000Z");
-      expect(store.claimEvent(first as string, 1, "2026-11-20T10:00:04.000Z")).toBe(false);
+      expect(store.claimEvent(first as string, 1, "2026-11-20T10:00:04.000Z", "h:1")).toBe(false);
+      // Put back (a 429): pending again, its claim cleared, the attempt still counted.
+      expect(store.claimEvent(second as string, 0, "2026-11-20T11:00:01.000Z", "h:1")).toBe(true);
+      store.settleEvent(second as string, "pending", null, "2026-11-20T11:00:02.000Z");
+      expect(store.pendingEvents(10)).toMatchObject([
+        { id: second, attempts: 1, claimedAt: null, claimedBy: null },
+      ]);
       store.settleEvent(second as string, "rejected", { code: "dx_rejected", message: "no" }, "t");
       const names = ["coder.user.suspended", "coder.user.activated"];
       // A rejected event never reached DX: the last that may have is the suspension.

@@ -465,7 +465,13 @@ export class PostgresSyncStore implements SyncStore {
     if (batch.length === 0) return [];
     const { sql, params } = insert(
       events,
-      batch.map((event) => ({ ...event, attempts: 0, claimedAt: null, sentAt: null })),
+      batch.map((event) => ({
+        ...event,
+        attempts: 0,
+        claimedAt: null,
+        claimedBy: null,
+        sentAt: null,
+      })),
     );
     return this.db
       .query<{ id: number }>(`${sql} ON CONFLICT (key) DO NOTHING RETURNING id`, params)
@@ -489,18 +495,22 @@ export class PostgresSyncStore implements SyncStore {
     ]).map(toEvent);
   }
 
-  claimEvent(id: string, attempts: number, at: string): boolean {
+  claimEvent(id: string, attempts: number, at: string, by: string): boolean {
     return (
       this.db.query(
-        "UPDATE events SET attempts = attempts + 1, claimed_at = $2 WHERE id = $1 AND outcome = 'pending' AND attempts = $3 RETURNING id",
-        [Number(id), at, attempts],
+        "UPDATE events SET attempts = attempts + 1, claimed_at = $2, claimed_by = $4 WHERE id = $1 AND outcome = 'pending' AND attempts = $3 RETURNING id",
+        [Number(id), at, attempts, by],
       ).length > 0
     );
   }
 
   settleEvent(id: string, outcome: EventOutcome, error: ErrorInfo | null, at: string): void {
     this.db.query(
-      "UPDATE events SET outcome = $2, error = $3, sent_at = CASE WHEN $2 = 'sent' THEN $4 ELSE sent_at END WHERE id = $1",
+      `UPDATE events SET outcome = $2, error = $3,
+         sent_at = CASE WHEN $2 = 'sent' THEN $4 ELSE sent_at END,
+         claimed_at = CASE WHEN $2 = 'pending' THEN NULL ELSE claimed_at END,
+         claimed_by = CASE WHEN $2 = 'pending' THEN NULL ELSE claimed_by END
+       WHERE id = $1`,
       [Number(id), outcome, error === null ? null : JSON.stringify(error), at],
     );
   }

@@ -470,7 +470,13 @@ export class SqliteSyncStore implements SyncStore {
         const ids: string[] = [];
         for (const event of batch) {
           const done = insert.run(
-            encodeValues(events, { ...event, attempts: 0, claimedAt: null, sentAt: null }),
+            encodeValues(events, {
+              ...event,
+              attempts: 0,
+              claimedAt: null,
+              claimedBy: null,
+              sentAt: null,
+            }),
           );
           if (done.changes > 0) ids.push(String(done.lastInsertRowid));
         }
@@ -501,14 +507,14 @@ export class SqliteSyncStore implements SyncStore {
     );
   }
 
-  claimEvent(id: string, attempts: number, at: string): boolean {
+  claimEvent(id: string, attempts: number, at: string, by: string): boolean {
     return this.guard(
       () =>
         this.db.$client
           .prepare(
-            "UPDATE events SET attempts = attempts + 1, claimed_at = ? WHERE id = ? AND outcome = 'pending' AND attempts = ?",
+            "UPDATE events SET attempts = attempts + 1, claimed_at = ?, claimed_by = ? WHERE id = ? AND outcome = 'pending' AND attempts = ?",
           )
-          .run(at, Number(id), attempts).changes > 0,
+          .run(at, by, Number(id), attempts).changes > 0,
     );
   }
 
@@ -516,9 +522,18 @@ export class SqliteSyncStore implements SyncStore {
     this.guard(() => {
       this.db.$client
         .prepare(
-          "UPDATE events SET outcome = ?, error = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
+          `UPDATE events SET outcome = @outcome, error = @error,
+             sent_at = CASE WHEN @outcome = 'sent' THEN @at ELSE sent_at END,
+             claimed_at = CASE WHEN @outcome = 'pending' THEN NULL ELSE claimed_at END,
+             claimed_by = CASE WHEN @outcome = 'pending' THEN NULL ELSE claimed_by END
+           WHERE id = @id`,
         )
-        .run(outcome, error === null ? null : JSON.stringify(error), outcome, at, Number(id));
+        .run({
+          outcome,
+          error: error === null ? null : JSON.stringify(error),
+          at,
+          id: Number(id),
+        });
     });
   }
 

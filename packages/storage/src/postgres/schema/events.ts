@@ -36,6 +36,8 @@ export const events = pgTable(
     attempts: integer("attempts").notNull(),
     recordedAt: text("recorded_at").notNull(),
     claimedAt: text("claimed_at"),
+    /** The process that began the last send (a lease holder's name): a dead one's send was cut short. */
+    claimedBy: text("claimed_by"),
     sentAt: text("sent_at"),
   },
   (t) => [
