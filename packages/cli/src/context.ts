@@ -1,6 +1,11 @@
 import {
   CoderClient,
+  currentHolder,
   DxClient,
+  PlatformXClient,
+  type PlatformxDeps,
+  PlatformxDispatcher,
+  SharedBudget,
   proxyFromEnv,
   Redactor,
   redactingStore,
@@ -88,14 +93,41 @@ export function openStore(
   return new SqliteSyncStore(openDatabase(settings.dbPath, options));
 }
 
+/**
+ * Coder's and DX's clients (and PlatformX's, when a token is set). With a store, DX's Web API
+ * and PlatformX take their turns from one budget, the account's, shared with every coder-dx
+ * process of that store (`SharedBudget`); without one (`export`), the process keeps its own.
+ */
 export function createClients(
   settings: Settings,
   env: NodeJS.ProcessEnv,
   hooks: { onRequest?: (event: RequestEvent) => void } = {},
+  shared?: { store: SyncStore; log: Logger },
 ) {
   const config = settings.config;
   const proxy = proxyFromEnv(env);
+  const budget = shared
+    ? new SharedBudget(shared.store, config.dx.requestsPerMinute, shared.log)
+    : undefined;
+  const retries = {
+    timeoutMs: config.dx.timeoutMs,
+    maxAttempts: config.dx.maxAttempts,
+    retryBaseMs: config.dx.retryBaseMs,
+    maxRetryTimeMs: config.dx.maxRetryTimeMs,
+  };
   return {
+    platformx:
+      config.platformx.token === null
+        ? null
+        : new PlatformXClient({
+            ...hooks,
+            url: settings.dxUrl,
+            token: config.platformx.token,
+            proxy,
+            requestsPerMinute: config.dx.requestsPerMinute,
+            ...(budget ? { budget } : {}),
+            ...retries,
+          }),
     coder: new CoderClient({
       ...hooks,
       url: settings.coderUrl,
@@ -113,12 +145,10 @@ export function createClients(
       token: settings.dxToken,
       proxy,
       requestsPerMinute: config.dx.requestsPerMinute,
+      ...(budget ? { budget } : {}),
       // Read-back pages share the request budget with writes, and go at the same concurrency.
       concurrency: config.dx.concurrency,
-      timeoutMs: config.dx.timeoutMs,
-      maxAttempts: config.dx.maxAttempts,
-      retryBaseMs: config.dx.retryBaseMs,
-      maxRetryTimeMs: config.dx.maxRetryTimeMs,
+      ...retries,
     }),
   };
 }
@@ -130,11 +160,31 @@ export function createSyncDeps(
 ): SyncDeps & { store: SyncStore & { close(): void } } {
   // The store first: a database that cannot be used stops the command before any call out.
   const store = redactingStore(openStore(settings), cli.redactor);
+  const { coder, dx, platformx } = createClients(settings, cli.env, {}, { store, log: cli.log });
   return {
-    ...createClients(settings, cli.env),
+    coder,
+    dx,
     store,
     log: cli.log,
     ...notifierFor(settings, cli.env, store, cli.log),
+    ...dispatcherFor(settings, store, platformx, cli.log),
+  };
+}
+
+/** The PlatformX outbox's sender, when a token is set; its sends are this process's. */
+export function dispatcherFor(
+  settings: Settings,
+  store: SyncStore,
+  client: PlatformXClient | null,
+  log: Logger,
+  onOutcome?: PlatformxDeps["onOutcome"],
+): { platformx?: PlatformxDispatcher } {
+  if (client === null) return {};
+  return {
+    platformx: new PlatformxDispatcher(
+      { store, client, log, holder: currentHolder(), ...(onOutcome ? { onOutcome } : {}) },
+      { resendUnknown: settings.config.platformx.resendUnknown },
+    ),
   };
 }
 

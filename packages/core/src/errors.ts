@@ -43,6 +43,8 @@ export class CoderDxError extends Error {
       endpoint?: string;
       status?: number;
       retryable?: boolean;
+      /** The request may have reached the server, and its answer was lost (a timeout, a reset). */
+      answerLost?: boolean;
       /** The service's own error code (DX's `error`), when it sent one. */
       upstreamCode?: string;
     } = {},

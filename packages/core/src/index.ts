@@ -52,6 +52,15 @@ export { guardPlan, type Halt } from "./domain/guard";
 // Coder's notifications (Live): what each is about; PlatformX's events.
 export * from "./domain/notification";
 export * from "./domain/platformx-events";
+export {
+  type AccountIndex,
+  eventsFromNotifications,
+  eventsFromPlan,
+  fitMetadata,
+  indexAccounts,
+  METADATA_LIMIT_BYTES,
+  resolveSubject,
+} from "./domain/platformx";
 // Runs, the audit and the rules every store applies the same way.
 export * from "./domain/run";
 export * from "./domain/paging";
@@ -71,6 +80,11 @@ export { DxClient, type DxClientOptions, describeDxError } from "./clients/dx-cl
 export { type RequestEvent, type Service } from "./clients/http";
 export { RateBudget, type RequestBudget } from "./clients/rate-budget";
 export { type BudgetTimeline, SharedBudget } from "./clients/shared-budget";
+export {
+  PlatformXClient,
+  type PlatformXClientOptions,
+  type TrackedEvent,
+} from "./clients/platformx-client";
 export { createDispatcher, type ProxySettings, proxyFromEnv } from "./clients/dispatcher";
 
 // --- Use cases ------------------------------------------------------------------------------
@@ -89,6 +103,16 @@ export { readPeople } from "./sync/read-people";
 export { type Accepted, acceptNotification } from "./sync/accept-notification";
 export { STATUS_KINDS } from "./domain/hints";
 export { prepareStatusPlan } from "./sync/prepare-plan";
+// PlatformX: the events runs record, and the outbox's sender.
+export {
+  type DispatchResult,
+  type DispatchStops,
+  followedEvents,
+  followedKinds,
+  PlatformxDispatcher,
+  type PlatformxDeps,
+  platformxTokenProblem,
+} from "./sync/platformx";
 export { currentHolder, holderIsDead, LEASE_TTL_MS } from "./sync/lease";
 // Around a run: progress, notifications, the cohort report, a person's history, doctor.
 export * from "./sync/progress";

@@ -323,6 +323,8 @@ export interface SyncStore {
   settleEvent(id: string, outcome: EventOutcome, error: ErrorInfo | null, at: string): void;
   /** Events, newest first. */
   listEvents(query: EventQuery): Page<PlatformxEvent>;
+  /** How many events the outbox holds, by name and outcome (`/metrics`). */
+  eventCounts(): { name: string; outcome: EventOutcome; count: number }[];
 
   /** A slot on the account's DX request timeline (see `SharedBudget`). */
   reserveRequests(name: string, count: number, spacingMs: number, now: number): number;
@@ -371,6 +373,8 @@ export interface CoderSource {
   listUsers(options?: CallOptions & { search?: string }): Promise<CoderUser[]>;
   /** One user by id or username; null when Coder has none (deleted, or never was). */
   getUser(user: string, options?: CallOptions): Promise<CoderUser | null>;
+  /** A workspace's creation time; null when Coder has no such workspace. */
+  getWorkspace(id: string, options?: CallOptions): Promise<{ created_at: string } | null>;
   getMe(options?: CallOptions): Promise<CoderUser>;
   getUserActivity(start: Date, end: Date, options?: CallOptions): Promise<Map<string, number>>;
 }

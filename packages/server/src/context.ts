@@ -1,4 +1,11 @@
-import type { CohortSeries, Logger, Run, RunTrigger, SyncStore } from "@coder-dx/core";
+import type {
+  CohortSeries,
+  Logger,
+  NotificationKind,
+  Run,
+  RunTrigger,
+  SyncStore,
+} from "@coder-dx/core";
 import type { Context, MiddlewareHandler } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
 import { type ApiToken, atLeast, type Role, roleOf } from "./auth";
@@ -32,6 +39,8 @@ export interface AppDeps {
   valueOrders?: Record<string, string[]>;
   /** `live.hookSecret`: the last segment of the hook's path. Null: every hook path is a 404. */
   hookSecret?: string | null;
+  /** The notification kinds a run is for (`followedKinds`); default: status changes only. */
+  followedKinds?: ReadonlySet<NotificationKind>;
   /** Told when a notification waits for a run (the scheduler starts one soon). */
   live?: { nudge(): void };
   /** `live.statusEvery`, for the console. */

@@ -67,7 +67,18 @@ export class Metrics {
    * finished and how, its per-outcome counts, and the last success (the alert's input:
    * `time() - coder_dx_last_success_timestamp_seconds > 26 * 3600`).
    */
-  readStore(store: Pick<SyncStore, "lastFinishedRun">): this {
+  readStore(store: Pick<SyncStore, "lastFinishedRun" | "eventCounts">): this {
+    new Gauge({
+      name: "coder_dx_platformx_events",
+      help: "PlatformX events in the outbox, by name and outcome (sent, rejected, invalid, pending, unknown)",
+      labelNames: ["name", "outcome"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { name, outcome, count } of store.eventCounts())
+          this.set({ name, outcome }, count);
+      },
+    });
     const seconds = (run: Run | null) => (run?.finishedAt ? Date.parse(run.finishedAt) / 1000 : 0);
     new Gauge({
       name: "coder_dx_last_run_timestamp_seconds",

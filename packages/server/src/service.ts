@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import {
   type Config,
   CoderDxError,
+  followedKinds,
   isCoderDxError,
   type Logger,
   type Run,
@@ -35,6 +36,8 @@ export interface ServiceOptions {
   drainMs?: number;
   /** The console's cohort chart, computed off the request path (see AppDeps). */
   cohortSeries?: AppDeps["cohortSeries"];
+  /** How often pending PlatformX events are sent when no run sends them (default 30 s). */
+  platformxEveryMs?: number;
   /** Scheduler timings for tests; production keeps the defaults. */
   live?: Partial<Pick<LiveSchedulerOptions, "quietMs" | "gatherMs" | "retryMs" | "statusEveryMs">>;
 }
@@ -127,6 +130,21 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     live.runEnded();
   }
 
+  // Events waiting (DX asked for patience, or a run's sends were cut short) go out on their own.
+  const dispatcher = syncDeps.platformx;
+  const sendEvents = () => {
+    if (!dispatcher || shutdown.signal.aborted) return;
+    const sent = dispatcher
+      .dispatch({ signal: shutdown.signal, abortSignal: abortWrites.signal })
+      .then(() => {});
+    inflight.add(sent);
+    void sent.finally(() => inflight.delete(sent));
+  };
+  const eventTimer = dispatcher
+    ? setInterval(sendEvents, options.platformxEveryMs ?? 30_000).unref()
+    : null;
+  sendEvents();
+
   let cron: Cron | null = null;
   if (options.schedule) {
     validateSchedule(options.schedule);
@@ -154,6 +172,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     valueOrders: valueOrders(config),
     nextRunAt: () => cron?.nextRun()?.toISOString() ?? null,
     hookSecret: config.live.hookSecret,
+    followedKinds: followedKinds(config),
     statusEveryMs: options.live?.statusEveryMs ?? config.live.statusEvery,
     ...(live ? { live } : {}),
     ...(options.cohortSeries ? { cohortSeries: options.cohortSeries } : {}),
@@ -187,6 +206,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     launchRun,
     stop: async (reason = "the server is shutting down") => {
       cron?.stop();
+      if (eventTimer) clearInterval(eventTimer);
       live?.stop();
       shutdown.abort(reason);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -636,6 +636,35 @@ export class CoderSimulator {
         );
       return c.body(this.wireJson(user), 200, { "content-type": "application/json" });
     });
+    // GET /api/v2/workspaces/{workspace} (swagger: codersdk.Workspace; the fields coder-dx
+    // reads and a few beside them). An unknown workspace is Coder's 404.
+    app.get("/api/v2/workspaces/:workspace", (c) => {
+      const workspace = this.workspaces.get(c.req.param("workspace"));
+      if (!workspace)
+        return c.json(
+          { message: "Resource not found or you do not have access to this resource" },
+          404,
+        );
+      const owner = this.users.get(workspace.ownerId);
+      return c.json({
+        id: workspace.id,
+        created_at: workspace.created_at,
+        updated_at: workspace.created_at,
+        owner_id: workspace.ownerId,
+        owner_name: owner?.username ?? "",
+        organization_id: workspace.organizationId,
+        template_id: workspace.templateId,
+        template_name: workspace.templateName,
+        template_display_name: "",
+        template_active_version_id: workspace.templateVersionId,
+        name: workspace.name,
+        outdated: false,
+        automatic_updates: "never",
+        allow_renames: false,
+        favorite: false,
+        next_start_at: null,
+      });
+    });
     app.get("/api/v2/users", async (c) => {
       const query = c.req.query();
       for (const field of ["limit", "offset"] as const) {

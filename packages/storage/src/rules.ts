@@ -82,6 +82,10 @@ export function changeFilter(
   return { where: conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "", params };
 }
 
+/** The outbox by name and outcome, either dialect. */
+export const EVENT_COUNTS =
+  "SELECT name, outcome, COUNT(*) AS count FROM events GROUP BY name, outcome ORDER BY name, outcome";
+
 /** The events query's filter (name, email, outcome, time range, cursor), either dialect. */
 export function eventFilter(
   query: EventQuery,

@@ -3,7 +3,14 @@ import { Metrics, parseApiTokens, splitTokenList, startService } from "@coder-dx
 import { cohortSeriesInWorker } from "../cohort-worker";
 import pino from "pino";
 import type { z } from "zod";
-import { type Cli, createClients, loadSettings, notifierFor, openStore } from "../context";
+import {
+  type Cli,
+  createClients,
+  dispatcherFor,
+  loadSettings,
+  notifierFor,
+  openStore,
+} from "../context";
 import { exitCodeFor, onStopSignals } from "../signals";
 import type { ServeOptions } from "./serve";
 
@@ -39,14 +46,24 @@ export async function serveApi(cli: Cli, options: z.infer<typeof ServeOptions>):
   const log = jsonLogger(cli.redactor);
   const store = redactingStore(openStore(settings), cli.redactor);
   const metrics = new Metrics().readStore(store);
-  const { coder, dx } = createClients(settings, cli.env, {
-    onRequest: (event) => metrics.observeUpstream(event),
-  });
+  const { coder, dx, platformx } = createClients(
+    settings,
+    cli.env,
+    { onRequest: (event) => metrics.observeUpstream(event) },
+    { store, log },
+  );
   const config = settings.config;
   const service = await startService({
     host: options.host,
     port: options.port,
-    syncDeps: { coder, dx, store, log, ...notifierFor(settings, cli.env, store, log) },
+    syncDeps: {
+      coder,
+      dx,
+      store,
+      log,
+      ...notifierFor(settings, cli.env, store, log),
+      ...dispatcherFor(settings, store, platformx, log),
+    },
     config,
     tokens,
     metrics,

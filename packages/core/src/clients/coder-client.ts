@@ -28,6 +28,9 @@ export interface CoderClientOptions {
   onRequest?: (event: RequestEvent) => void;
 }
 
+/** `codersdk.Workspace`, as far as coder-dx reads it. */
+const CoderWorkspace = z.object({ id: z.string(), created_at: z.string() });
+
 const CoderErrorBody = z.object({
   message: z.string(),
   detail: z.string().optional(),
@@ -159,6 +162,35 @@ export class CoderClient {
           method: "GET",
           path: `/users/${encodeURIComponent(user)}`,
           schema: CoderUserSchema,
+          signal: options.signal,
+        })
+      ).data;
+    } catch (error) {
+      const status = (error as CoderDxError).details?.status;
+      if (
+        error instanceof CoderDxError &&
+        error.code === "coder_rejected" &&
+        (status === 400 || status === 404)
+      )
+        return null;
+      throw error;
+    }
+  }
+
+  /**
+   * When a workspace was created (`GET /api/v2/workspaces/{workspace}`), or null when Coder has
+   * no such workspace (deleted since): PlatformX's time for "Workspace Created".
+   */
+  async getWorkspace(
+    id: string,
+    options: CallOptions = {},
+  ): Promise<{ created_at: string } | null> {
+    try {
+      return (
+        await this.http.request({
+          method: "GET",
+          path: `/workspaces/${encodeURIComponent(id)}`,
+          schema: CoderWorkspace,
           signal: options.signal,
         })
       ).data;

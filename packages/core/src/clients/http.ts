@@ -40,6 +40,12 @@ export interface HttpClientOptions {
   describeError: (status: number, body: string, endpoint: string) => CoderDxError;
   /** Turns a 2xx JSON body that says it failed (DX's `ok:false`) into a typed error. */
   describeFailedBody?: (json: unknown, body: string, endpoint: string) => CoderDxError | null;
+  /**
+   * Whether repeating a request is harmless (default). A client that is not (PlatformX's
+   * `events.track` adds an event each time) retries only what surely never reached the server
+   * or was refused outright (429, 5xx), never a request whose answer was lost on the way back.
+   */
+  idempotent?: boolean;
   /** The setting the base URL came from, to name in fixes: `CODER_URL`, `DX_API_URL`. */
   urlSetting: { name: string; value: string };
   onRequest?: (event: RequestEvent) => void;
@@ -92,9 +98,26 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
-function retryable(code: ErrorCode): boolean {
+function retryableCode(code: ErrorCode): boolean {
   return code === "coder_unavailable" || code === "dx_unavailable";
 }
+
+/** Worth another attempt: the service was unavailable, and this failure did not say otherwise. */
+function retryable(error: HttpError): boolean {
+  return retryableCode(error.code) && error.details.retryable !== false;
+}
+
+/**
+ * Network failures that may come after the request reached the server: its answer was lost.
+ * Repeating such a request may do it twice (`idempotent: false` clients do not).
+ */
+const ANSWER_LOST = new Set([
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_SOCKET",
+  "ECONNRESET",
+  "EPIPE",
+]);
 
 /** Node's and OpenSSL's codes for a certificate that cannot be trusted. */
 const TLS_CODES =
@@ -187,7 +210,7 @@ export class HttpClient {
     const isRateLimit = (error: unknown) =>
       error instanceof HttpError && error.details.status === 429;
     const onFailed = async (error: unknown) => {
-      if (!(error instanceof HttpError) || !retryable(error.code)) return;
+      if (!(error instanceof HttpError) || !retryable(error)) return;
       if (error.details.status === 429) {
         // The limit is shared by every worker (and, for DX, by other integrations over a
         // 60-second sliding window): everyone waits, with the server's Retry-After or a
@@ -205,7 +228,7 @@ export class HttpClient {
     try {
       if (
         !(first instanceof HttpError) ||
-        !retryable(first.code) ||
+        !retryable(first) ||
         (this.maxAttempts < 2 && !isRateLimit(first))
       )
         throw first;
@@ -226,7 +249,7 @@ export class HttpClient {
           randomize: true,
           ...signal,
           shouldRetry: ({ error }) =>
-            error instanceof HttpError && retryable(error.code) && attempts < MAX_ATTEMPTS_EVER,
+            error instanceof HttpError && retryable(error) && attempts < MAX_ATTEMPTS_EVER,
           shouldConsumeRetry: ({ error }) => !isRateLimit(error),
           onFailedAttempt: ({ error }) => onFailed(error),
         },
@@ -410,9 +433,11 @@ export class HttpClient {
       code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT"
         ? `timed out after ${this.timeoutMs} ms`
         : `${cause.message}${code && !cause.message.includes(code) ? ` (${code})` : ""}`;
-    return new HttpError(`${service}_unavailable`, `${this.name} ${endpoint}: ${reason}`, {
-      endpoint,
-      retryable: true,
-    });
+    const lost = this.options.idempotent === false && ANSWER_LOST.has(code);
+    return new HttpError(
+      `${service}_unavailable`,
+      `${this.name} ${endpoint}: ${reason}${lost ? " (the request may have arrived: its answer was lost)" : ""}`,
+      { endpoint, retryable: !lost, ...(lost ? { answerLost: true } : {}) },
+    );
   }
 }

@@ -1,9 +1,10 @@
 import type { Notification, NotificationSettlement } from "../ports";
 import type { MappedUsers } from "./mapping";
+import type { NotificationKind } from "./notification";
 import type { Plan, UserState } from "./plan";
 
 /** The kinds a hook run acts on: the person's status in Coder may have changed. */
-export const STATUS_KINDS = new Set([
+export const STATUS_KINDS: ReadonlySet<NotificationKind> = new Set<NotificationKind>([
   "user_created",
   "user_suspended",
   "user_activated",
@@ -55,7 +56,11 @@ export function hintScope(
 
 /** Whom a notification is about, as one occurrence: its copies share this key. */
 function occurrenceKey(hint: Notification): string {
-  return `${hint.kind}|${hint.subject.userId ?? `@${hint.subject.username?.toLowerCase()}`}`;
+  const who = hint.subject.userId ?? `@${hint.subject.username?.toLowerCase()}`;
+  const workspace = hint.details
+    ? `|${hint.details.workspaceId ?? hint.details.workspace ?? ""}|${hint.details.templateVersionId ?? ""}`
+    : "";
+  return `${hint.kind}|${who}${workspace}`;
 }
 
 /**
@@ -74,6 +79,8 @@ export function settleHints(input: {
   at: string;
   /** Why the run settled them, when it was not a run for them (a full run, a status pass). */
   coveredBy?: string;
+  /** What PlatformX made of an occurrence, by its first notification (`eventsFromNotifications`). */
+  eventNotes?: ReadonlyMap<string, string>;
 }): NotificationSettlement[] {
   const { hints, runId, plan, confirmed, at } = input;
   const firstOf = new Map<string, string>();
@@ -96,7 +103,17 @@ export function settleHints(input: {
     const written = entries.filter((e) => e.attributes !== null);
     const confirmedAt =
       written.map((e) => confirmed.get(e.email)).find((t) => t !== undefined) ?? null;
-    const note = input.coveredBy
+    const eventNote = input.eventNotes?.get(hint.id);
+    if (!STATUS_KINDS.has(hint.kind))
+      return {
+        id: hint.id,
+        outcome: "run",
+        runId,
+        note: eventNote ?? "not a status change: nothing to write",
+        handledAt: at,
+        confirmedAt: null,
+      };
+    const attributeNote = input.coveredBy
       ? input.coveredBy
       : entries.length === 0
         ? "Coder's record has no such user, and coder-dx tracked no one by that id: nothing to write"
@@ -110,6 +127,7 @@ export function settleHints(input: {
                     .join(", ")}`,
               )
               .join("; ")}${confirmedAt ? "" : " (not confirmed by DX)"}`;
+    const note = eventNote ? `${attributeNote}; ${eventNote}` : attributeNote;
     return { id: hint.id, outcome: "run", runId, note, handledAt: at, confirmedAt };
   });
 }

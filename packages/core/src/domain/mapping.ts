@@ -11,6 +11,8 @@ export interface DesiredUser {
   usernames: string[];
   name: string;
   status: CoderUserStatus;
+  /** When Coder created the primary account (null from servers that omit it). */
+  createdAt: string | null;
   activeHours: number;
   /** What decided the usage values: hours, active days and weeks, the window. */
   evidence: Evidence;
@@ -279,6 +281,7 @@ export function mapCoderUsers({
       usernames: accounts.map((account) => account.username),
       name: primary.name ?? "",
       status: primary.status,
+      createdAt: primary.created_at ?? null,
       activeHours,
       evidence: {
         hours: Math.round(activeHours * 10) / 10,

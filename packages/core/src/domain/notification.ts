@@ -212,5 +212,5 @@ export function readNotification(body: CoderNotification): ReadNotification {
 export function ignoredBecause(read: ReadNotification): string {
   return read.kind === "other"
     ? `coder-dx does not use "${read.name}" notifications`
-    : `"${read.name}" says nothing coder-dx writes to DX attributes`;
+    : `"${read.name}" says nothing coder-dx writes to DX attributes, and PlatformX does not follow it here`;
 }

@@ -2,6 +2,7 @@ import { STATUS_KINDS } from "../domain/hints";
 import {
   type CoderNotification,
   ignoredBecause,
+  type NotificationKind,
   type NotificationOutcome,
   type ReadNotification,
   readNotification,
@@ -19,17 +20,19 @@ export interface Accepted {
 
 /**
  * Takes one notification from Coder into the inbox: read for its subject and kind, and recorded
- * once per msg_id. It waits for a hook run when it may change someone's status in DX; anything
- * else is recorded as ignored, with why. Throws (the store's error) when it cannot be recorded:
+ * once per msg_id. It waits for a hook run when it may change someone's status in DX, or is
+ * an occurrence PlatformX follows; anything else is recorded as ignored, with why. Throws (the store's error) when it cannot be recorded:
  * the caller then answers so that Coder sends it again.
  */
 export function acceptNotification(
   store: Pick<SyncStore, "recordNotification">,
   body: CoderNotification,
   receivedAt: string,
+  /** The kinds a run is for (`followedKinds`): status changes, and what PlatformX follows. */
+  followed: ReadonlySet<NotificationKind> = STATUS_KINDS,
 ): Accepted {
   const read = readNotification(body);
-  const outcome = STATUS_KINDS.has(read.kind) ? "waiting" : "ignored";
+  const outcome = followed.has(read.kind) ? "waiting" : "ignored";
   const { id, duplicate } = store.recordNotification({
     msgId: read.msgId,
     receivedAt,

@@ -3,7 +3,8 @@ import type { DxObservedUser } from "../domain/dx-user";
 import { guardPlan, type Halt } from "../domain/guard";
 import { hintScope } from "../domain/hints";
 import { type MappedUsers, mapCoderUsers } from "../domain/mapping";
-import { type Plan, planSync, type UserState } from "../domain/plan";
+import { type AccountIndex, indexAccounts } from "../domain/platformx";
+import { hasWrite, type Plan, planSync, type UserState } from "../domain/plan";
 import type { CoderSource, DxTarget, Notification, SyncStore } from "../ports";
 import { readActiveDays, readPeople } from "./read-people";
 
@@ -30,6 +31,19 @@ export interface PreparedPlan {
   state: ReadonlyMap<string, UserState>;
   /** Coder's accounts as mapped (a status plan keeps them: what notifications are settled by). */
   mapped?: MappedUsers;
+  /** When Coder created each person the plan writes, by email (PlatformX's "created"). */
+  createdAt: Map<string, string>;
+  /** Coder's accounts by id and username, for PlatformX events' subjects; null when PlatformX is off. */
+  accounts: AccountIndex | null;
+}
+
+/** When Coder created each person `plan` writes: kept past the mapping, which is not. */
+function createdAtOf(mapped: MappedUsers, plan: Plan): Map<string, string> {
+  const writing = new Set(plan.entries.filter(hasWrite).map((e) => e.email));
+  const created = new Map<string, string>();
+  for (const person of mapped.desired)
+    if (person.createdAt && writing.has(person.email)) created.set(person.email, person.createdAt);
+  return created;
 }
 
 /** `--email` values as the plan compares them (trimmed, lower-cased); null when none. */
@@ -85,7 +99,15 @@ export async function preparePlan(
     lastSourceCount: scope !== null ? null : deps.store.lastSourceCount(),
     dxGroups,
   });
-  return { plan, halts, sourceCount: mapped.accounts, observed, state };
+  return {
+    plan,
+    halts,
+    sourceCount: mapped.accounts,
+    observed,
+    state,
+    createdAt: createdAtOf(mapped, plan),
+    accounts: config.platformx.token === null ? null : indexAccounts(mapped),
+  };
 }
 
 /**
@@ -124,7 +146,16 @@ export async function prepareStatusPlan(
     lastSourceCount: scope !== null ? null : deps.store.lastSourceCount(),
     dxGroups: null,
   });
-  return { plan, halts, sourceCount: mapped.accounts, observed: null, state, mapped };
+  return {
+    plan,
+    halts,
+    sourceCount: mapped.accounts,
+    observed: null,
+    state,
+    mapped,
+    createdAt: createdAtOf(mapped, plan),
+    accounts: config.platformx.token === null ? null : indexAccounts(mapped),
+  };
 }
 
 /**

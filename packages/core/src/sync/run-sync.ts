@@ -1,4 +1,4 @@
-import { settleHints, STATUS_KINDS } from "../domain/hints";
+import { settleHints } from "../domain/hints";
 import { countsFromPlan, intentRows, isNewReason, reasonRows } from "../domain/run-record";
 import { decideRun, endFromFailure, type RunEnd } from "../domain/run-decision";
 import { finalStatus, reconcilePending } from "../domain/write-outcome";
@@ -19,6 +19,8 @@ import type {
 } from "../ports";
 import { applyPlan } from "./apply-plan";
 import type { RunNotifier } from "./notify";
+import { followedKinds, type PlatformxDispatcher } from "./platformx";
+import { previousPassStart, recordRunEvents } from "./run-events";
 import {
   type PlanOptions,
   type PreparedPlan,
@@ -37,6 +39,8 @@ export interface SyncDeps {
   leaseTtlMs?: number;
   /** Told when a run ends (webhooks); after the lease is released. */
   notifier?: RunNotifier;
+  /** Sends the PlatformX events runs record; after the lease is released. */
+  platformx?: PlatformxDispatcher;
 }
 
 export interface SyncOptions extends Omit<PlanOptions, "scope"> {
@@ -91,11 +95,18 @@ export async function executeRun(ctx: RunContext): Promise<SyncResult> {
   let counts = countsFromPlan(null);
   let end: RunEnd;
   let hints: Notification[] = [];
+  let previousPassAt: string | null = null;
+  // Waiting from when PlatformX followed them (its token since removed): settled, not acted on.
+  let unfollowed: Notification[] = [];
   const confirmed = new Map<string, string>();
   try {
     // Waiting notifications, read before Coder is: a hook run is for them, and a run that reads
     // every account (full, status pass) covers the people they name.
-    hints = deps.store.waitingNotifications().filter((n) => STATUS_KINDS.has(n.kind));
+    const followed = followedKinds(options.config);
+    const waiting = deps.store.waitingNotifications();
+    hints = waiting.filter((n) => followed.has(n.kind));
+    unfollowed = waiting.filter((n) => !followed.has(n.kind));
+    previousPassAt = previousPassStart(deps.store, ctx);
     prepared = await prepare(ctx, hints);
     counts = countsFromPlan(prepared.plan);
     settleLeftovers(ctx, prepared.observed);
@@ -128,7 +139,32 @@ export async function executeRun(ctx: RunContext): Promise<SyncResult> {
     });
   }
   const result = recordEnd(ctx, end, counts, prepared);
-  return { ...result, hints: settleCovered(ctx, result.run, hints, prepared, confirmed) };
+  if (!covers(ctx, result.run)) return result;
+  settleUnfollowed(ctx, result.run, unfollowed);
+  const eventNotes = await recordRunEvents({
+    ctx,
+    run: result.run,
+    hints,
+    prepared,
+    confirmed,
+    previousPassAt,
+  });
+  if (eventNotes === null) return result;
+  return {
+    ...result,
+    hints: settleCovered(ctx, result.run, hints, prepared, confirmed, eventNotes),
+  };
+}
+
+/**
+ * Whether a run covers the notifications waiting when it began: a hook run those it was for
+ * (unless it failed or was stopped: then they wait for the next), a full run or status pass
+ * over everyone every one waiting (a dry or scoped run covers nobody for certain).
+ */
+function covers(ctx: RunContext, run: Run): boolean {
+  return ctx.options.trigger === "hook"
+    ? run.status !== "failed" && run.status !== "interrupted" && run.status !== "running"
+    : !run.dryRun && !run.scoped && (run.status === "succeeded" || run.status === "partial");
 }
 
 /** The reads and the plan the run's trigger calls for. */
@@ -146,9 +182,8 @@ function prepare(ctx: RunContext, hints: readonly Notification[]): Promise<Prepa
 }
 
 /**
- * Settles the notifications the run covered: a hook run those it was for (unless it failed or
- * was stopped: then they wait for the next), a full run or status pass over everyone every one
- * waiting when it began (a dry or scoped run covers nobody for certain). Never fails the run.
+ * Settles the notifications a run covered (see `covers`), with what Coder's record bore out
+ * and what PlatformX made of them. Never fails the run.
  */
 function settleCovered(
   ctx: RunContext,
@@ -156,13 +191,10 @@ function settleCovered(
   hints: readonly Notification[],
   prepared: PreparedPlan | null,
   confirmed: ReadonlyMap<string, string>,
+  eventNotes: ReadonlyMap<string, string>,
 ): SyncResult["hints"] {
   if (hints.length === 0) return [];
   const isHook = ctx.options.trigger === "hook";
-  const covers = isHook
-    ? run.status !== "failed" && run.status !== "interrupted" && run.status !== "running"
-    : !run.dryRun && !run.scoped && (run.status === "succeeded" || run.status === "partial");
-  if (!covers) return [];
   const settlements = settleHints({
     hints,
     runId: run.id,
@@ -171,6 +203,7 @@ function settleCovered(
     state: prepared?.state ?? new Map(),
     confirmed,
     at: ctx.clock.now().toISOString(),
+    eventNotes,
     ...(isHook
       ? run.status === "halted"
         ? { coveredBy: `the run halted at a brake: ${run.error?.message ?? ""}` }
@@ -193,6 +226,28 @@ function settleCovered(
   }
   const byId = new Map(hints.map((h) => [h.id, h]));
   return settlements.map((s) => ({ ...(byId.get(s.id) as Notification), ...s }));
+}
+
+/** Notifications no longer followed (PlatformX turned off since) are `ignored`, with why. */
+function settleUnfollowed(ctx: RunContext, run: Run, unfollowed: readonly Notification[]): void {
+  if (unfollowed.length === 0) return;
+  const at = ctx.clock.now().toISOString();
+  try {
+    ctx.deps.store.settleNotifications(
+      unfollowed.map((n) => ({
+        id: n.id,
+        outcome: "ignored",
+        runId: run.id,
+        note: "PlatformX no longer follows it (platformx.token is not set): nothing to do",
+        handledAt: at,
+        confirmedAt: null,
+      })),
+    );
+  } catch (error) {
+    ctx.log.warn("could not settle notifications no longer followed", {
+      message: toErrorInfo(error).message,
+    });
+  }
 }
 
 /**

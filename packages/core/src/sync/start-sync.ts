@@ -98,7 +98,8 @@ export function startSync(deps: SyncDeps, options: SyncOptions): StartedSync {
     } finally {
       keeper.release();
     }
-    // After the lease: a slow webhook never holds up the next run.
+    // After the lease: a slow webhook or PlatformX never holds up the next run.
+    await deps.platformx?.dispatch({ signal: options.signal, abortSignal: options.abortSignal });
     await deps.notifier?.notify(result.run, options.abortSignal).catch((error: unknown) => {
       log.warn("notifications failed", { runId: run.id, message: toErrorInfo(error).message });
     });

@@ -382,6 +382,19 @@ export class MemorySyncStore implements SyncStore {
     });
   }
 
+  eventCounts(): { name: string; outcome: EventOutcome; count: number }[] {
+    const counts = new Map<string, { name: string; outcome: EventOutcome; count: number }>();
+    for (const { name, outcome } of this.events) {
+      const key = `${name}\u0000${outcome}`;
+      const known = counts.get(key) ?? { name, outcome, count: 0 };
+      known.count += 1;
+      counts.set(key, known);
+    }
+    return [...counts.values()].sort(
+      (a, b) => a.name.localeCompare(b.name) || a.outcome.localeCompare(b.outcome),
+    );
+  }
+
   listEvents(query: EventQuery): Page<PlatformxEvent> {
     const before = parseCursor(query.cursor);
     const matches = this.events

@@ -573,6 +573,10 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
       expect(
         store.listEvents({ limit: 10, since: "2026-11-20T10:30:00.000Z" }).items.map((e) => e.id),
       ).toEqual([second]);
+      expect(store.eventCounts()).toEqual([
+        { name: "coder.user.activated", outcome: "rejected", count: 1 },
+        { name: "coder.user.suspended", outcome: "sent", count: 1 },
+      ]);
       store.recordEvents([event("c:u-1", "coder.user.created", "2026-11-21T00:00:00.000Z")]);
       expect(store.prune("2026-11-22T00:00:00.000Z").events).toBe(2);
       expect(store.pendingEvents(10).map((e) => e.name)).toEqual(["coder.user.created"]);

@@ -133,7 +133,12 @@ export function registerHookRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): voi
       }
       let accepted: ReturnType<typeof acceptNotification>;
       try {
-        accepted = acceptNotification(deps.store, parsed.data, new Date().toISOString());
+        accepted = acceptNotification(
+          deps.store,
+          parsed.data,
+          new Date().toISOString(),
+          deps.followedKinds,
+        );
       } catch (error) {
         deps.metrics.observeNotification(parsed.data.payload.notification_name, "unrecorded");
         deps.log.error(

@@ -59,6 +59,7 @@ import {
 } from "../rows";
 import {
   changeFilter,
+  EVENT_COUNTS,
   eventFilter,
   MAY_HAVE_REACHED_DX,
   newestRun,
@@ -523,6 +524,12 @@ export class PostgresSyncStore implements SyncStore {
       [...params, query.limit + 1],
     );
     return pageOf(rows.map(toEvent), query.limit);
+  }
+
+  eventCounts(): { name: string; outcome: EventOutcome; count: number }[] {
+    return this.db
+      .query<{ name: string; outcome: EventOutcome; count: string }>(EVENT_COUNTS, [])
+      .map((row) => ({ ...row, count: Number(row.count) }));
   }
 
   reserveRequests(name: string, count: number, spacingMs: number, now: number): number {

@@ -56,6 +56,7 @@ import {
 } from "../rows";
 import {
   changeFilter,
+  EVENT_COUNTS,
   eventFilter,
   MAY_HAVE_REACHED_DX,
   newestRun,
@@ -548,6 +549,17 @@ export class SqliteSyncStore implements SyncStore {
       );
       return pageOf(rows.map(toEvent), query.limit);
     });
+  }
+
+  eventCounts(): { name: string; outcome: EventOutcome; count: number }[] {
+    return this.guard(
+      () =>
+        this.db.$client.prepare(EVENT_COUNTS).all() as {
+          name: string;
+          outcome: EventOutcome;
+          count: number;
+        }[],
+    );
   }
 
   reserveRequests(name: string, count: number, spacingMs: number, now: number): number {
