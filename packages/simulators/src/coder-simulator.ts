@@ -312,7 +312,8 @@ export class CoderSimulator {
     input: Partial<SimCoderUser> & { username: string },
     initiator = "admin",
   ): SimCoderUser {
-    const user = this.addUser(input);
+    // Coder stamps created_at when it creates the account (coderd/users.go: dbtime.Now()).
+    const user = this.addUser({ created_at: this.now().toISOString(), ...input });
     this.notify(
       userOccurrence("User account created", this.asRecipient(user), initiator, this.dashboardUrl),
       this.userAdmins(),

@@ -12,7 +12,13 @@ export const METADATA_LIMIT_BYTES = 1024;
 
 /** Coder's record of an account, as far as an event's subject goes. */
 type Account =
-  | { email: string; createdAt: string | null; coderUserId: string; status: CoderUserStatus }
+  | {
+      email: string;
+      username: string;
+      createdAt: string | null;
+      coderUserId: string;
+      status: CoderUserStatus;
+    }
   | { skipped: string; coderUserId: string };
 
 /** Coder's accounts by id and by username (lower-cased), built once per run. */
@@ -28,6 +34,7 @@ export function indexAccounts(mapped: MappedUsers): AccountIndex {
     person.coderUserIds.forEach((id, i) => {
       const account = {
         email: person.email,
+        username: person.usernames[i] ?? "",
         createdAt: person.createdAt,
         coderUserId: id,
         status: person.status,
@@ -118,7 +125,12 @@ export function resolveSubject(
     (username ? ctx.accounts?.byUsername.get(username.toLowerCase()) : undefined);
   if (account) {
     if ("skipped" in account) return { ok: false, reason: account.skipped, ...who };
-    return { ok: true, email: account.email, userId: userId ?? account.coderUserId, username };
+    return {
+      ok: true,
+      email: account.email,
+      userId: userId ?? account.coderUserId,
+      username: username ?? account.username,
+    };
   }
   // No longer in Coder (deleted), or read without a listing: what the notification and the
   // record say, through the same rules.

@@ -1,32 +1,6 @@
 import type { SimCoderUser, SimMessage } from "@coder-dx/simulators";
 import { describe, expect, it } from "vitest";
-import { CoderNotification } from "../domain/notification";
-import { simulatedSync } from "../testing/simulated-sync";
-import { acceptNotification } from "./accept-notification";
-
-const AT = "2026-12-06T10:00:00.000Z";
-
-/** The org every test starts from: an owner and a user-admin (who get the admins' copies). */
-async function liveOrg(config: Parameters<typeof simulatedSync>[0] = {}) {
-  const s = await simulatedSync(config);
-  for (const [username, role] of [
-    ["olga", "owner"],
-    ["uma", "user-admin"],
-  ] as const) {
-    const admin = s.coder.addUser({ username, roles: [{ name: role, display_name: role }] });
-    s.dx.addUser({ email: admin.email });
-  }
-  /** Takes every message Coder sent since the last call into the store, as `serve` would. */
-  let taken = 0;
-  const deliver = (messages: SimMessage[] = s.coder.messages.slice(taken)) => {
-    taken = s.coder.messages.length;
-    return messages.map((m) => acceptNotification(s.store, CoderNotification.parse(m.body), AT));
-  };
-  const hookRun = () => s.sync({ trigger: "hook" });
-  const statusPass = () => s.sync({ trigger: "status" });
-  const dxRequests = () => s.dx.requests.length;
-  return { ...s, deliver, hookRun, statusPass, dxRequests };
-}
+import { liveOrg } from "../testing/simulated-sync";
 
 const find = (s: { coder: { findUser(name: string): SimCoderUser } }, name: string) =>
   s.coder.findUser(name);
