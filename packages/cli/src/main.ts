@@ -4,6 +4,7 @@ import { registerApply } from "./commands/apply";
 import { registerAudit } from "./commands/audit";
 import { registerDemo } from "./commands/demo";
 import { registerDoctor } from "./commands/doctor";
+import { registerEvents } from "./commands/events";
 import { registerExport } from "./commands/export";
 import { registerInit } from "./commands/init";
 import { registerPlan } from "./commands/plan";
@@ -35,6 +36,7 @@ for (const register of [
   registerApply,
   registerRuns,
   registerAudit,
+  registerEvents,
   registerUsers,
   registerExport,
   registerPrune,

@@ -1,6 +1,8 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { CoderDxError, type Redactor } from "@coder-dx/core";
+import { columnsOf } from "@coder-dx/storage";
+import { stringify } from "csv-stringify/sync";
 
 /** Where commands write: one JSON document or human text on stdout; logs and progress on stderr. */
 export interface Output {
@@ -123,4 +125,24 @@ export function writeOutputFile(path: string, content: string): void {
                 : (error as Error).message;
     throw new CoderDxError("usage_invalid", `cannot write ${path}: ${why}`);
   }
+}
+
+/**
+ * Records as CSV, one column per column of the table they are stored in (its order, its names
+ * as the JSON output spells them); objects as JSON.
+ */
+export function recordsAsCsv<T extends object>(
+  table: Parameters<typeof columnsOf>[0],
+  rows: readonly T[],
+): string {
+  const columns = columnsOf(table).map((c) => c.key);
+  return stringify(
+    rows.map((row) =>
+      columns.map((column) => {
+        const value = (row as Record<string, unknown>)[column];
+        return value !== null && typeof value === "object" ? JSON.stringify(value) : value;
+      }),
+    ),
+    { header: true, columns },
+  );
 }

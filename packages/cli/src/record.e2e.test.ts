@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ChangeRow, Run } from "@coder-dx/core";
+import type { ChangeRow, PlatformxEvent, Run } from "@coder-dx/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { spawnCli } from "./testing/run-cli";
 import { startScenario } from "./testing/scenario";
@@ -171,6 +171,50 @@ describe("a CLI sync stopped by a signal", () => {
     const rows = await changes(s, run.id);
     expect(count(rows, "applied")).toBe(s.dx.writes.length);
     expect(count(rows, "pending")).toBe(0);
+  });
+});
+
+describe("PlatformX's outbox across a kill -9", () => {
+  it("keeps an event whose send a killed CLI began unknown, never sends it again, and `coder-dx events` says so", async () => {
+    const { s } = await scenario(1, { platformx: { token: "${DX_PLATFORMX_TOKEN}" } });
+    const env = { ...s.env, DX_PLATFORMX_TOKEN: s.dx.projectToken };
+    expect((await s.cli(["sync"], env)).code).toBe(0); // the first pass: no backfill
+    // SCIM suspends member000: no notification; the next pass writes it, and records its event.
+    s.coder.updateUser(s.coder.findUser("member000").id, { status: "suspended" });
+    const gate = s.dx.faults.gate({ match: /events\.track/ });
+    const { child, exited } = spawnCli(["sync"], env);
+    await waitFor(
+      () => s.dx.requests.some((r) => r.key === "POST /events.track"),
+      "the event's send to reach DX",
+    );
+    child.kill("SIGKILL");
+    await exited;
+    gate.release(); // DX takes it; the CLI never heard
+    await waitFor(() => s.dx.events.length === 1, "DX to take the event");
+    expect((await s.cli(["sync"], env)).code).toBe(0);
+    expect(s.dx.events).toHaveLength(1);
+    const listed = await s.cli(["events", "--json"], env);
+    const { events } = JSON.parse(listed.stdout) as { events: PlatformxEvent[] };
+    expect(events).toMatchObject([
+      {
+        name: "coder.user.suspended",
+        email: "member000@example.com",
+        source: "pass",
+        outcome: "unknown",
+        attempts: 1,
+        error: { code: "interrupted" },
+      },
+    ]);
+    const table = await s.cli(["events", "--outcome", "unknown"], env);
+    expect(table.stdout).toMatch(
+      /coder\.user\.suspended +member000@example\.com +pass +unknown +1/,
+    );
+    const csv = await s.cli(["events", "--csv"], env);
+    expect(csv.stdout.split("\n")[0]).toBe(
+      "id,key,name,email,timestamp,metadata,source,subjectUserId,notificationId,runId,outcome,error,attempts,recordedAt,claimedAt,claimedBy,sentAt",
+    );
+    for (const output of [listed, table, csv])
+      expect(output.stdout).not.toContain(s.dx.projectToken);
   });
 });
 

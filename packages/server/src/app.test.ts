@@ -285,6 +285,7 @@ describe("system routes", () => {
       "/healthz",
       "/metrics",
       "/v1/changes",
+      "/v1/events",
       "/v1/hooks",
       "/v1/hooks/coder/{secret}",
       "/v1/report",

@@ -7,6 +7,7 @@ import { ApiError, type AppDeps, type AppEnv, fail } from "./context";
 import { registerConsole } from "./console/routes";
 import { renderDocsPage } from "./docs-page";
 import { registerChangeRoutes } from "./routes/changes";
+import { registerEventRoutes } from "./routes/events";
 import { HOOK_PATH, maskHookPath, registerHookRoutes } from "./routes/hooks";
 import { registerRunRoutes } from "./routes/runs";
 import { registerSystemRoutes } from "./routes/system";
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerRunRoutes(app, deps);
   registerChangeRoutes(app, deps);
   registerHookRoutes(app, deps);
+  registerEventRoutes(app, deps);
   registerConsole(app as never, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

@@ -5,13 +5,12 @@ import {
   isCursor,
   timeParameter,
 } from "@coder-dx/core";
-import { columnsOf, sqliteSchema } from "@coder-dx/storage";
+import { sqliteSchema } from "@coder-dx/storage";
 import type { Command } from "commander";
-import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
 import { type Cli, loadSettings, openStore } from "../context";
 import { parseOptions } from "../options";
-import { formatChange, formatTable, formatValues } from "../output";
+import { formatChange, formatTable, formatValues, recordsAsCsv } from "../output";
 
 export const AuditOptions = z
   .object({
@@ -33,19 +32,8 @@ export const AuditOptions = z
   })
   .refine((o) => !(o.json && o.csv), { message: "choose one of --json and --csv", path: ["json"] });
 
-/** An audit row's fields, as the audit table declares its columns. */
-const CSV_COLUMNS = columnsOf(sqliteSchema.changes).map((c) => c.key as keyof ChangeRow);
-
 export function changesAsCsv(rows: ChangeRow[]): string {
-  return stringify(
-    rows.map((row) =>
-      CSV_COLUMNS.map((column) => {
-        const value = row[column];
-        return value !== null && typeof value === "object" ? JSON.stringify(value) : value;
-      }),
-    ),
-    { header: true, columns: CSV_COLUMNS },
-  );
+  return recordsAsCsv(sqliteSchema.changes, rows);
 }
 
 export function changesTable(rows: ChangeRow[]): string {
