@@ -1,4 +1,12 @@
-import { CoderClient, DxClient, diagnose, proxyFromEnv } from "@coder-dx/core";
+import {
+  CoderClient,
+  DxClient,
+  diagnose,
+  followedEvents,
+  platformxTokenProblem,
+  proxyFromEnv,
+  type Settings,
+} from "@coder-dx/core";
 import type { Command } from "commander";
 import { type Cli, loadSettings, openStore } from "../context";
 import { describePostgresUrl } from "@coder-dx/storage";
@@ -42,6 +50,12 @@ export function registerDoctor(program: Command, cli: Cli): void {
           hookSecret: settings.config.live.hookSecret !== null,
           statusEveryMs: settings.config.live.statusEvery,
         },
+        platformx: {
+          token: settings.config.platformx.token === null ? "off" : "set",
+          problem: platformxTokenProblem(settings.config.platformx.token, settings.dxToken),
+          events: [...followedEvents(settings.config).values()],
+          refused: lastRefusal(settings),
+        },
       });
       for (const c of checks) {
         cli.out.line(
@@ -54,4 +68,27 @@ export function registerDoctor(program: Command, cli: Cli): void {
       const missing = !settings.coderUrl || !settings.coderToken || !settings.dxToken;
       process.exitCode = failed === 0 ? EXIT.ok : missing ? EXIT.usage : EXIT.failed;
     });
+}
+
+/**
+ * DX's refusal of the PlatformX token, as the outbox last recorded it, unless an event was sent
+ * since (a token fixed). Null when none, or the database cannot be read (its own check says so).
+ */
+function lastRefusal(settings: Settings): { at: string; message: string } | null {
+  if (settings.config.platformx.token === null) return null;
+  try {
+    const store = openStore(settings, { readonly: true });
+    try {
+      const refused = store
+        .listEvents({ outcome: "rejected", limit: 50 })
+        .items.find((e) => e.error?.code === "dx_unauthorized");
+      const sent = store.listEvents({ outcome: "sent", limit: 1 }).items[0];
+      if (!refused || (sent && Number(sent.id) > Number(refused.id))) return null;
+      return { at: refused.recordedAt, message: refused.error?.message ?? "401" };
+    } finally {
+      store.close();
+    }
+  } catch {
+    return null;
+  }
 }

@@ -4,6 +4,7 @@ import { CoderClient } from "../clients/coder-client";
 import { DxClient } from "../clients/dx-client";
 import { closeAfterTest } from "../testing/simulated-sync";
 import { diagnose } from "./doctor";
+import { platformxTokenProblem } from "./platformx";
 
 const PROBE = { maxAttempts: 1, timeoutMs: 5000 };
 
@@ -89,6 +90,41 @@ describe("doctor", () => {
         "✓ live: status pass: every 5m in serve",
       ]),
     );
+  });
+
+  it("checks PlatformX's token for shape only, and names one DX refused", async () => {
+    const base = { configSource: "test", coder: null, dx: null, checkDatabase: () => "ok" };
+    const events = ["coder.user.suspended", "coder.user.activated"];
+    const lines = async (platformx: NonNullable<Parameters<typeof diagnose>[0]["platformx"]>) =>
+      (await diagnose({ ...base, now: new Date(), platformx })).map(line).slice(2);
+    expect(await lines({ token: "off", problem: null, events: [], refused: null })).toContain(
+      "✓ platformx: off (set platformx.token, e.g. ${DX_PLATFORMX_TOKEN}, to a PlatformX project token to send events)",
+    );
+    expect(await lines({ token: "set", problem: null, events, refused: null })).toContain(
+      "✓ platformx: token set (its shape checked; no event is sent to probe it); sends coder.user.suspended, coder.user.activated",
+    );
+    expect(
+      (
+        await lines({
+          token: "set",
+          problem: platformxTokenProblem("dx-org-token-0123456789", "dx-org-token-0123456789"),
+          events,
+          refused: null,
+        })
+      ).join("\n"),
+    ).toMatch(
+      /✗ platformx token: platformx.token is DX_API_TOKEN: events.track takes a PlatformX project token/,
+    );
+    expect(
+      (
+        await lines({
+          token: "set",
+          problem: null,
+          events,
+          refused: { at: "2026-12-06T10:00:00.000Z", message: "DX answered 401" },
+        })
+      ).join("\n"),
+    ).toMatch(/✗ platformx token: DX refused it at 2026-12-06T10:00:00.000Z \(DX answered 401\)/);
   });
 
   it("reports the settings that are missing", async () => {

@@ -23,6 +23,17 @@ export interface DoctorDeps {
    * hook secret and a status pass are set. Reported, never probed.
    */
   live?: { publicUrl: string | null; hookSecret: boolean; statusEveryMs: number | null };
+  /**
+   * PlatformX as configured, checked for shape only (a probe would be an event): the token's
+   * problem, if it plainly has one, the events followed, and DX's last refusal of the token
+   * (from the outbox), if no event was sent since.
+   */
+  platformx?: {
+    token: "off" | "set";
+    problem: string | null;
+    events: readonly string[];
+    refused: { at: string; message: string } | null;
+  };
 }
 
 /** How `doctor` names a duration in the config's own words (`5m`). */
@@ -130,6 +141,40 @@ export async function diagnose(deps: DoctorDeps): Promise<Check[]> {
           : `every ${every(statusEveryMs)} in serve`,
       fix: null,
     });
+  }
+
+  if (deps.platformx) {
+    const { token, problem, events, refused } = deps.platformx;
+    checks.push(
+      token === "off"
+        ? {
+            name: "platformx",
+            ok: true,
+            detail:
+              "off (set platformx.token, e.g. ${DX_PLATFORMX_TOKEN}, to a PlatformX project token to send events)",
+            fix: null,
+          }
+        : problem
+          ? {
+              name: "platformx token",
+              ok: false,
+              detail: problem,
+              fix: "set platformx.token to the PlatformX project's token (DX: PlatformX → project settings)",
+            }
+          : refused
+            ? {
+                name: "platformx token",
+                ok: false,
+                detail: `DX refused it at ${refused.at} (${refused.message}); events wait, attribute runs go on`,
+                fix: "set platformx.token to the PlatformX project's token (DX: PlatformX → project settings)",
+              }
+            : {
+                name: "platformx",
+                ok: true,
+                detail: `token set (its shape checked; no event is sent to probe it); sends ${events.join(", ")}`,
+                fix: null,
+              },
+    );
   }
 
   if (!dx) {
