@@ -43,6 +43,8 @@ export interface AppDeps {
   followedKinds?: ReadonlySet<NotificationKind>;
   /** Told when a notification waits for a run (the scheduler starts one soon). */
   live?: { nudge(): void };
+  /** The PlatformX event names followed, for the console; null or absent: PlatformX is off. */
+  platformxEvents?: readonly string[] | null;
   /** `live.statusEvery`, for the console. */
   statusEveryMs?: number | null;
 }

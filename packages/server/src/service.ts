@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import {
   type Config,
   CoderDxError,
+  followedEvents,
   followedKinds,
   isCoderDxError,
   type Logger,
@@ -173,6 +174,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     nextRunAt: () => cron?.nextRun()?.toISOString() ?? null,
     hookSecret: config.live.hookSecret,
     followedKinds: followedKinds(config),
+    platformxEvents: config.platformx.token === null ? null : [...followedEvents(config).values()],
     statusEveryMs: options.live?.statusEveryMs ?? config.live.statusEvery,
     ...(live ? { live } : {}),
     ...(options.cohortSeries ? { cohortSeries: options.cohortSeries } : {}),

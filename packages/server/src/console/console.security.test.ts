@@ -1,53 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { emptyRunCounts, type Logger } from "@coder-dx/core";
 import { aChangeRow } from "@coder-dx/core/testing";
-import { createTestApp, TOKENS } from "../testing";
+import { createTestApp, signInOn, TOKENS } from "../testing";
 
-const PAGES = ["/", "/runs", "/runs/1", "/people", "/people?email=ann@example.com", "/live"];
+const PAGES = [
+  "/",
+  "/runs",
+  "/runs/1",
+  "/people",
+  "/people?email=ann@example.com",
+  "/live",
+  "/events",
+];
 const FORMS = ["/actions/run", "/signout"];
-
-/** A browser's cookie jar, enough for these tests: name=value pairs from Set-Cookie. */
-function jar() {
-  const cookies = new Map<string, string>();
-  return {
-    take(response: Response) {
-      for (const line of response.headers.getSetCookie()) {
-        const [pair] = line.split(";");
-        const at = (pair as string).indexOf("=");
-        cookies.set((pair as string).slice(0, at), (pair as string).slice(at + 1));
-      }
-    },
-    header: () => [...cookies].map(([k, v]) => `${k}=${v}`).join("; "),
-    get: (name: string) => cookies.get(name),
-  };
-}
 
 async function signIn(token: string, log?: Logger) {
   return signInOn(createTestApp(log ? { log } : {}), token);
-}
-
-/** Signs in on a given app: its cookies, a getter and a poster, and the pages' CSRF token. */
-async function signInOn(t: ReturnType<typeof createTestApp>, token: string) {
-  const cookies = jar();
-  const form = await t.app.request("/signin");
-  cookies.take(form);
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? "";
-  const signed = await t.app.request("/signin", {
-    method: "POST",
-    headers: { cookie: cookies.header(), "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ csrf, token }).toString(),
-  });
-  cookies.take(signed);
-  const get = (path: string) => t.app.request(path, { headers: { cookie: cookies.header() } });
-  const post = (path: string, fields: Record<string, string>) =>
-    t.app.request(path, {
-      method: "POST",
-      headers: { cookie: cookies.header(), "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams(fields).toString(),
-    });
-  const overview = await get("/");
-  const pageCsrf = /name="csrf" value="([^"]+)"/.exec(await overview.clone().text())?.[1] ?? "";
-  return { ...t, cookies, signed, get, post, overview, pageCsrf };
 }
 
 describe("the web console's security", () => {

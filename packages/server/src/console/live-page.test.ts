@@ -1,25 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createTestApp, TOKENS } from "../testing";
+import { createTestApp, signInOn, TOKENS } from "../testing";
 
-async function signedIn() {
-  const t = createTestApp({ hookSecret: "s".repeat(40) });
-  const form = await t.app.request("/signin");
-  const cookie = form.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0])
-    .join("; ");
-  const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? "";
-  const signed = await t.app.request("/signin", {
-    method: "POST",
-    headers: { cookie, "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ csrf, token: TOKENS.viewer }).toString(),
-  });
-  const session = signed.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0])
-    .join("; ");
-  return { ...t, get: (path: string) => t.app.request(path, { headers: { cookie: session } }) };
-}
+const signedIn = () => signInOn(createTestApp({ hookSecret: "s".repeat(40) }), TOKENS.viewer);
 
 describe("the console's Live page", () => {
   it("lists Coder's notifications with what each led to, and the median and p95 from receipt to DX", async () => {

@@ -2,7 +2,9 @@ import type {
   ChangeRow,
   CohortCounts,
   CohortSeries,
+  EventOutcome,
   Notification,
+  PlatformxEvent,
   Run,
   UserReport,
 } from "@coder-dx/core";
@@ -16,7 +18,7 @@ type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 export interface Frame {
   title: string;
   /** Which nav entry is current. */
-  section: "overview" | "runs" | "people" | "live" | "signin";
+  section: "overview" | "runs" | "people" | "live" | "events" | "signin";
   session: { role: Role; csrf: string } | null;
   notice?: { text: string; error?: boolean } | undefined;
 }
@@ -45,7 +47,7 @@ export function page(frame: Frame, body: Html | ""): Html {
   <strong>coder-dx</strong>
   ${
     frame.session
-      ? html`<nav aria-label="Main">${nav("/", "overview", "Overview")}${nav("/runs", "runs", "Runs")}${nav("/people", "people", "People")}${nav("/live", "live", "Live")}</nav>
+      ? html`<nav aria-label="Main">${nav("/", "overview", "Overview")}${nav("/runs", "runs", "Runs")}${nav("/people", "people", "People")}${nav("/live", "live", "Live")}${nav("/events", "events", "Events")}</nav>
   <span class="who">signed in as ${frame.session.role}</span>
   <form class="inline" method="post" action="/signout"><input type="hidden" name="csrf" value="${frame.session.csrf}"><button type="submit">Sign out</button></form>`
       : html`<nav aria-label="Main"></nav>`
@@ -313,4 +315,60 @@ export function livePage(m: LiveModel): Html {
 </table>
 ${m.notifications.length === 0 ? html`<p class="muted">No notification from Coder yet.</p>` : ""}
 ${m.nextCursor ? html`<p><a href="/live?cursor=${encodeURIComponent(m.nextCursor)}">Older notifications</a></p>` : ""}`;
+}
+
+export interface EventsModel {
+  /** The PlatformX event names followed; null when PlatformX is off. */
+  followed: readonly string[] | null;
+  /** The outbox by outcome. */
+  counts: Partial<Record<EventOutcome, number>>;
+  outcome: EventOutcome | undefined;
+  email: string;
+  events: readonly PlatformxEvent[];
+  nextCursor: string | null;
+}
+
+const EVENT_OUTCOME_ORDER: EventOutcome[] = ["sent", "pending", "unknown", "rejected", "invalid"];
+
+/** When an event happened, as PlatformX was told (Unix seconds), readable. */
+const happened = (event: PlatformxEvent) =>
+  new Date(Number(event.timestamp) * 1000).toISOString().replace("T", " ").slice(0, 19);
+
+export function eventsPage(m: EventsModel): Html {
+  const query = (extra: Record<string, string>) =>
+    new URLSearchParams({
+      ...(m.outcome ? { outcome: m.outcome } : {}),
+      ...(m.email ? { email: m.email } : {}),
+      ...extra,
+    }).toString();
+  return html`<h1>PlatformX events</h1>
+<div class="panel">
+<p>${
+    m.followed === null
+      ? "PlatformX is off: set platformx.token (a PlatformX project token) to send Coder's events."
+      : `Sends ${m.followed.join(", ")}: each once, for the person it is about.`
+  }</p>
+<p>${EVENT_OUTCOME_ORDER.map(
+    (o, i) =>
+      html`${i > 0 ? " · " : ""}<a href="/events?outcome=${o}">${m.counts[o] ?? 0} ${o}</a>`,
+  )}</p>
+${(m.counts.unknown ?? 0) > 0 ? html`<p class="muted">Unknown: a send whose answer was lost (a kill, a timeout). DX may have it, so it is not sent again unless platformx.resendUnknown is set.</p>` : ""}
+</div>
+<form method="get" action="/events" class="panel">
+  <label for="outcome">Outcome</label>
+  <select id="outcome" name="outcome"><option value="">any</option>${EVENT_OUTCOME_ORDER.map((o) => html`<option value="${o}" ${m.outcome === o ? raw("selected") : ""}>${o}</option>`)}</select>
+  <label for="email">Email</label><input id="email" name="email" type="search" value="${m.email}">
+  <button class="primary" type="submit">Filter</button>
+</form>
+<table>
+<thead><tr><th scope="col">happened (UTC)</th><th scope="col">event</th><th scope="col">about</th><th scope="col">from</th><th scope="col">outcome</th><th scope="col">tries</th></tr></thead>
+<tbody>${m.events.map(
+    (e) => html`<tr><td>${happened(e)}</td><td>${e.name}</td>
+  <td>${e.email ? html`<a href="/people?email=${encodeURIComponent(e.email)}">${e.email}</a>` : "—"}</td>
+  <td>${e.source === "webhook" ? "a notification" : "a pass"}${e.runId ? html` · <a href="/runs/${e.runId}">run ${e.runId}</a>` : ""}</td>
+  <td>${e.outcome}${e.error ? html`<br><span class="muted">${e.error.message}</span>` : ""}</td><td>${e.attempts}</td></tr>`,
+  )}</tbody>
+</table>
+${m.events.length === 0 ? html`<p class="muted">No events match.</p>` : ""}
+${m.nextCursor ? html`<p><a href="/events?${query({ cursor: m.nextCursor })}">Older events</a></p>` : ""}`;
 }

@@ -5,6 +5,8 @@ import {
   countsOn,
   cursorProblem,
   describeUser,
+  EVENT_OUTCOMES,
+  type EventOutcome,
   isCursor,
   isCoderDxError,
   parseTime,
@@ -18,6 +20,7 @@ import type { AppDeps, AppEnv } from "../context";
 import { consoleAssets } from "./assets";
 import {
   actionsPanel,
+  eventsPage,
   type Frame,
   livePage,
   overviewPage,
@@ -303,6 +306,38 @@ export function registerConsole(
           nextCursor: listed.nextCursor,
           latency:
             times.length > 0 ? { count: times.length, medianMs: at(0.5), p95Ms: at(0.95) } : null,
+        }),
+      ),
+    );
+  });
+
+  pages.get("/events", headers, signedIn, (c) => {
+    const cursor = c.req.query("cursor") || undefined;
+    if (cursor !== undefined && !isCursor(cursor))
+      return refuse(c, 400, cursorProblem(cursor), "events");
+    const outcome = c.req.query("outcome") || undefined;
+    if (outcome !== undefined && !(EVENT_OUTCOMES as readonly string[]).includes(outcome))
+      return refuse(c, 400, `outcome "${outcome}": one of ${EVENT_OUTCOMES.join(", ")}`, "events");
+    const email = c.req.query("email")?.trim() ?? "";
+    const listed = deps.store.listEvents({
+      outcome: outcome as EventOutcome | undefined,
+      email: email || undefined,
+      limit: 50,
+      cursor,
+    });
+    const counts: Partial<Record<EventOutcome, number>> = {};
+    for (const row of deps.store.eventCounts())
+      counts[row.outcome] = (counts[row.outcome] ?? 0) + row.count;
+    return c.html(
+      page(
+        frame(c, "Events", "events"),
+        eventsPage({
+          followed: deps.platformxEvents ?? null,
+          counts,
+          outcome: outcome as EventOutcome | undefined,
+          email,
+          events: listed.items,
+          nextCursor: listed.nextCursor,
         }),
       ),
     );
