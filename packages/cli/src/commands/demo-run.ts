@@ -4,8 +4,11 @@ import { resolve } from "node:path";
 import {
   CoderClient,
   type Config,
+  currentHolder,
   DxClient,
   parseConfig,
+  PlatformXClient,
+  PlatformxDispatcher,
   type Run,
   runSync,
   silentLogger,
@@ -146,7 +149,8 @@ export async function runDemo(cli: Cli, options: { people: number; keep: boolean
   pnpm -s coder-dx --db ${db} runs list
   pnpm -s coder-dx --db ${db} audit --run ${third.id}
   pnpm -s coder-dx --db ${db} users show ${who}
-  pnpm -s coder-dx --db ${db} audit --outcome invalid`);
+  pnpm -s coder-dx --db ${db} audit --outcome invalid
+  pnpm -s coder-dx --db ${db} events`);
     if (!options.keep) {
       out.line(`
 Point coder-dx at a real Coder and DX:
@@ -182,11 +186,30 @@ async function liveStep(
   const { coderSim, dxSim } = demo;
   const out = cli.out;
   const secret = randomBytes(24).toString("hex");
+  // PlatformX on from here: its events go to DX's simulator with its project token.
+  const config: Config = {
+    ...demo.config,
+    live: { hookSecret: secret, statusEvery: null },
+    platformx: { ...demo.config.platformx, token: dxSim.projectToken },
+  };
+  const platformx = new PlatformxDispatcher(
+    {
+      store: demo.deps.store,
+      client: new PlatformXClient({
+        url: dxSim.url,
+        token: dxSim.projectToken,
+        requestsPerMinute: config.dx.requestsPerMinute,
+      }),
+      log: silentLogger,
+      holder: currentHolder(),
+    },
+    { resendUnknown: false },
+  );
   const service = await startService({
     host: "127.0.0.1",
     port: 0,
-    syncDeps: demo.deps,
-    config: { ...demo.config, live: { hookSecret: secret, statusEvery: null } },
+    syncDeps: { ...demo.deps, log: silentLogger, platformx },
+    config,
     tokens: parseApiTokens([`admin:${randomBytes(24).toString("hex")}`], "demo"),
     metrics: new Metrics(),
     log: silentLogger,
@@ -222,6 +245,14 @@ async function liveStep(
     await coderSim.notificationsSent();
     out.line(
       `  DX held Coder=Suspended for ${email} ${ms} ms later: ${coderSim.messages.filter((m) => m.delivered).length} notifications, 1 re-read of Coder, ${dxSim.writes.length - writes} write.`,
+    );
+    for (let waited = 0; dxSim.events.length === 0; waited += 10) {
+      if (waited > 15_000) throw new Error("the PlatformX event did not reach DX within 15 s");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const events = dxSim.events.map((e) => `${e.name} for ${e.email}`);
+    out.line(
+      `  PlatformX got ${events.length} event: ${events.join(", ")} (for the person suspended, not the admins told).`,
     );
     out.line(
       "  The status pass (live.statusEvery) catches what Coder sends no notification for (SCIM, the dormancy job).",
