@@ -13,7 +13,7 @@ const CLI = fileURLToPath(new URL("../../cli/dist/main.js", import.meta.url));
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 /** Polls a state (DX's attributes), never a latency. */
-async function until(condition: () => boolean, what: string, ms: number): Promise<void> {
+export async function until(condition: () => boolean, what: string, ms: number): Promise<void> {
   for (const stop = Date.now() + ms; !condition(); ) {
     if (Date.now() > stop) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
@@ -21,7 +21,12 @@ async function until(condition: () => boolean, what: string, ms: number): Promis
 }
 
 /** `coder-dx serve` from the bundle, Live on, against the org; its URL once it listens. */
-async function startServe(org: Org, config: Record<string, unknown>, secret: string) {
+export async function startServe(
+  org: Org,
+  config: Record<string, unknown>,
+  secret: string,
+  env: Record<string, string> = {},
+) {
   const configPath = join(org.dir, "serve.json");
   writeFileSync(configPath, JSON.stringify(config));
   const token = `bench-viewer-${randomBytes(12).toString("hex")}`;
@@ -36,6 +41,7 @@ async function startServe(org: Org, config: Record<string, unknown>, secret: str
       CODER_DX_CONFIG: configPath,
       CODER_DX_API_TOKENS: `viewer:${token}`,
       CODER_DX_HOOK_SECRET: secret,
+      ...env,
     },
     stdio: ["ignore", "ignore", "pipe"],
   });

@@ -13,6 +13,7 @@ import {
   type Result,
 } from "./scenarios";
 import { benchLive, benchStatusPass } from "./live";
+import { benchPlatformx } from "./platformx";
 
 const only = process.argv[2];
 const suites: Record<string, () => Promise<Result[]>> = {
@@ -27,6 +28,7 @@ const suites: Record<string, () => Promise<Result[]>> = {
   ],
   live: async () => [...(await benchLive()), ...(await benchStatusPass())],
   "live-status": () => benchStatusPass(),
+  platformx: () => benchPlatformx(),
   "latency-20k": () => benchLatencyBound(20_000),
   "latency-100k": () => benchLatencyBound(100_000),
 };

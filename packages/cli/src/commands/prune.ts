@@ -13,7 +13,7 @@ export function registerPrune(program: Command, cli: Cli): void {
   program
     .command("prune")
     .description(
-      "delete audit rows, sent notifications, Coder's handled notifications and finished runs from before a date",
+      "delete audit rows, sent notifications, Coder's handled notifications, settled PlatformX events and finished runs from before a date",
     )
     .requiredOption("--before <date>", "delete what is older than this (a date is its 00:00 UTC)")
     .option("--json", "print what was deleted as JSON")
@@ -24,10 +24,10 @@ export function registerPrune(program: Command, cli: Cli): void {
       store.close();
       if (options.json) return cli.out.json({ before: options.before, pruned });
       cli.out.line(
-        `Deleted ${pruned.changes} audit rows, ${pruned.deliveries} notifications sent, ${pruned.notifications} notifications from Coder and ${pruned.runs} runs from before ${options.before}.`,
+        `Deleted ${pruned.changes} audit rows, ${pruned.deliveries} notifications sent, ${pruned.notifications} notifications from Coder, ${pruned.events} PlatformX events and ${pruned.runs} runs from before ${options.before}.`,
       );
       cli.out.line(
-        "Kept: pending writes, Coder's notifications still waiting, every person's pushed state, and the runs the brakes and /metrics read.",
+        "Kept: pending writes, Coder's notifications still waiting, PlatformX events not yet sent, every person's pushed state, and the runs the brakes and /metrics read.",
       );
     });
 }

@@ -8,6 +8,24 @@ import { SqliteSyncStore } from "./sqlite-sync-store";
 
 describeSyncStoreContract("sqlite", () => new SqliteSyncStore(openDatabase(":memory:")));
 
+describe("the DX request timeline across processes", () => {
+  it("hands two connections to one file slots that never overlap", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "coder-dx-")), "store.db");
+    const cli = new SqliteSyncStore(openDatabase(path));
+    const serve = new SqliteSyncStore(openDatabase(path));
+    const starts: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const [store, count] = i % 2 === 0 ? [cli, 3] : [serve, 2];
+      const first = store.reserveRequests("dx", count, 100, 1_000);
+      for (let k = 0; k < count; k++) starts.push(first + k * 100);
+    }
+    expect(new Set(starts).size).toBe(starts.length);
+    expect(Math.max(...starts)).toBe(1_000 + (starts.length - 1) * 100);
+    cli.db.$client.close();
+    serve.db.$client.close();
+  });
+});
+
 describe("openDatabase", () => {
   it("creates a WAL database with the schema and reopens it idempotently", () => {
     const path = join(mkdtempSync(join(tmpdir(), "coder-dx-")), "store.db");
