@@ -259,6 +259,27 @@ describe("PlatformX's outbox", () => {
     expect(s.dx.events).toHaveLength(1);
   });
 
+  it("puts an event DX answered with a 5xx back, and sends it once DX recovers", async () => {
+    const s = await platformxOrg();
+    s.person("pia");
+    await s.sync();
+    s.dx.faults.add({ match: /events\.track/, status: 503, times: 4 });
+    s.coder.suspendUser(find(s, "pia").id);
+    s.deliver();
+    await s.hookRun(); // two tries (dx.maxAttempts), both 503
+    expect(s.store.listEvents({ limit: 1 }).items[0]).toMatchObject({
+      outcome: "pending",
+      attempts: 1,
+    });
+    await s.platformx?.dispatch(); // two more 503s
+    await s.platformx?.dispatch();
+    expect(s.store.listEvents({ limit: 1 }).items[0]).toMatchObject({
+      outcome: "sent",
+      attempts: 3,
+    });
+    expect(s.dx.events).toHaveLength(1);
+  });
+
   it("never resends an event whose send a killed process began (unknown), unless resendUnknown", async () => {
     for (const resendUnknown of [false, true]) {
       const s = await platformxOrg({ platformx: { resendUnknown } });

@@ -27,6 +27,8 @@ export function followedKinds(config: Config): Set<NotificationKind> {
 const CLAIM_STALE_MS = 10 * 60_000;
 /** Events looked at per dispatch; a dispatch goes on while more wait. */
 const BATCH = 500;
+/** Sends of one event DX answered with an error (5xx) before it is given up as `rejected`. */
+const MAX_SENDS = 20;
 /** Sends at once: the account's budget paces them anyway. */
 const CONCURRENCY = 4;
 
@@ -184,6 +186,18 @@ export class PlatformxDispatcher {
         settle("pending", null);
         return "deferred";
       }
+      if (info.code === "dx_unavailable" && typeof details.status === "number") {
+        // DX answered, with an error (5xx after the client's retries): it did not take it.
+        if (event.attempts + 1 >= MAX_SENDS) {
+          settle("rejected", {
+            code: "dx_unavailable",
+            message: `${info.message}: gave up after ${MAX_SENDS} sends`,
+          });
+          return "rejected";
+        }
+        settle("pending", null);
+        return "deferred";
+      }
       if (info.code === "dx_unavailable" && !details.answerLost && details.status === undefined) {
         // Never reached DX (refused, unresolvable): it waits, and nothing was sent.
         settle("pending", null);
@@ -196,7 +210,7 @@ export class PlatformxDispatcher {
         });
         return "stop";
       }
-      // A 5xx after its retries, an answer lost on the way back, a stop in flight: DX may have it.
+      // An answer lost on the way back (a timeout, a reset), a stop in flight: DX may have it.
       settle("unknown", {
         code: info.code === "interrupted" ? "interrupted" : "dx_unavailable",
         message: `${info.message}: DX may have it; not sent again (platformx.resendUnknown)`,
