@@ -1,5 +1,6 @@
 import { CoderDxError } from "@coder-dx/core";
-import type { z } from "zod";
+import { cursorProblem, isCursor, timeParameter } from "@coder-dx/core";
+import { z } from "zod";
 
 /** Parses command options with a zod schema; a bad value is a usage error (exit 2) naming the flag. */
 export function parseOptions<T>(schema: z.ZodType<T>, options: unknown): T {
@@ -23,4 +24,29 @@ export function parseOptions<T>(schema: z.ZodType<T>, options: unknown): T {
 
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** What every listing command takes besides its filters: a time range, a page, and a format. */
+export const listingOptions = {
+  since: timeParameter("since").optional(),
+  until: timeParameter("until").optional(),
+  limit: z.coerce.number().int().min(1).max(100_000).default(50),
+  cursor: z
+    .string()
+    .refine(isCursor, { error: (issue) => cursorProblem(String(issue.input)) })
+    .optional(),
+  json: z.boolean().default(false),
+  csv: z.boolean().default(false),
+};
+
+/** A listing's options: its filters and `listingOptions`, with one of --json and --csv. */
+export function listing<Shape extends z.ZodRawShape>(filters: Shape) {
+  const oneFormat = (o: object) => {
+    const { json, csv } = o as { json: boolean; csv: boolean };
+    return !(json && csv);
+  };
+  return z.object({ ...filters, ...listingOptions }).refine(oneFormat, {
+    message: "choose one of --json and --csv",
+    path: ["json"],
+  });
 }

@@ -59,27 +59,45 @@ export const MAY_HAVE_REACHED_DX = "outcome IN ('pending', 'sent', 'unknown')";
 export type Placeholder = (n: number) => string;
 
 /**
- * The audit query's filter (email, run, outcome, time range, cursor) as a condition and its
- * parameters, for either dialect. The cursor is read by core's one parser.
+ * A page query's conditions (`[column, value]`, undefined values skipped) with the time range
+ * on `timeColumn` and the cursor (read by core's one parser), as a WHERE clause and its
+ * parameters for either dialect.
  */
-export function changeFilter(
-  query: ChangeQuery,
+function pageFilter(
+  equal: [column: string, value: string | undefined][],
+  range: { column: string; since: string | undefined; until: string | undefined },
+  cursor: string | undefined,
   placeholder: Placeholder,
 ): { where: string; params: unknown[] } {
   const conditions: string[] = [];
   const params: unknown[] = [];
   const add = (condition: string, value: unknown) => {
     params.push(value);
-    conditions.push(condition.replace("?", placeholder(params.length)));
+    conditions.push(`${condition} ${placeholder(params.length)}`);
   };
-  if (query.email !== undefined) add("email = ?", query.email.trim().toLowerCase());
-  if (query.runId !== undefined) add("run_id = ?", query.runId);
-  if (query.outcome !== undefined) add("outcome = ?", query.outcome);
-  if (query.since !== undefined) add("at >= ?", query.since);
-  if (query.until !== undefined) add("at < ?", query.until);
-  const before = parseCursor(query.cursor);
-  if (before !== undefined) add("id < ?", before);
+  for (const [column, value] of equal) if (value !== undefined) add(`${column} =`, value);
+  if (range.since !== undefined) add(`${range.column} >=`, range.since);
+  if (range.until !== undefined) add(`${range.column} <`, range.until);
+  const before = parseCursor(cursor);
+  if (before !== undefined) add("id <", before);
   return { where: conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "", params };
+}
+
+/** The audit query's filter (email, run, outcome, time range, cursor), either dialect. */
+export function changeFilter(
+  query: ChangeQuery,
+  placeholder: Placeholder,
+): { where: string; params: unknown[] } {
+  return pageFilter(
+    [
+      ["email", query.email?.trim().toLowerCase()],
+      ["run_id", query.runId],
+      ["outcome", query.outcome],
+    ],
+    { column: "at", since: query.since, until: query.until },
+    query.cursor,
+    placeholder,
+  );
 }
 
 /** The outbox by name and outcome, either dialect. */
@@ -91,18 +109,14 @@ export function eventFilter(
   query: EventQuery,
   placeholder: Placeholder,
 ): { where: string; params: unknown[] } {
-  const conditions: string[] = [];
-  const params: unknown[] = [];
-  const add = (condition: string, value: unknown) => {
-    params.push(value);
-    conditions.push(condition.replace("?", placeholder(params.length)));
-  };
-  if (query.name !== undefined) add("name = ?", query.name);
-  if (query.email !== undefined) add("email = ?", query.email.trim().toLowerCase());
-  if (query.outcome !== undefined) add("outcome = ?", query.outcome);
-  if (query.since !== undefined) add("recorded_at >= ?", query.since);
-  if (query.until !== undefined) add("recorded_at < ?", query.until);
-  const before = parseCursor(query.cursor);
-  if (before !== undefined) add("id < ?", before);
-  return { where: conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "", params };
+  return pageFilter(
+    [
+      ["name", query.name],
+      ["email", query.email?.trim().toLowerCase()],
+      ["outcome", query.outcome],
+    ],
+    { column: "recorded_at", since: query.since, until: query.until },
+    query.cursor,
+    placeholder,
+  );
 }

@@ -1,36 +1,16 @@
-import {
-  CHANGE_OUTCOMES,
-  type ChangeRow,
-  cursorProblem,
-  isCursor,
-  timeParameter,
-} from "@coder-dx/core";
+import { CHANGE_OUTCOMES, type ChangeRow } from "@coder-dx/core";
 import { sqliteSchema } from "@coder-dx/storage";
 import type { Command } from "commander";
 import { z } from "zod";
 import { type Cli, loadSettings, openStore } from "../context";
-import { parseOptions } from "../options";
+import { listing, parseOptions } from "../options";
 import { formatChange, formatTable, formatValues, recordsAsCsv } from "../output";
 
-export const AuditOptions = z
-  .object({
-    email: z.string().optional(),
-    run: z
-      .string()
-      .regex(/^\d+$/, "must be a run id (a number; see coder-dx runs list)")
-      .optional(),
-    outcome: z.enum(CHANGE_OUTCOMES).optional(),
-    since: timeParameter("since").optional(),
-    until: timeParameter("until").optional(),
-    limit: z.coerce.number().int().min(1).max(100_000).default(50),
-    cursor: z
-      .string()
-      .refine(isCursor, { error: (issue) => cursorProblem(String(issue.input)) })
-      .optional(),
-    json: z.boolean().default(false),
-    csv: z.boolean().default(false),
-  })
-  .refine((o) => !(o.json && o.csv), { message: "choose one of --json and --csv", path: ["json"] });
+export const AuditOptions = listing({
+  email: z.string().optional(),
+  run: z.string().regex(/^\d+$/, "must be a run id (a number; see coder-dx runs list)").optional(),
+  outcome: z.enum(CHANGE_OUTCOMES).optional(),
+});
 
 export function changesAsCsv(rows: ChangeRow[]): string {
   return recordsAsCsv(sqliteSchema.changes, rows);

@@ -1,33 +1,16 @@
-import {
-  cursorProblem,
-  EVENT_OUTCOMES,
-  isCursor,
-  type PlatformxEvent,
-  timeParameter,
-} from "@coder-dx/core";
+import { EVENT_OUTCOMES, type PlatformxEvent } from "@coder-dx/core";
 import { sqliteSchema } from "@coder-dx/storage";
 import type { Command } from "commander";
 import { z } from "zod";
 import { type Cli, loadSettings, openStore } from "../context";
-import { parseOptions } from "../options";
+import { listing, parseOptions } from "../options";
 import { formatTable, recordsAsCsv } from "../output";
 
-export const EventsOptions = z
-  .object({
-    name: z.string().min(1).optional(),
-    email: z.string().min(1).optional(),
-    outcome: z.enum(EVENT_OUTCOMES).optional(),
-    since: timeParameter("since").optional(),
-    until: timeParameter("until").optional(),
-    limit: z.coerce.number().int().min(1).max(100_000).default(50),
-    cursor: z
-      .string()
-      .refine(isCursor, { error: (issue) => cursorProblem(String(issue.input)) })
-      .optional(),
-    json: z.boolean().default(false),
-    csv: z.boolean().default(false),
-  })
-  .refine((o) => !(o.json && o.csv), { message: "choose one of --json and --csv", path: ["json"] });
+export const EventsOptions = listing({
+  name: z.string().min(1).optional(),
+  email: z.string().min(1).optional(),
+  outcome: z.enum(EVENT_OUTCOMES).optional(),
+});
 
 /** When the event happened, as PlatformX was told (its Unix seconds), readable. */
 const happened = (event: PlatformxEvent) =>
