@@ -91,3 +91,53 @@ describe("the commands' exit codes and flags", () => {
     }
   });
 });
+
+describe("the CLI's words", () => {
+  it("says what is wrong in its own words, suggests the nearest, and exits 2 for a scope that matches nobody", async () => {
+    const s = await startScenario();
+    try {
+      s.person("ada");
+      await s.sync();
+      const words = async (args: string[], env: Record<string, string> = {}) => {
+        const result = await s.cli(args, env);
+        return { ...result, lines: result.stderr.trim().split("\n") };
+      };
+      expect((await words(["audit", "--limit", "abc"])).lines).toEqual([
+        'coder-dx: --limit "abc": must be a number',
+      ]);
+      expect((await words(["audit", "--limit", "0"])).lines[0]).toBe(
+        'coder-dx: --limit "0": must be at least 1',
+      );
+      expect((await words(["audit", "--outcome", "aplied"])).lines[0]).toMatch(
+        /^coder-dx: --outcome "aplied": did you mean applied\? \(one of applied, rejected/,
+      );
+      const typo = await words(["sycn"]);
+      expect(typo.code).toBe(2);
+      expect(typo.lines).toEqual([
+        "coder-dx: unknown command 'sycn': did you mean sync?",
+        "Run coder-dx --help for the commands.",
+      ]);
+      const nobody = await words(["users", "show", "nobody@example.com"]);
+      expect(nobody.lines).toEqual(["coder-dx has no record of nobody@example.com"]);
+      for (const dry of [["--dry-run"], []]) {
+        const missed = await s.cli(["sync", ...dry, "--email", "nobody@example.com", "--json"]);
+        expect(missed.code).toBe(2);
+        expect(JSON.parse(missed.stdout).run.error.message).toMatch(
+          /^nobody matched: nobody@example\.com/,
+        );
+      }
+      const help = await s.cli(["sync", "--help"]);
+      expect(help.stdout).toContain("Examples:\n  $ coder-dx sync --dry-run");
+      expect(help.stdout).not.toContain("(default: [])");
+      // Off a terminal, no colour; FORCE_COLOR turns it on.
+      const plain = await s.cli(["runs", "list"]);
+      expect(plain.stdout).not.toContain("\u001b[");
+      expect(plain.stdout).toMatch(/^ID +STATUS/);
+      expect((await s.cli(["runs", "list"], { FORCE_COLOR: "1" })).stdout).toContain(
+        "\u001b[32msucceeded\u001b[39m",
+      );
+    } finally {
+      await s.close();
+    }
+  });
+});

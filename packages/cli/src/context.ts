@@ -21,6 +21,7 @@ import {
 import { openDatabase, PostgresSyncStore, SqliteSyncStore } from "@coder-dx/storage";
 import { stderrLogger } from "./logger";
 import { type Output, processOutput } from "./output";
+import { type Paint, painter } from "./words";
 
 export interface GlobalOptions {
   config?: string;
@@ -32,6 +33,8 @@ export interface Cli {
   /** Knows every secret from the environment, and those of the config file once it is read. */
   redactor: Redactor;
   out: Output;
+  /** Colour for stdout's human output (none off a terminal, or with NO_COLOR). */
+  paint: Paint;
   env: NodeJS.ProcessEnv;
   log: Logger;
   globals(): GlobalOptions;
@@ -56,6 +59,7 @@ export function processCli(globals: () => GlobalOptions, exitNow: (code: number)
   return {
     redactor,
     out: processOutput(redactor),
+    paint: painter(process.stdout),
     env: process.env,
     log: stderrLogger(redactor),
     globals,

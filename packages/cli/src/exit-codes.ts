@@ -62,6 +62,8 @@ export function exitCodeForRun(run: Pick<Run, "status" | "dryRun" | "error">): n
       // its job, for a reason no signal gave: 143 is SIGTERM's.
       return run.error?.code === "lease_lost" ? EXIT.failed : EXIT.sigterm;
     case "failed":
+      // Why it failed decides, as for an error thrown: a scope that matched nobody is a usage error.
+      return run.error ? exitCodeForError(run.error.code) : EXIT.failed;
     case "running":
       return EXIT.failed;
   }

@@ -1,4 +1,4 @@
-import { CoderDxError } from "@coder-dx/core";
+import { CoderDxError, describeIssue, type ZodIssueLike } from "@coder-dx/core";
 import { cursorProblem, isCursor, timeParameter } from "@coder-dx/core";
 import { z } from "zod";
 
@@ -15,15 +15,15 @@ export function parseOptions<T>(schema: z.ZodType<T>, options: unknown): T {
       const given = (options as Record<string, unknown>)[flag as string];
       const value = typeof index === "number" && Array.isArray(given) ? given[index] : given;
       const raw = typeof value === "string" ? value : undefined;
-      return `${name}${raw === undefined ? "" : ` "${String(raw)}"`}: ${issue.message}`;
+      return `${name}${raw === undefined ? "" : ` "${String(raw)}"`}: ${describeIssue(issue as ZodIssueLike, raw)}`;
     });
     throw new CoderDxError("usage_invalid", problems.join("; "));
   }
   return result.data;
 }
 
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** What every listing command takes besides its filters: a time range, a page, and a format. */

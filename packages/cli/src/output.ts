@@ -1,5 +1,6 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import { CoderDxError, type Redactor } from "@coder-dx/core";
 import { columnsOf } from "@coder-dx/storage";
 import { stringify } from "csv-stringify/sync";
@@ -49,19 +50,36 @@ export function processOutput(redactor: Redactor): Output {
   };
 }
 
-/** Left-aligned columns separated by two spaces, with an upper-case header: `coder users list` style. */
+/** A cell that is a number or a quantity (`12`, `1,024`, `0.4 s`, `933 ms`, `50%`). */
+const NUMERIC = /^-?\d[\d,]*(\.\d+)?( ?(ms|s|h|%))?$/;
+
+/**
+ * Columns separated by two spaces under an upper-case header (`coder users list` style):
+ * text left-aligned, numbers right-aligned. Cells may carry colour: widths count what shows.
+ */
 export function formatTable(headers: string[], rows: (string | number | null)[][]): string {
   const cells = [
     headers,
     ...rows.map((row) => row.map((cell) => (cell === null ? "-" : String(cell)))),
   ];
-  const widths = headers.map((_, i) => Math.max(...cells.map((row) => [...(row[i] ?? "")].length)));
+  const shown = (cell: string) => [...stripVTControlCharacters(cell)].length;
+  const widths = headers.map((_, i) => Math.max(...cells.map((row) => shown(row[i] ?? ""))));
+  const numeric = headers.map(
+    (_, i) =>
+      rows.length > 0 &&
+      cells
+        .slice(1)
+        .map((row) => stripVTControlCharacters(row[i] ?? ""))
+        .every((cell) => cell === "-" || NUMERIC.test(cell)),
+  );
   return cells
     .map((row) =>
       row
-        .map((cell, i) =>
-          i === row.length - 1 ? cell : cell + " ".repeat((widths[i] ?? 0) - [...cell].length),
-        )
+        .map((cell, i) => {
+          const pad = " ".repeat((widths[i] ?? 0) - shown(cell));
+          if (numeric[i]) return pad + cell;
+          return i === row.length - 1 ? cell : cell + pad;
+        })
         .join("  ")
         .trimEnd(),
     )
@@ -134,15 +152,18 @@ export function writeOutputFile(path: string, content: string): void {
 export function recordsAsCsv<T extends object>(
   table: Parameters<typeof columnsOf>[0],
   rows: readonly T[],
+  /** More columns after the table's: a header and how to read it from a row. */
+  extra: { header: string; value: (row: T) => string | number | null }[] = [],
 ): string {
   const columns = columnsOf(table).map((c) => c.key);
   return stringify(
-    rows.map((row) =>
-      columns.map((column) => {
+    rows.map((row) => [
+      ...columns.map((column) => {
         const value = (row as Record<string, unknown>)[column];
         return value !== null && typeof value === "object" ? JSON.stringify(value) : value;
       }),
-    ),
-    { header: true, columns },
+      ...extra.map((column) => column.value(row)),
+    ]),
+    { header: true, columns: [...columns, ...extra.map((column) => column.header)] },
   );
 }

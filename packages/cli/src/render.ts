@@ -1,14 +1,28 @@
 import type { Plan, PlanEntry, Run } from "@coder-dx/core";
 import { formatChange, formatDuration, formatTable } from "./output";
+import { type Paint, plural, statusStyle } from "./words";
 
-export function runSummary(run: Run): string {
+/**
+ * A run in two lines: what happened (a dry run says what it would have written), and its
+ * counts; a halt or an error says why, once.
+ */
+export function runSummary(run: Run, paint: Paint = (_, text) => text): string {
   const c = run.counts;
-  const head = `Run ${run.id} ${run.status}${run.dryRun ? " (dry run: nothing written to DX)" : ""} in ${formatDuration(run.startedAt, run.finishedAt)}`;
+  const took = formatDuration(run.startedAt, run.finishedAt);
+  const status = paint(statusStyle(run.status), run.status);
+  const what = run.dryRun
+    ? ` · would write ${plural(c.changed, "person", "people")}; nothing was written to DX`
+    : c.applied > 0 || c.changed > 0
+      ? ` · ${plural(c.applied, "person", "people")} written`
+      : "";
+  const why =
+    run.error === null
+      ? ""
+      : run.status === "halted"
+        ? `\n  halted by a brake: ${run.error.message}`
+        : `\n  ${run.error.message} (${run.error.code})`;
   const counts = `users ${c.users} · unchanged ${c.unchanged} · changed ${c.changed} · applied ${c.applied} · rejected ${c.rejected} · invalid ${c.invalid} · excluded ${c.excluded} · merged ${c.merged} · unmatched ${c.unmatched} · drift ${c.drift}`;
-  const error = run.error
-    ? `\n${run.status === "halted" ? "halted" : "error"} (${run.error.code}): ${run.error.message}`
-    : "";
-  return `${head}\n  ${counts}${error}`;
+  return `Run ${run.id}${run.dryRun ? " (dry run)" : ""} ${status} in ${took}${what}${why}\n  ${counts}`;
 }
 
 const LIMIT = 25;

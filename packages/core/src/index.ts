@@ -51,6 +51,7 @@ export {
 export { guardPlan, type Halt } from "./domain/guard";
 // Coder's notifications (Live): what each is about; PlatformX's events.
 export * from "./domain/notification";
+export { describeIssue, nearest, type ZodIssueLike } from "./describe-issue";
 export * from "./domain/platformx-events";
 export {
   type AccountIndex,

@@ -37,7 +37,7 @@ export function registerApply(program: Command, cli: Cli): void {
         expectedDigest: saved.plan.digest,
       });
       if (options.json) cli.out.json({ run });
-      else cli.out.line(runSummary(run));
+      else cli.out.line(runSummary(run, cli.paint));
       process.exitCode = exitCode;
     });
 }

@@ -1,10 +1,11 @@
-import { CHANGE_OUTCOMES, type ChangeRow } from "@coder-dx/core";
+import { CHANGE_OUTCOMES, type ChangeRow, displayOrders, inOrder } from "@coder-dx/core";
 import { sqliteSchema } from "@coder-dx/storage";
 import type { Command } from "commander";
 import { z } from "zod";
 import { type Cli, loadSettings, openStore } from "../context";
 import { listing, parseOptions } from "../options";
 import { formatChange, formatTable, formatValues, recordsAsCsv } from "../output";
+import { formatTime, type Paint, statusStyle } from "../words";
 
 export const AuditOptions = listing({
   email: z.string().optional(),
@@ -12,21 +13,42 @@ export const AuditOptions = listing({
   outcome: z.enum(CHANGE_OUTCOMES).optional(),
 });
 
-export function changesAsCsv(rows: ChangeRow[]): string {
-  return recordsAsCsv(sqliteSchema.changes, rows);
+/**
+ * The audit rows as CSV: the table's columns (before, after and evidence as JSON), then one
+ * flat column per owned group before and after, and the hours, for spreadsheets. `groups` in
+ * the config's order; groups only the rows name come after.
+ */
+export function changesAsCsv(rows: ChangeRow[], groups: readonly string[] = []): string {
+  const named = rows.flatMap((r) => [
+    ...Object.keys(r.before ?? {}),
+    ...Object.keys(r.after ?? {}),
+  ]);
+  const flat = inOrder(
+    rows.some((r) => r.kind === "attributes") ? [...groups, ...named] : named,
+    groups,
+  ).filter((group) => named.includes(group));
+  return recordsAsCsv(sqliteSchema.changes, rows, [
+    ...flat.flatMap((group) => [
+      { header: `${group} before`, value: (r: ChangeRow) => r.before?.[group] ?? null },
+      { header: `${group} after`, value: (r: ChangeRow) => r.after?.[group] ?? null },
+    ]),
+    { header: "hours", value: (r: ChangeRow) => r.evidence?.hours ?? null },
+  ]);
 }
 
-export function changesTable(rows: ChangeRow[]): string {
+export function changesTable(rows: ChangeRow[], paint: Paint = (_, text) => text): string {
   return formatTable(
     ["ID", "AT", "RUN", "EMAIL", "KIND", "ACTION", "OUTCOME", "CHANGE", "TRIES"],
     rows.map((r) => [
       r.id,
-      r.at.replace("T", " ").slice(0, 19),
+      formatTime(r.at),
       r.runId,
       r.email,
       r.kind,
       r.action,
-      r.outcome + (r.error ? ` (${r.error.code})` : ""),
+      // A planned row was never sent: a dry run's, or a halted run's.
+      paint(statusStyle(r.outcome), r.outcome === "planned" ? "planned, not sent" : r.outcome) +
+        (r.error ? ` (${r.error.code})` : ""),
       r.after ? formatChange(r.before, r.after) : (r.note ?? formatValues(r.after)),
       r.attempts,
     ]),
@@ -48,7 +70,8 @@ export function registerAudit(program: Command, cli: Cli): void {
     .option("--csv", "print as CSV")
     .action((raw) => {
       const options = parseOptions(AuditOptions, raw);
-      const page = openStore(loadSettings(cli, false), { readonly: true }).listChanges({
+      const settings = loadSettings(cli, false);
+      const page = openStore(settings, { readonly: true }).listChanges({
         email: options.email,
         runId: options.run,
         outcome: options.outcome,
@@ -67,11 +90,11 @@ export function registerAudit(program: Command, cli: Cli): void {
       };
       if (options.json) return cli.out.json({ changes: page.items, nextCursor: page.nextCursor });
       if (options.csv) {
-        cli.out.text(changesAsCsv(page.items));
+        cli.out.text(changesAsCsv(page.items, Object.keys(displayOrders(settings.config))));
         return more();
       }
       if (page.items.length === 0) return cli.out.line("No audit rows match.");
-      cli.out.line(changesTable(page.items));
+      cli.out.line(changesTable(page.items, cli.paint));
       more();
     });
 }

@@ -25,6 +25,7 @@ import { openDatabase, SqliteSyncStore } from "@coder-dx/storage";
 import type { Cli } from "../context";
 import { formatTable, formatValues } from "../output";
 import { planTable, runSummary } from "../render";
+import { plural } from "../words";
 import { changesTable } from "./audit";
 
 export const DEMO_DB = "coder-dx-demo.db";
@@ -71,7 +72,7 @@ export async function runDemo(cli: Cli, options: { people: number; keep: boolean
       const writesBefore = dxSim.writes.length;
       const { run } = await runSync(deps, { config, trigger: "cli" });
       out.line(runSummary(run));
-      out.line(`  DX received ${dxSim.writes.length - writesBefore} write(s).`);
+      out.line(`  DX received ${plural(dxSim.writes.length - writesBefore, "write")}.`);
       return run;
     };
 

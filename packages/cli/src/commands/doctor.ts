@@ -12,6 +12,7 @@ import { type Cli, loadSettings, openStore } from "../context";
 import { describePostgresUrl } from "@coder-dx/storage";
 import { isPostgresUrl } from "@coder-dx/core";
 import { EXIT } from "../exit-codes";
+import { plural } from "../words";
 
 /** Short timeouts and no retries: a doctor answers in seconds, even for a dead host. */
 const PROBE = { maxAttempts: 1, timeoutMs: 5000 };
@@ -58,12 +59,11 @@ export function registerDoctor(program: Command, cli: Cli): void {
         },
       });
       for (const c of checks) {
-        cli.out.line(
-          `${c.ok ? "✓" : "✗"} ${c.name}: ${c.detail}${c.fix ? `\n    fix: ${c.fix}` : ""}`,
-        );
+        const mark = c.ok ? cli.paint("green", "✓") : cli.paint("red", "✗");
+        cli.out.line(`${mark} ${c.name}: ${c.detail}${c.fix ? `\n    fix: ${c.fix}` : ""}`);
       }
       const failed = checks.filter((c) => !c.ok).length;
-      cli.out.line(failed === 0 ? "\nAll checks passed." : `\n${failed} check(s) failed.`);
+      cli.out.line(failed === 0 ? "\nAll checks passed." : `\n${plural(failed, "check")} failed.`);
       // A setting that is missing is a usage error, as for every other command (exit 2).
       const missing = !settings.coderUrl || !settings.coderToken || !settings.dxToken;
       process.exitCode = failed === 0 ? EXIT.ok : missing ? EXIT.usage : EXIT.failed;

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { type Cli, loadSettings, openStore } from "../context";
 import { listing, parseOptions } from "../options";
 import { formatTable, recordsAsCsv } from "../output";
+import { formatTime, type Paint, statusStyle } from "../words";
 
 export const EventsOptions = listing({
   name: z.string().min(1).optional(),
@@ -14,9 +15,12 @@ export const EventsOptions = listing({
 
 /** When the event happened, as PlatformX was told (its Unix seconds), readable. */
 const happened = (event: PlatformxEvent) =>
-  new Date(Number(event.timestamp) * 1000).toISOString().replace("T", " ").slice(0, 19);
+  formatTime(new Date(Number(event.timestamp) * 1000).toISOString());
 
-export function eventsTable(events: readonly PlatformxEvent[]): string {
+export function eventsTable(
+  events: readonly PlatformxEvent[],
+  paint: Paint = (_, text) => text,
+): string {
   return formatTable(
     ["ID", "HAPPENED", "NAME", "EMAIL", "SOURCE", "OUTCOME", "TRIES", "WHY"],
     events.map((e) => [
@@ -25,7 +29,7 @@ export function eventsTable(events: readonly PlatformxEvent[]): string {
       e.name,
       e.email ?? "—",
       e.source,
-      e.outcome,
+      paint(statusStyle(e.outcome), e.outcome),
       e.attempts,
       e.error ? `${e.error.code}: ${e.error.message}` : "",
     ]),
@@ -66,7 +70,7 @@ export function registerEvents(program: Command, cli: Cli): void {
             ? "No PlatformX events: PlatformX is off (set platformx.token in the config)."
             : "No PlatformX events match.",
         );
-      cli.out.line(eventsTable(page.items));
+      cli.out.line(eventsTable(page.items, cli.paint));
       more();
     });
 }

@@ -5,13 +5,38 @@ import { z } from "zod";
 import { type Cli, createClients, loadSettings } from "../context";
 import { parseOptions } from "../options";
 
-const ExportOptions = z.object({ format: z.enum(["csv", "json"]).default("csv") });
+const ExportOptions = z
+  .object({
+    format: z.enum(["csv", "json"]).optional(),
+    csv: z.boolean().default(false),
+    json: z.boolean().default(false),
+  })
+  .refine((o) => [o.format !== undefined, o.csv, o.json].filter(Boolean).length <= 1, {
+    message: "choose one of --csv, --json and --format",
+    path: ["json"],
+  });
+
+/**
+ * The CSV's columns as people read them, the same style as the DX attribute columns beside
+ * them (`Coder usage level`); --json keeps its keys.
+ */
+const CSV_HEADERS: Record<string, string> = {
+  email: "Email",
+  usernames: "Coder usernames",
+  name: "Name",
+  status: "Coder account status",
+  active_hours: "Active hours",
+  active_days: "Active days",
+  active_weeks: "Active weeks",
+};
 
 export function registerExport(program: Command, cli: Cli): void {
   program
     .command("export")
     .description("the people in Coder with their computed DX attributes (RFC 4180 CSV or JSON)")
-    .option("--format <format>", "csv | json", "csv")
+    .option("--csv", "print as CSV (the default)")
+    .option("--json", "print as JSON")
+    .option("--format <format>", "csv | json (as --csv or --json)")
     .action(async (raw) => {
       const options = parseOptions(ExportOptions, raw);
       const settings = loadSettings(cli, true);
@@ -31,7 +56,7 @@ export function registerExport(program: Command, cli: Cli): void {
           : {}),
         ...p.attributes,
       }));
-      if (options.format === "json") return cli.out.json({ users: rows });
+      if (options.json || options.format === "json") return cli.out.json({ users: rows });
       cli.out.text(
         stringify(rows, {
           header: true,
@@ -43,7 +68,7 @@ export function registerExport(program: Command, cli: Cli): void {
             "active_hours",
             ...(days ? ["active_days", "active_weeks"] : []),
             ...groups,
-          ],
+          ].map((key) => ({ key, header: CSV_HEADERS[key] ?? key })),
           record_delimiter: "windows",
         }),
       );

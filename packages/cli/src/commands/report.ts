@@ -2,6 +2,8 @@ import {
   CoderDxError,
   cohortCounts,
   cohortMovement,
+  displayOrders,
+  inOrder,
   timeParameter,
   valueOrders,
 } from "@coder-dx/core";
@@ -11,6 +13,7 @@ import { z } from "zod";
 import { type Cli, loadSettings, openStore } from "../context";
 import { parseOptions } from "../options";
 import { formatTable } from "../output";
+import { formatTime } from "../words";
 
 const ReportOptions = z
   .object({
@@ -39,6 +42,7 @@ export function registerReport(program: Command, cli: Cli): void {
     .action((raw) => {
       const options = parseOptions(ReportOptions, raw);
       const settings = loadSettings(cli, false);
+      const orders = displayOrders(settings.config);
       const store = openStore(settings, { readonly: true });
       if (options.from && options.to) {
         if (options.from > options.to) {
@@ -65,17 +69,33 @@ export function registerReport(program: Command, cli: Cli): void {
           );
         }
         cli.out.line(
-          `From ${movement.from} to ${movement.to} (UTC), as DX confirmed coder-dx's writes:`,
+          `From ${formatTime(movement.from)} to ${formatTime(movement.to)}, as DX confirmed coder-dx's writes:`,
         );
         for (const [group, g] of Object.entries(movement.groups)) {
-          const to = [...new Set(Object.values(g.matrix).flatMap((r) => Object.keys(r)))].sort();
+          const order = orders[group];
+          const to = inOrder(
+            Object.values(g.matrix).flatMap((r) => Object.keys(r)),
+            order,
+          );
+          const from = inOrder(Object.keys(g.matrix), order);
           cli.out.line(
             `\n${group}: ${g.up} up · ${g.down} down · ${g.joined} joined · ${g.left} left · ${g.same} same`,
           );
+          const total = (values: number[]) => values.reduce((a, b) => a + b, 0);
           cli.out.line(
             formatTable(
-              ["FROM \\ TO", ...to],
-              Object.entries(g.matrix).map(([from, r]) => [from, ...to.map((t) => r[t] ?? 0)]),
+              ["FROM \\ TO", ...to, "TOTAL"],
+              [
+                ...from.map((f) => {
+                  const row = to.map((t) => g.matrix[f]?.[t] ?? 0);
+                  return [f, ...row, total(row)];
+                }),
+                [
+                  "TOTAL",
+                  ...to.map((t) => total(from.map((f) => g.matrix[f]?.[t] ?? 0))),
+                  total(from.flatMap((f) => to.map((t) => g.matrix[f]?.[t] ?? 0))),
+                ],
+              ],
             ),
           );
         }
@@ -95,12 +115,25 @@ export function registerReport(program: Command, cli: Cli): void {
           }),
         );
       }
-      if (rows.length === 0) return cli.out.line(`No confirmed writes by ${counts.at}.`);
-      cli.out.line(`On ${counts.at} (UTC), as DX confirmed coder-dx's writes:`);
+      if (rows.length === 0)
+        return cli.out.line(`No confirmed writes by ${formatTime(counts.at)}.`);
+      cli.out.line(`On ${formatTime(counts.at)}, as DX confirmed coder-dx's writes:`);
       cli.out.line(
         formatTable(
-          ["GROUP", "VALUE", "PEOPLE"],
-          rows.map((r) => [...r]),
+          ["GROUP", "VALUE", "PEOPLE", "SHARE"],
+          Object.entries(counts.groups).flatMap(([group, values]) => {
+            const total = Object.values(values).reduce((a, b) => a + b, 0);
+            const share = (n: number) => `${total === 0 ? 0 : Math.round((n / total) * 100)}%`;
+            return [
+              ...inOrder(Object.keys(values), orders[group]).map((value) => [
+                group,
+                value,
+                values[value] ?? 0,
+                share(values[value] ?? 0),
+              ]),
+              [group, "total", total, "100%"],
+            ];
+          }),
         ),
       );
     });

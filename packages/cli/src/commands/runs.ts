@@ -5,6 +5,7 @@ import { type Cli, loadSettings, openStore } from "../context";
 import { parseOptions } from "../options";
 import { formatDuration, formatTable } from "../output";
 import { runSummary } from "../render";
+import { formatTime, plural, statusStyle } from "../words";
 
 const Limit = z.coerce.number().int().min(1).max(1000);
 
@@ -43,10 +44,10 @@ export function registerRuns(program: Command, cli: Cli): void {
           ],
           page.items.map((r) => [
             r.id,
-            r.status,
+            cli.paint(statusStyle(r.status), r.status),
             r.trigger,
             r.dryRun ? "yes" : "no",
-            r.startedAt.replace("T", " ").slice(0, 19),
+            formatTime(r.startedAt),
             formatDuration(r.startedAt, r.finishedAt),
             r.counts.users,
             r.counts.changed,
@@ -75,13 +76,13 @@ export function registerRuns(program: Command, cli: Cli): void {
       if (!run) throw new CoderDxError("not_found", `no run with id ${id}`);
       const deliveries = store.listDeliveries(id);
       if (options.json) return cli.out.json({ run, deliveries });
-      cli.out.line(runSummary(run));
+      cli.out.line(runSummary(run, cli.paint));
       cli.out.line(
-        `  trigger ${run.trigger} · started ${run.startedAt} UTC · finished ${run.finishedAt ? `${run.finishedAt} UTC` : "-"}`,
+        `  trigger ${run.trigger} · started ${formatTime(run.startedAt)} · finished ${formatTime(run.finishedAt)}`,
       );
       for (const d of deliveries) {
         cli.out.line(
-          `  notified ${d.target} (${d.event}): ${d.outcome}${d.httpStatus ? ` HTTP ${d.httpStatus}` : ""}, ${d.attempts} attempt${d.attempts === 1 ? "" : "s"}${d.error ? ` — ${d.error.message}` : ""}`,
+          `  notified ${d.target} (${d.event}): ${d.outcome}${d.httpStatus ? ` HTTP ${d.httpStatus}` : ""}, ${plural(d.attempts, "attempt")}${d.error ? ` — ${d.error.message}` : ""}`,
         );
       }
       cli.out.line(`  its changes: ${cli.command(`audit --run ${run.id}`)}`);

@@ -28,7 +28,7 @@ export function registerSync(program: Command, cli: Cli): void {
       "a status-only pass: Coder's users and nothing else (no usage, no DX listing); writes status changes",
     )
     .option("--force", "apply even when a brake would halt the run")
-    .option("--email <email>", "limit the run to this person (repeatable)", collect, [])
+    .option("--email <email>", "limit the run to this person (repeatable)", collect)
     .option("--json", "print the run as one JSON document")
     .action(async (raw) => {
       const options = parseOptions(SyncOptions, raw);
@@ -50,7 +50,7 @@ export function registerSync(program: Command, cli: Cli): void {
       if (options.json) {
         cli.out.json({ run });
       } else {
-        cli.out.line(runSummary(run));
+        cli.out.line(runSummary(run, cli.paint));
         const writes = plan?.entries.filter((e) => e.attributes || e.properties) ?? [];
         if (writes.length > 0) cli.out.line(`\n${planTable(writes)}`);
       }

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { type Cli, loadSettings, openStore } from "../context";
 import { parseOptions } from "../options";
 import { formatValues } from "../output";
+import { formatTime, plural } from "../words";
 import { changesTable } from "./audit";
 
 const UsersShowOptions = z.object({
@@ -29,20 +30,41 @@ export function registerUsers(program: Command, cli: Cli): void {
           `coder-dx has no record of ${email.trim().toLowerCase()}`,
         );
       if (options.json) return cli.out.json(report);
-      const { user, history } = report;
-      cli.out.line(`${user.email}${options.at ? ` as of ${options.at}` : ""}`);
+      const { user } = report;
+      // Rows a dry or halted run planned were never sent: they are not this person's history.
+      const history = report.history.filter((row) => row.outcome !== "planned");
+      const planned = report.history.length - history.length;
+      cli.out.line(`${user.email}${options.at ? ` as of ${formatTime(options.at)}` : ""}`);
       cli.out.line(`  attributes: ${formatValues(user.attributes)}`);
       cli.out.line(
-        `  last confirmed by DX: ${user.updatedAt ?? "never"} · Coder user id: ${user.coderUserId ?? "-"}`,
+        `  last confirmed by DX: ${user.updatedAt ? formatTime(user.updatedAt) : "never"} · Coder user id: ${user.coderUserId ?? "-"}`,
       );
-      const latest = history.find((row) => row.evidence && row.after);
-      if (latest?.evidence && latest.after) {
-        const { usage, frequency } = settings.config.groups;
-        const usageGroups = [usage.name, ...(frequency ? [frequency.name] : [])];
-        cli.out.line(`  why: ${describeEvidence(latest.after, latest.evidence, usageGroups)}`);
+      const { status, usage, frequency } = settings.config.groups;
+      const held = user.attributes[status.name];
+      const since = history.find(
+        (row) => row.outcome === "applied" && row.after?.[status.name] === held,
+      );
+      if (held === status.values.former || held === status.values.suspended) {
+        const what =
+          held === status.values.former
+            ? "no longer in Coder (deleted, or removed from its listing)"
+            : "suspended in Coder";
+        cli.out.line(
+          `  why: ${held}: ${what}${since ? ` since ${formatTime(since.at)} (run ${since.runId})` : ""}`,
+        );
+      } else {
+        const latest = history.find((row) => row.evidence && row.after);
+        if (latest?.evidence && latest.after) {
+          const usageGroups = [usage.name, ...(frequency ? [frequency.name] : [])];
+          cli.out.line(`  why: ${describeEvidence(latest.after, latest.evidence, usageGroups)}`);
+        }
       }
       cli.out.line("");
-      cli.out.line(history.length > 0 ? changesTable(history) : "No audit rows.");
+      cli.out.line(history.length > 0 ? changesTable(history, cli.paint) : "No audit rows.");
+      if (planned > 0)
+        cli.out.line(
+          `\n${plural(planned, "row")} planned by dry or halted runs (never sent): ${cli.command(`audit --email ${user.email} --outcome planned`)}`,
+        );
     });
 }
 

@@ -1,15 +1,25 @@
 import { readFileSync, statSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { describeIssue, type ZodIssueLike } from "../describe-issue";
 import { CoderDxError } from "../errors";
 import { Config } from "./schema";
 
-/** Renders zod issues as `key.path: problem` lines, the form every config error uses. */
-export function describeIssues(error: z.ZodError): string {
+/**
+ * Renders zod issues as `key.path: problem` lines, the form every config error uses, in
+ * coder-dx's words (`input`, when given, is what was read: a suggestion names its nearest value).
+ */
+export function describeIssues(error: z.ZodError, input?: unknown): string {
   return error.issues
     .map((issue) => {
       const path = issue.path.length > 0 ? issue.path.join(".") : "(root)";
-      return `${path}: ${issue.message}`;
+      let given: unknown = input;
+      for (const key of issue.path)
+        given =
+          given !== null && typeof given === "object"
+            ? (given as Record<PropertyKey, unknown>)[key]
+            : undefined;
+      return `${path}: ${describeIssue(issue as ZodIssueLike, typeof given === "string" ? given : undefined)}`;
     })
     .join("; ");
 }
@@ -47,7 +57,7 @@ export function interpolateEnv(value: unknown, env: NodeJS.ProcessEnv, path = ""
 export function parseConfig(raw: unknown, source: string): Config {
   const result = Config.safeParse(raw ?? {});
   if (!result.success) {
-    throw new CoderDxError("config_invalid", `${source}: ${describeIssues(result.error)}`);
+    throw new CoderDxError("config_invalid", `${source}: ${describeIssues(result.error, raw)}`);
   }
   return result.data;
 }

@@ -113,6 +113,42 @@ export function valueOrders(config: Config): Record<string, string[]> {
   return orders;
 }
 
+/**
+ * Every owned group's values in the group's own order, for people to read (tables, charts,
+ * the report): status as Coder's lifecycle (Active, Dormant, Suspended, Former user, then the
+ * non-users' value), levels highest first, extra groups in their map's order then the default.
+ */
+export function displayOrders(config: Config): Record<string, string[]> {
+  const { status, extra } = config.groups;
+  const orders: Record<string, string[]> = {
+    [status.name]: [
+      status.values.active,
+      status.values.dormant,
+      status.values.suspended,
+      status.values.former,
+      ...(config.nonUsers ? [config.nonUsers] : []),
+    ],
+    ...valueOrders(config),
+  };
+  for (const group of extra)
+    orders[group.name] = [
+      ...new Set([...Object.values(group.map), ...(group.default ? [group.default] : [])]),
+    ];
+  return orders;
+}
+
+/**
+ * `values` in `order` (values it does not name after, alphabetically): how every table and
+ * chart lists a group's values.
+ */
+export function inOrder(values: Iterable<string>, order: readonly string[] = []): string[] {
+  const rank = (value: string) => {
+    const i = order.indexOf(value);
+    return i < 0 ? order.length : i;
+  };
+  return [...new Set(values)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
 /** Whether the configured groups need activity per day (28 insights reads instead of one). */
 export function needsDailyActivity(config: Config): boolean {
   return config.groups.frequency !== null || config.groups.usage.measure === "activeDays";

@@ -5,7 +5,7 @@ import { finalStatus, reconcilePending } from "../domain/write-outcome";
 import type { Halt } from "../domain/guard";
 import type { Plan } from "../domain/plan";
 import type { RunCounts, RunTrigger } from "../domain/run";
-import { type ErrorInfo, toErrorInfo } from "../errors";
+import { CoderDxError, type ErrorInfo, toErrorInfo } from "../errors";
 import type {
   ChangeJournal,
   Clock,
@@ -177,7 +177,15 @@ function prepare(ctx: RunContext, hints: readonly Notification[]): Promise<Prepa
     case "status":
       return prepareStatusPlan(deps, planOptions, null);
     default:
-      return preparePlan(deps, { ...planOptions, scope: ctx.scope });
+      return preparePlan(deps, { ...planOptions, scope: ctx.scope }).then((prepared) => {
+        // `--email nobody@…`: a mistake to name, not an empty success.
+        if (ctx.scope !== null && prepared.plan.entries.length === 0)
+          throw new CoderDxError(
+            "usage_invalid",
+            `nobody matched: ${[...ctx.scope].join(", ")} ${ctx.scope.size === 1 ? "is" : "are"} in neither Coder, DX nor coder-dx's records`,
+          );
+        return prepared;
+      });
   }
 }
 
