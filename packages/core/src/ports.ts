@@ -196,6 +196,14 @@ export type NewEvent = Omit<
   "id" | "attempts" | "claimedAt" | "claimedBy" | "sentAt"
 >;
 
+export interface PeopleQuery {
+  search?: string | undefined;
+  group?: string | undefined;
+  value?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
 export interface EventQuery {
   name?: string | undefined;
   email?: string | undefined;
@@ -263,6 +271,13 @@ export interface SyncStore {
 
   loadUserStates(): Map<string, UserState>;
   getUserState(email: string): UserState | null;
+  /** Records the Coder username of people coder-dx tracks (those it has no state for: nothing). */
+  rememberUsernames(people: readonly { email: string; username: string }[]): void;
+  /**
+   * The people coder-dx tracks, by email, filtered by part of an email or a username (any
+   * case; `%` and `_` are letters) and by one group's value. The cursor is an offset.
+   */
+  listPeople(query: PeopleQuery): Page<UserState>;
   /** Records states DX already holds without a write (adopted values), and when. */
   adoptUserStates(states: UserState[]): void;
 

@@ -129,6 +129,12 @@ export function redactingStore<S extends SyncStore>(store: S, redactor: Redactor
       store.finishRun(id, { ...result, error: redactor.error(result.error) }),
     closeAbandonedRuns: (at, error) =>
       store.closeAbandonedRuns(at, redactor.error(error) as ErrorInfo),
+    settleEvent: (id, outcome, error, at) =>
+      store.settleEvent(id, outcome, redactor.error(error), at),
+    settleNotifications: (settlements) =>
+      store.settleNotifications(
+        settlements.map((s) => ({ ...s, note: s.note === null ? null : redactor.text(s.note) })),
+      ),
   };
   return new Proxy(store, {
     get(target, key, receiver) {

@@ -1,6 +1,7 @@
 import {
   type ChangeQuery,
   type EventQuery,
+  type PeopleQuery,
   parseCursor,
   RUNS_PRUNE_KEEPS,
   type RunFilter,
@@ -98,6 +99,45 @@ export function changeFilter(
     query.cursor,
     placeholder,
   );
+}
+
+/** `%` and `_` as letters in a LIKE pattern (with `ESCAPE '\\'`). */
+const likeLetters = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * The people query's filter: part of an email or a username (any case), and one group's
+ * value; `groupValue(n)` is how the dialect reads the group named by parameter n from the
+ * attributes. Ordered by email, paged by offset.
+ */
+export function peopleQuery(
+  query: PeopleQuery,
+  placeholder: Placeholder,
+  groupValue: (n: number) => string,
+  groupParam: (group: string) => string,
+): { sql: string; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  const next = (value: unknown) => {
+    params.push(value);
+    return params.length;
+  };
+  const search = query.search?.trim().toLowerCase();
+  if (search) {
+    const pattern = `%${likeLetters(search)}%`;
+    conditions.push(
+      `(email LIKE ${placeholder(next(pattern))} ESCAPE '\\' OR lower(coalesce(username, '')) LIKE ${placeholder(next(pattern))} ESCAPE '\\')`,
+    );
+  }
+  if (query.group !== undefined) {
+    const group = next(groupParam(query.group));
+    conditions.push(`${groupValue(group)} = ${placeholder(next(query.value ?? ""))}`);
+  }
+  const offset = parseCursor(query.cursor) ?? 0;
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
+  return {
+    sql: `SELECT * FROM user_state ${where} ORDER BY email LIMIT ${placeholder(next(query.limit + 1))} OFFSET ${placeholder(next(offset))}`,
+    params,
+  };
 }
 
 /** The outbox by name and outcome, either dialect. */

@@ -38,6 +38,24 @@ export function parseCursor(cursor: string | undefined): number | undefined {
   return id;
 }
 
+/** A page from up to `limit + 1` rows read from `offset` on: the cursor is the next offset. */
+export function offsetPageOf<T>(rows: readonly T[], offset: number, limit: number): Page<T> {
+  return {
+    items: rows.slice(0, limit),
+    nextCursor: rows.length > limit ? String(offset + limit) : null,
+  };
+}
+
+/** What a people search matches: part of an email or a username, any case. */
+export function matchesSearch(
+  person: { email: string; username: string | null },
+  search: string | undefined,
+): boolean {
+  if (search === undefined || search.trim() === "") return true;
+  const part = search.trim().toLowerCase();
+  return person.email.includes(part) || (person.username ?? "").toLowerCase().includes(part);
+}
+
 /**
  * A page from up to `limit + 1` rows read newest first: the extra row only says there is more.
  */

@@ -15,6 +15,8 @@ import { type Evidence, formerUserAttributes, type MappedUsers, ownedGroups } fr
 export interface UserState {
   email: string;
   coderUserId: string | null;
+  /** The Coder username the last real run read (`rememberUsernames`); null until one has. */
+  username: string | null;
   attributes: AttributeValues;
   properties: PropertyValues;
   updatedAt: string;
@@ -238,6 +240,7 @@ export function planSync({
       adopt.push({
         email: person.email,
         coderUserId: person.coderUserIds[0] ?? null,
+        username: person.usernames[0] ?? null,
         attributes: desired,
         properties: last?.properties ?? {},
         updatedAt: now.toISOString(),

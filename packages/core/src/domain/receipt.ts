@@ -14,6 +14,7 @@ export function stateAfterReceipt(
   const base: UserState = current ?? {
     email: update.email,
     coderUserId: update.coderUserId,
+    username: null,
     attributes: {},
     properties: {},
     updatedAt: receipt.at,

@@ -321,11 +321,30 @@ async function applyAndRecord(
     },
   ).finally(() => journal?.close());
   for (const [email, at] of applied.confirmed) confirmed.set(email, at);
+  rememberUsernames(ctx, prepared);
   counts.applied = applied.applied;
   counts.rejected = applied.rejected;
   counts.unmatched += applied.unmatched;
   options.onProgress?.({ phase: "done", done: total, total });
   return { status: finalStatus(counts, applied.stop), error: applied.stop?.error ?? null };
+}
+
+/**
+ * The Coder usernames of the people the run read, where the record has another (or none):
+ * what People search finds besides emails. After the writes, so people new to DX are included.
+ */
+function rememberUsernames(ctx: RunContext, prepared: PreparedPlan): void {
+  const changed = prepared.plan.entries
+    .filter((e) => e.username !== null && prepared.state.get(e.email)?.username !== e.username)
+    .map((e) => ({ email: e.email, username: e.username as string }));
+  if (changed.length === 0) return;
+  try {
+    ctx.deps.store.rememberUsernames(changed);
+  } catch (error) {
+    ctx.log.warn("could not record usernames for People search", {
+      message: toErrorInfo(error).message,
+    });
+  }
 }
 
 /** The store's journal for a run's writes; its own calls when it has none, or none starts. */

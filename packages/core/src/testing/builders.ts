@@ -50,6 +50,7 @@ export function aUserState(
   return {
     email,
     coderUserId: randomUUID(),
+    username: email.split("@")[0] ?? null,
     attributes,
     properties: {},
     updatedAt: "2026-11-01T00:00:00.000Z",

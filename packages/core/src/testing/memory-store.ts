@@ -3,7 +3,7 @@ import type { HoldUpdate, Holds } from "../domain/holds";
 import type { UserState } from "../domain/plan";
 import { stateAfterReceipt } from "../domain/receipt";
 import { mayTakeLease } from "../domain/lease";
-import { pageOf, parseCursor, parseRowId } from "../domain/paging";
+import { matchesSearch, offsetPageOf, pageOf, parseCursor, parseRowId } from "../domain/paging";
 import {
   BASELINE_RUN,
   emptyRunCounts,
@@ -32,6 +32,7 @@ import type {
   FinishRun,
   NewChange,
   Page,
+  PeopleQuery,
   Run,
   StartRun,
   SyncStore,
@@ -159,6 +160,30 @@ export class MemorySyncStore implements SyncStore {
   getUserState(email: string): UserState | null {
     const state = this.states.get(email);
     return state ? clone(state) : null;
+  }
+
+  rememberUsernames(people: readonly { email: string; username: string }[]): void {
+    this.maybeFail("rememberUsernames");
+    for (const { email, username } of people) {
+      const state = this.states.get(email);
+      if (state) state.username = username;
+    }
+  }
+
+  listPeople(query: PeopleQuery): Page<UserState> {
+    const offset = parseCursor(query.cursor) ?? 0;
+    const matches = [...this.states.values()]
+      .filter(
+        (s) =>
+          matchesSearch(s, query.search) &&
+          (query.group === undefined || s.attributes[query.group] === query.value),
+      )
+      .sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
+    return offsetPageOf(
+      clone(matches.slice(offset, offset + query.limit + 1)),
+      offset,
+      query.limit,
+    );
   }
 
   adoptUserStates(states: UserState[]): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isCoderDxError } from "../errors";
-import type { Notification, SyncStore } from "../ports";
+import type { Notification, PeopleQuery, SyncStore } from "../ports";
 import { aChangeRow, aUserState } from "./builders";
 
 const T0 = "2026-11-20T10:00:00.000Z";
@@ -598,6 +598,7 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
         {
           email: "carol@example.com",
           coderUserId: "c-carol",
+          username: "carol",
           attributes: { Coder: "Dormant" },
           properties: {},
           updatedAt: T0,
@@ -606,6 +607,49 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
         },
       ]);
       expect([...store.loadUserStates().keys()]).toEqual(["carol@example.com"]);
+    });
+
+    it("finds people by part of an email or a username, and by a group's value, paged", () => {
+      const store = createStore();
+      store.adoptUserStates([
+        aUserState("ada.lovelace@example.com", { Coder: "Active", "Coder usage level": "Heavy" }),
+        aUserState("grace@example.com", { Coder: "Active", "Coder usage level": "Light" }),
+        aUserState("alan@example.com", { Coder: "Suspended", "Coder usage level": "None" }),
+        aUserState("x_100%@example.com", { Coder: "Dormant" }),
+      ]);
+      // Usernames as the last real run read them; one that did not change is left alone.
+      store.rememberUsernames([
+        { email: "grace@example.com", username: "ghopper" },
+        { email: "alan@example.com", username: "alan" },
+        { email: "nobody@example.com", username: "nobody" },
+      ]);
+      const emails = (query: Omit<PeopleQuery, "limit">, limit = 10) =>
+        store.listPeople({ limit, ...query }).items.map((p) => p.email);
+      expect(emails({})).toEqual([
+        "ada.lovelace@example.com",
+        "alan@example.com",
+        "grace@example.com",
+        "x_100%@example.com",
+      ]);
+      expect(emails({ search: "ADA" })).toEqual(["ada.lovelace@example.com"]);
+      expect(emails({ search: "hopp" })).toEqual(["grace@example.com"]);
+      // `%` and `_` are letters here, not patterns.
+      expect(emails({ search: "_100%" })).toEqual(["x_100%@example.com"]);
+      expect(emails({ search: "a_a" })).toEqual([]);
+      expect(emails({ group: "Coder", value: "Active" })).toEqual([
+        "ada.lovelace@example.com",
+        "grace@example.com",
+      ]);
+      expect(emails({ group: "Coder usage level", value: "None", search: "al" })).toEqual([
+        "alan@example.com",
+      ]);
+      expect(store.getUserState("grace@example.com")?.username).toBe("ghopper");
+      expect(store.getUserState("nobody@example.com")).toBeNull();
+      const first = store.listPeople({ limit: 3 });
+      expect(first.items).toHaveLength(3);
+      expect(
+        store.listPeople({ limit: 3, cursor: first.nextCursor ?? "" }).items.map((p) => p.email),
+      ).toEqual(["x_100%@example.com"]);
     });
   });
 }

@@ -20,6 +20,7 @@ import {
   type NewDelivery,
   type EventOutcome,
   type EventQuery,
+  type PeopleQuery,
   type NewEvent,
   type NewNotification,
   type Notification,
@@ -27,6 +28,7 @@ import {
   type PlatformxEvent,
   type RunFilter,
   type Page,
+  offsetPageOf,
   pageOf,
   parseCursor,
   parseRowId,
@@ -63,6 +65,7 @@ import {
   eventFilter,
   MAY_HAVE_REACHED_DX,
   newestRun,
+  peopleQuery,
   PRUNABLE_CHANGE,
   PRUNABLE_EVENT,
   PRUNABLE_NOTIFICATION,
@@ -232,6 +235,30 @@ export class PostgresSyncStore implements SyncStore {
       email.toLowerCase(),
     ]);
     return row ? toState(row) : null;
+  }
+
+  rememberUsernames(people: readonly { email: string; username: string }[]): void {
+    if (people.length === 0) return;
+    this.db.query(
+      `UPDATE user_state AS u SET username = v.username
+         FROM (SELECT unnest($1::text[]) AS email, unnest($2::text[]) AS username) AS v
+        WHERE u.email = v.email AND u.username IS DISTINCT FROM v.username`,
+      [people.map((p) => p.email), people.map((p) => p.username)],
+    );
+  }
+
+  listPeople(query: PeopleQuery): Page<UserState> {
+    const { sql, params } = peopleQuery(
+      query,
+      (n) => `$${n}`,
+      (n) => `(attributes ->> $${n}::text)`,
+      (group) => group,
+    );
+    return offsetPageOf(
+      this.all(userState, sql, params).map(toState),
+      parseCursor(query.cursor) ?? 0,
+      query.limit,
+    );
   }
 
   private upsertStates(states: readonly UserState[]): void {

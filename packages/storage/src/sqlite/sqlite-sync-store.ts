@@ -21,6 +21,7 @@ import {
   type NewDelivery,
   type EventOutcome,
   type EventQuery,
+  type PeopleQuery,
   type NewEvent,
   type NewNotification,
   type Notification,
@@ -28,6 +29,7 @@ import {
   type PlatformxEvent,
   type RunFilter,
   type Page,
+  offsetPageOf,
   pageOf,
   parseCursor,
   parseRowId,
@@ -60,6 +62,7 @@ import {
   eventFilter,
   MAY_HAVE_REACHED_DX,
   newestRun,
+  peopleQuery,
   PRUNABLE_CHANGE,
   PRUNABLE_EVENT,
   PRUNABLE_NOTIFICATION,
@@ -240,6 +243,33 @@ export class SqliteSyncStore implements SyncStore {
 
   getUserState(email: string): UserState | null {
     return this.guard(() => this.state(email.toLowerCase()));
+  }
+
+  rememberUsernames(people: readonly { email: string; username: string }[]): void {
+    this.guard(() => {
+      const update = this.db.$client.prepare(
+        "UPDATE user_state SET username = ? WHERE email = ? AND username IS NOT ?",
+      );
+      this.db.$client.transaction(() => {
+        for (const { email, username } of people) update.run(username, email, username);
+      })();
+    });
+  }
+
+  listPeople(query: PeopleQuery): Page<UserState> {
+    const { sql, params } = peopleQuery(
+      query,
+      () => "?",
+      () => "json_extract(attributes, ?)",
+      (group) => `$."${group.replaceAll('"', '\\"')}"`,
+    );
+    return this.guard(() =>
+      offsetPageOf(
+        this.all(userState, sql, ...params).map(toState),
+        parseCursor(query.cursor) ?? 0,
+        query.limit,
+      ),
+    );
   }
 
   private upsertState(state: UserState): void {
