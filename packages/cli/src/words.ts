@@ -1,17 +1,13 @@
 import { styleText } from "node:util";
+import { humanTime } from "@coder-dx/core";
 
 /** `1 write`, `3 writes`: a count and its noun, never `write(s)`. */
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count.toLocaleString("en-US")} ${count === 1 ? one : many}`;
 }
 
-/** The one time format for people: `2026-12-06 08:45:12 UTC` (ISO 8601 stays in --json). */
-export function formatTime(iso: string | null | undefined): string {
-  if (!iso) return "-";
-  const time = Date.parse(iso);
-  if (Number.isNaN(time)) return iso;
-  return `${new Date(time).toISOString().slice(0, 19).replace("T", " ")} UTC`;
-}
+/** The one time format for people (core's `humanTime`). */
+export const formatTime = humanTime;
 
 type Style = Parameters<typeof styleText>[0];
 

@@ -68,7 +68,13 @@ export * from "./domain/paging";
 export * from "./domain/lease";
 export { stateAfterReceipt } from "./domain/receipt";
 export { baselineBefore, type HeldValues, mergeOldestFirst } from "./domain/history";
-export { parseTime, TIME_PROBLEM, type TimeBound, timeParameter } from "./domain/time";
+export {
+  humanTime,
+  parseTime,
+  TIME_PROBLEM,
+  type TimeBound,
+  timeParameter,
+} from "./domain/time";
 
 // --- Coder and DX over HTTP -----------------------------------------------------------------
 export {

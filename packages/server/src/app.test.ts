@@ -172,6 +172,7 @@ describe("GET /v1/changes and /v1/users/{email}", () => {
       {
         email: "alice@example.com",
         coderUserId: "c-1",
+        username: "alice",
         attributes: { Coder: "Suspended" },
         properties: {},
         updatedAt: "2026-11-03T10:00:00.000Z",

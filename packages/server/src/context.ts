@@ -1,5 +1,6 @@
 import type {
   CohortSeries,
+  Config,
   Logger,
   NotificationKind,
   Run,
@@ -10,6 +11,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { RequestIdVariables } from "hono/request-id";
 import { type ApiToken, atLeast, type Role, roleOf } from "./auth";
 import { envelope, type HttpErrorCode, statusFor } from "./errors";
+import type { GroupLook } from "./console/look";
 import type { Metrics } from "./metrics";
 
 export interface LaunchRequest {
@@ -43,6 +45,12 @@ export interface AppDeps {
   followedKinds?: ReadonlySet<NotificationKind>;
   /** Told when a notification waits for a run (the scheduler starts one soon). */
   live?: { nudge(): void };
+  /** The groups' order and colours, for the console (service.ts builds it from the config). */
+  groupLook?: GroupLook;
+  /** The config, for what the console explains (why someone holds a value). */
+  config?: Config;
+  /** How often the schedule runs (ms), or null: whether DX is overdue for an update. */
+  scheduleEveryMs?: () => number | null;
   /** The PlatformX event names followed, for the console; null or absent: PlatformX is off. */
   platformxEvents?: readonly string[] | null;
   /** `live.statusEvery`, for the console. */

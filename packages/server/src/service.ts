@@ -18,6 +18,7 @@ import {
 import { serve } from "@hono/node-server";
 import { Cron } from "croner";
 import { createApp } from "./app";
+import { groupLookOf } from "./console/look";
 import type { ApiToken } from "./auth";
 import type { AppDeps, LaunchRequest } from "./context";
 import { LiveScheduler, type LiveSchedulerOptions } from "./live";
@@ -171,7 +172,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     metrics,
     log,
     valueOrders: valueOrders(config),
+    groupLook: groupLookOf(config),
+    config,
     nextRunAt: () => cron?.nextRun()?.toISOString() ?? null,
+    scheduleEveryMs: () => {
+      const [next, after] = cron?.nextRuns(2) ?? [];
+      return next && after ? after.getTime() - next.getTime() : null;
+    },
     hookSecret: config.live.hookSecret,
     followedKinds: followedKinds(config),
     platformxEvents: config.platformx.token === null ? null : [...followedEvents(config).values()],

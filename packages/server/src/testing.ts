@@ -1,6 +1,7 @@
 import { CoderDxError, type Logger, silentLogger, valueOrders } from "@coder-dx/core";
 import { aConfig, MemorySyncStore } from "@coder-dx/core/testing";
 import { createApp } from "./app";
+import { groupLookOf } from "./console/look";
 import { parseApiTokens } from "./auth";
 import type { LaunchRequest } from "./context";
 import { Metrics } from "./metrics";
@@ -37,6 +38,8 @@ export function createTestApp(
     log: options.log ?? silentLogger,
     bodyLimitBytes: 4096,
     valueOrders: valueOrders(aConfig()),
+    groupLook: groupLookOf(aConfig()),
+    config: aConfig(),
     launchRun: (request) => {
       if (options.busy)
         throw new CoderDxError(

@@ -1,4 +1,4 @@
-import { CoderDxError, describeUser, type Evidence, timeParameter } from "@coder-dx/core";
+import { CoderDxError, describeUser, explainPerson, timeParameter } from "@coder-dx/core";
 import type { Command } from "commander";
 import { z } from "zod";
 import { type Cli, loadSettings, openStore } from "../context";
@@ -39,26 +39,8 @@ export function registerUsers(program: Command, cli: Cli): void {
       cli.out.line(
         `  last confirmed by DX: ${user.updatedAt ? formatTime(user.updatedAt) : "never"} · Coder user id: ${user.coderUserId ?? "-"}`,
       );
-      const { status, usage, frequency } = settings.config.groups;
-      const held = user.attributes[status.name];
-      const since = history.find(
-        (row) => row.outcome === "applied" && row.after?.[status.name] === held,
-      );
-      if (held === status.values.former || held === status.values.suspended) {
-        const what =
-          held === status.values.former
-            ? "no longer in Coder (deleted, or removed from its listing)"
-            : "suspended in Coder";
-        cli.out.line(
-          `  why: ${held}: ${what}${since ? ` since ${formatTime(since.at)} (run ${since.runId})` : ""}`,
-        );
-      } else {
-        const latest = history.find((row) => row.evidence && row.after);
-        if (latest?.evidence && latest.after) {
-          const usageGroups = [usage.name, ...(frequency ? [frequency.name] : [])];
-          cli.out.line(`  why: ${describeEvidence(latest.after, latest.evidence, usageGroups)}`);
-        }
-      }
+      const why = explainPerson({ user, history }, settings.config);
+      if (why) cli.out.line(`  why: ${why}`);
       cli.out.line("");
       cli.out.line(history.length > 0 ? changesTable(history, cli.paint) : "No audit rows.");
       if (planned > 0)
@@ -66,24 +48,4 @@ export function registerUsers(program: Command, cli: Cli): void {
           `\n${plural(planned, "row")} planned by dry or halted runs (never sent): ${cli.command(`audit --email ${user.email} --outcome planned`)}`,
         );
     });
-}
-
-/** `Moderate: 22.5 h on 9 days in the 28 days to 2026-11-22` (and any level held). */
-export function describeEvidence(
-  after: Record<string, string | null>,
-  evidence: Evidence,
-  usageGroups: readonly string[],
-): string {
-  const values = usageGroups.map((g) => after[g]).filter((v) => v !== null && v !== undefined);
-  const days =
-    evidence.activeDays === null
-      ? ""
-      : ` on ${evidence.activeDays} days (${evidence.activeWeeks} weeks)`;
-  const window = evidence.window
-    ? ` in the ${evidence.window.days} days to ${evidence.window.end.slice(0, 10)}`
-    : "";
-  const held = (evidence.held ?? []).map(
-    (h) => `; ${h.group} held at ${h.value} until ${h.until.slice(0, 10)} (computed ${h.computed})`,
-  );
-  return `${values.join(", ")}: ${evidence.hours} h${days}${window}${held.join("")}`;
 }

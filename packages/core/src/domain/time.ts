@@ -61,3 +61,11 @@ export function timeParameter(bound: TimeBound) {
     return time;
   });
 }
+
+/** The one time format for people: `2026-12-06 08:45:12 UTC` (APIs and --json keep ISO 8601). */
+export function humanTime(iso: string | null | undefined): string {
+  if (!iso) return "-";
+  const time = Date.parse(iso);
+  if (Number.isNaN(time)) return iso;
+  return `${new Date(time).toISOString().slice(0, 19).replace("T", " ")} UTC`;
+}

@@ -1,4 +1,6 @@
-import { parseTime } from "../domain/time";
+import type { Config } from "../config/schema";
+import { humanTime, parseTime } from "../domain/time";
+import type { Evidence } from "../domain/mapping";
 import type { ChangeRow, SyncStore } from "../ports";
 
 export interface UserReport {
@@ -54,4 +56,49 @@ export function describeUser(
     },
     history,
   };
+}
+
+/** `Moderate: 22.5 h on 9 days in the 28 days to 2026-11-22` (and any level held). */
+export function describeEvidence(
+  after: Record<string, string | null>,
+  evidence: Evidence,
+  usageGroups: readonly string[],
+): string {
+  const values = usageGroups.map((g) => after[g]).filter((v) => v !== null && v !== undefined);
+  const days =
+    evidence.activeDays === null
+      ? ""
+      : ` on ${evidence.activeDays} days (${evidence.activeWeeks} weeks)`;
+  const window = evidence.window
+    ? ` in the ${evidence.window.days} days to ${evidence.window.end.slice(0, 10)}`
+    : "";
+  const held = (evidence.held ?? []).map(
+    (h) => `; ${h.group} held at ${h.value} until ${h.until.slice(0, 10)} (computed ${h.computed})`,
+  );
+  return `${values.join(", ")}: ${evidence.hours} h${days}${window}${held.join("")}`;
+}
+
+/**
+ * Why a person holds what they hold, in a line: a former or suspended person since when (the
+ * write DX confirmed), anyone else by the usage evidence of their newest write. Null when the
+ * record says nothing more.
+ */
+export function explainPerson(report: UserReport, config: Config): string | null {
+  const { status, usage, frequency } = config.groups;
+  const held = report.user.attributes[status.name];
+  const confirmed = report.history.filter((row) => row.outcome === "applied");
+  if (held === status.values.former || held === status.values.suspended) {
+    const since = confirmed.find((row) => row.after?.[status.name] === held);
+    const what =
+      held === status.values.former
+        ? "no longer in Coder (deleted, or removed from its listing)"
+        : "suspended in Coder";
+    return `${held}: ${what}${since ? ` since ${humanTime(since.at)} (run ${since.runId})` : ""}`;
+  }
+  const latest = report.history.find((row) => row.evidence && row.after);
+  if (!latest?.evidence || !latest.after) return null;
+  return describeEvidence(latest.after, latest.evidence, [
+    usage.name,
+    ...(frequency ? [frequency.name] : []),
+  ]);
 }

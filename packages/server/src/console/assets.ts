@@ -70,41 +70,98 @@ button.danger { background: #b42318; color: #fff; border: 0; border-radius: 4px;
 figure { margin: 0; } figcaption { font-size: 13px; color: var(--muted); }
 details summary { cursor: pointer; }
 code { background: #eef2f6; padding: 0 4px; border-radius: 3px; }
-td.note { max-width: 32rem; overflow-wrap: anywhere; }
+td.note { max-width: 28rem; overflow-wrap: anywhere; }
+td { overflow-wrap: anywhere; } th { white-space: nowrap; }
+td.when, th.when { white-space: nowrap; overflow-wrap: normal; }
+tr.planned td { color: var(--muted); font-style: italic; }
+.badge.dry { background: #6f42c1; }
+.swatch { vertical-align: -1px; margin-right: 4px; }
+.lead { font-size: 17px; }
+ul.attention { margin: 0; padding-left: 20px; } ul.attention li { margin: 4px 0; }
+caption { text-align: left; font-weight: 600; padding: 4px 0; }
+tfoot th, tfoot td { font-weight: 600; }
+.uplot .u-legend { font-size: 13px; }
 `;
 
 /**
- * Draws each chart from the JSON beside it with uPlot. The tables under the charts carry the
- * same numbers, so every page reads without JavaScript.
+ * Draws each chart from the JSON beside it with uPlot: titled axes, whole-number counts, ISO
+ * dates, each series in its fixed colour, and a legend that reads the hovered values (a
+ * stacked chart's too, not its running sums). The tables under the charts carry the same
+ * numbers, so every page reads without JavaScript.
  */
 const SCRIPT = `
 (function () {
-  var palette = ["#0b57d0", "#1a7f37", "#9a6700", "#b42318", "#6f42c1", "#0a7ea4", "#4a5360"];
+  var WHOLE = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000];
+  // ISO 8601 at the precision the chart's span needs: the day, or the time within a day.
+  function iso(seconds, withTime, span) {
+    if (seconds == null) return "—";
+    var text = new Date(seconds * 1000).toISOString();
+    if (!withTime) return text.slice(0, 10);
+    if (span !== undefined && span < 3600) return text.slice(11, 19);
+    if (span !== undefined && span < 172800) return text.slice(5, 16).replace("T", " ");
+    return text.slice(0, 16).replace("T", " ");
+  }
+  function number(value) { return value == null ? "—" : String(Math.round(value * 10) / 10); }
   function draw(el) {
     var source = document.getElementById(el.getAttribute("data-source"));
     if (!source || typeof uPlot === "undefined") return;
     var spec = JSON.parse(source.textContent);
+    if (!spec.x || spec.x.length === 0) { el.textContent = "No data yet."; return; }
+    var withTime = spec.xFormat === "datetime";
+    var first = spec.x[0], last = spec.x[spec.x.length - 1];
+    var span = last - first;
+    // One day, or runs a minute apart: a range around them, not years of axis.
+    var pad = withTime ? Math.max(30, span * 0.05) : span < 86400 * 2 ? 86400 : 0;
     var width = Math.max(280, el.clientWidth || 600);
+    var lines = spec.series.slice();
+    var raw = lines.map(function (line) { return line.values; });
     var data = [spec.x];
-    var series = [{}];
-    var lines = spec.series;
     if (spec.stacked) {
+      // Each series drawn at the running sum, the last on top; the legend reads the raw values.
       var sum = spec.x.map(function () { return 0; });
-      var stacked = lines.map(function (line) {
+      var sums = lines.map(function (line) {
         sum = sum.map(function (s, i) { return s + (line.values[i] || 0); });
-        return { label: line.label, values: sum.slice() };
+        return sum.slice();
       });
-      lines = stacked.reverse();
+      lines = lines.map(function (line, i) { return { label: line.label, color: line.color, values: sums[i], raw: raw[i] }; }).reverse();
     }
-    lines.forEach(function (line, i) {
-      var color = palette[(spec.stacked ? lines.length - 1 - i : i) % palette.length];
+    var series = [{ label: spec.xLabel, value: function (u, v) { return iso(v, withTime); } }];
+    lines.forEach(function (line) {
       data.push(line.values);
-      series.push({ label: line.label, stroke: color, width: 2, fill: spec.stacked ? color + "55" : undefined, scale: line.scale || "y" });
+      var own = line.raw || line.values;
+      series.push({
+        label: line.label,
+        stroke: line.color,
+        width: 2,
+        dash: line.dash ? [6, 4] : undefined,
+        fill: spec.stacked ? line.color + "66" : undefined,
+        points: { show: spec.x.length < 40 },
+        scale: line.scale || "y",
+        value: function (u, v, s, i) { return i == null ? "—" : number(own[i]); },
+      });
     });
-    var axes = [{}, { scale: "y" }];
-    var scales = { x: { time: spec.time !== false } };
-    if (lines.some(function (l) { return l.scale === "s"; })) { axes.push({ scale: "s", side: 1, grid: { show: false } }); }
-    new uPlot({ width: width, height: 240, series: series, axes: axes, scales: scales }, data, el);
+    var axes = [
+      {
+        label: spec.xLabel,
+        values: function (u, splits) { return splits.map(function (v) { return iso(v, withTime, span); }); },
+        space: withTime ? 110 : 90,
+        // A day chart ticks at whole days (a week, a month), never at hours labelled with dates.
+        incrs: withTime ? undefined : [86400, 172800, 604800, 1209600, 2592000, 7776000],
+      },
+      { label: spec.yLabel, scale: "y", incrs: WHOLE, values: function (u, splits) { return splits.map(function (v) { return String(v); }); } },
+    ];
+    if (spec.scales && spec.scales.s) axes.push({ label: spec.scales.s, scale: "s", side: 1, grid: { show: false } });
+    new uPlot({
+      width: width,
+      height: 260,
+      series: series,
+      axes: axes,
+      scales: {
+        x: { time: true, range: function () { return [first - pad, last + pad]; } },
+        y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } },
+      },
+      cursor: { points: { show: true } },
+    }, data, el);
     el.setAttribute("data-rendered", "true");
   }
   function start() {

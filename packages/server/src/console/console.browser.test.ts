@@ -29,8 +29,9 @@ describe.skipIf(!present)("the web console in a real Chromium", () => {
   let service: Service;
   let store: SqliteSyncStore;
   let browser: Browser;
-  let firstRunId: string;
+  let secondRunId: string;
   let someone: string;
+  let heavy: string;
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
@@ -58,8 +59,20 @@ describe.skipIf(!present)("the web console in a real Chromium", () => {
       log: silentLogger,
       schedule: null,
     });
-    firstRunId = service.launchRun({ trigger: "api", dryRun: false, force: false, emails: [] }).id;
+    const firstRunId = service.launchRun({
+      trigger: "api",
+      dryRun: false,
+      force: false,
+      emails: [],
+    }).id;
     await until(() => store.getRun(firstRunId)?.finishedAt != null);
+    // Someone starts using Coder heavily: the second run changes their usage level alone.
+    const idle = org.people.find((p) => p.status === "active" && p.usageSeconds === 0);
+    if (!idle) throw new Error("the seeded org has nobody idle");
+    coder.updateUser(idle.id, { usageSeconds: 60 * 3600 });
+    heavy = idle.email.toLowerCase();
+    secondRunId = service.launchRun({ trigger: "api", dryRun: false, force: false, emails: [] }).id;
+    await until(() => store.getRun(secondRunId)?.finishedAt != null);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
   }, 60_000);
 
@@ -80,53 +93,129 @@ describe.skipIf(!present)("the web console in a real Chromium", () => {
     return page;
   }
 
-  it("signs in, draws the overview's charts, opens a run and filters its changes", async () => {
+  /** The page fits 1280 px: nothing wider than the window (a table that runs past its panel). */
+  async function fits(page: Page): Promise<void> {
+    // Evaluated in the page (a string: this package's types have no DOM).
+    const widths = (await page.evaluate(
+      "({ page: document.documentElement.scrollWidth, window: window.innerWidth })",
+    )) as { page: number; window: number };
+    expect(widths.page).toBeLessThanOrEqual(widths.window);
+  }
+
+  it("leads with when DX was last brought up to date, in each group's order, and fits 1280 px", async () => {
     const page = await signIn(OPERATOR);
     await expect
       .poll(() => page.locator('[data-rendered="true"]').count())
       .toBeGreaterThanOrEqual(2);
     expect(await page.locator("canvas").count()).toBeGreaterThanOrEqual(2);
-    await expect.poll(() => page.getByText("Last run").count()).toBe(1);
+    expect(
+      await page
+        .getByText(/^Last brought up to date \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC by run/)
+        .count(),
+    ).toBe(1);
+    expect(await page.getByRole("heading", { name: "Needs attention" }).count()).toBe(1);
+    // The cohort in the group's own order, with totals and shares.
+    const coder = page.locator("table", { has: page.locator("caption", { hasText: /^Coder$/ }) });
+    const values = (await coder.locator("tbody td:first-child").allTextContents()).map((t) =>
+      t.trim(),
+    );
+    expect(values).toEqual(["Active", "Dormant", "Suspended"]);
+    expect(await coder.locator("tfoot").textContent()).toMatch(/total\s*\d+\s*100%/);
+    // A run over a day's record: the chart starts at the first recorded day, not 89 days of zeros.
+    expect(
+      await page.getByRole("heading", { name: /^Coder: since \d{4}-\d{2}-\d{2}$/ }).count(),
+    ).toBe(1);
+    // Nothing halted: nothing to force.
+    expect(await page.getByRole("button", { name: "Force past brakes" }).count()).toBe(0);
+    await fits(page);
     await page.screenshot({ path: `${SCREENSHOTS}overview.png`, fullPage: true });
+    await page.close();
+  });
 
-    await page.getByRole("link", { name: "Runs", exact: true }).click();
-    await page.getByRole("link", { name: firstRunId, exact: true }).click();
-    await page.waitForURL(`${service.url}/runs/${firstRunId}`);
+  it("shows a run's changes as what changes, to the second, and fits 1280 px", async () => {
+    const page = await signIn(OPERATOR);
+    await page.goto(`${service.url}/runs/${secondRunId}`);
+    const cells = await page.locator("table.changes tbody tr td:nth-child(3)").allTextContents();
+    expect(cells.length).toBeGreaterThan(0);
+    // Only the group that changed: never the whole state on both sides.
+    expect(cells.some((c) => c.includes("Coder usage level: None → Heavy"))).toBe(true);
+    expect(cells.every((c) => !c.includes("Coder: Active"))).toBe(true);
+    const times = await page.locator("table.changes tbody td.when").allTextContents();
+    expect(times.every((t) => /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/.test(t))).toBe(true);
+    expect(await page.locator("table.changes thead th").allTextContents()).toEqual([
+      "at",
+      "person",
+      "change",
+      "outcome",
+      "why",
+    ]);
+    await fits(page);
     await page.screenshot({ path: `${SCREENSHOTS}run.png`, fullPage: true });
     await page.getByLabel("Outcome").selectOption("applied");
     await page.getByRole("button", { name: "Filter" }).click();
     await page.waitForURL(/outcome=applied/);
-    const outcomes = await page.locator("tbody tr td:nth-child(5)").allTextContents();
+    const outcomes = await page.locator("table.changes tbody tr td:nth-child(4)").allTextContents();
     expect(outcomes.length).toBeGreaterThan(0);
-    expect(outcomes.every((o) => o.startsWith("applied"))).toBe(true);
-    await page.screenshot({ path: `${SCREENSHOTS}run-filtered.png`, fullPage: true });
+    expect(outcomes.every((o) => o === "applied")).toBe(true);
     await page.close();
   });
 
-  it("finds a person and reads their timeline", async () => {
+  it("finds people by part of an email, filters them by a value, and reads one's timeline and why", async () => {
     const page = await signIn(VIEWER);
     await page.getByRole("link", { name: "People" }).click();
-    await page.getByLabel("Email").fill(someone);
+    const prefix = someone.slice(0, 4);
+    await page.getByLabel("Find").fill(prefix);
     await page.getByRole("button", { name: "Find" }).click();
-    await page.waitForURL(/people\?email=/);
+    await page.waitForURL(/people\?q=/);
+    const found = await page.locator("tbody tr td:first-child").allTextContents();
+    expect(found).toContain(someone);
+    expect(found.every((e) => e.includes(prefix))).toBe(true);
+    await page.getByLabel("Holding").selectOption("Coder=Suspended");
+    await page.getByLabel("Find").fill("");
+    await page.getByRole("button", { name: "Find" }).click();
+    await page.waitForURL(/filter=Coder%3DSuspended/);
+    const suspended = await page.locator("tbody tr td:nth-child(3)").allTextContents();
+    expect(suspended.length).toBeGreaterThan(0);
+    expect(suspended.every((v) => v.trim() === "Suspended")).toBe(true);
+    await fits(page);
+    await page.screenshot({ path: `${SCREENSHOTS}people.png`, fullPage: true });
+
+    await page.goto(`${service.url}/people?email=${encodeURIComponent(heavy)}`);
     expect(await page.getByRole("heading", { name: "Attributes now" }).count()).toBe(1);
-    const rows = await page.locator("tbody tr").allTextContents();
-    expect(rows.some((r) => r.includes("Coder"))).toBe(true);
-    expect(rows.some((r) => r.includes(someone) && r.includes("applied"))).toBe(true);
+    expect(await page.getByText(/^Why: Heavy: \d/).count()).toBe(1);
+    const rows = await page.locator("table.changes tbody tr").allTextContents();
+    expect(
+      rows.some((r) => r.includes("Coder usage level: None → Heavy") && r.includes("applied")),
+    ).toBe(true);
+    await fits(page);
     await page.screenshot({ path: `${SCREENSHOTS}person.png`, fullPage: true });
     await page.close();
   });
 
-  it("starts a dry run as an operator, and refuses a viewer", async () => {
+  it("starts a dry run as an operator, refreshes until it ends, and marks it a dry run; refuses a viewer", async () => {
     const operator = await signIn(OPERATOR);
+    const gate = dx.faults.gate({ match: /users\.list/ });
     await operator.getByRole("button", { name: "Dry run" }).click();
     await operator.waitForURL(/\/runs\/\d+$/);
     const id = new URL(operator.url()).pathname.split("/").at(-1) as string;
+    // Running: the page says so, and reloads itself (plain HTML).
+    expect(await operator.locator('meta[http-equiv="refresh"]').getAttribute("content")).toBe("2");
+    expect(await operator.getByText("This run is in progress").count()).toBe(1);
+    gate.release();
     await until(() => store.getRun(id)?.finishedAt != null);
-    expect(store.getRun(id)).toMatchObject({ dryRun: true, trigger: "api" });
-    await operator.reload();
-    expect(await operator.getByText("Dry run ·").count()).toBe(1);
+    expect(store.getRun(id)).toMatchObject({ dryRun: true, trigger: "console" });
+    await expect
+      .poll(() => operator.locator('meta[http-equiv="refresh"]').count(), { timeout: 10_000 })
+      .toBe(0);
+    expect(
+      await operator
+        .getByText(/^would write \d+ (person|people); nothing was written to DX$/)
+        .count(),
+    ).toBe(1);
+    expect(await operator.locator(".badge.dry").count()).toBe(1);
     await operator.screenshot({ path: `${SCREENSHOTS}dry-run.png`, fullPage: true });
+    await operator.goto(`${service.url}/`);
+    expect(await operator.getByText(`Latest dry run: run ${id}`).count()).toBe(1);
 
     const viewer = await signIn(VIEWER);
     expect(await viewer.getByRole("button", { name: "Sync now" }).count()).toBe(0);
@@ -134,8 +223,7 @@ describe.skipIf(!present)("the web console in a real Chromium", () => {
     // A hand-made form with the viewer's own CSRF token is still refused.
     const csrf = await viewer.locator('input[name="csrf"]').first().inputValue();
     const forged = await viewer.request.post(`${service.url}/actions/run`, { form: { csrf } });
-    const status = forged.status();
-    expect(status).toBe(403);
+    expect(forged.status()).toBe(403);
     await viewer.screenshot({ path: `${SCREENSHOTS}viewer.png`, fullPage: true });
 
     await viewer.getByRole("button", { name: "Sign out" }).click();

@@ -112,7 +112,8 @@ describe("the web console's security", () => {
     expect(s.launched).toEqual([]);
     const started = await s.post("/actions/run", { csrf: s.pageCsrf, dryRun: "true" });
     expect(started.status).toBe(303);
-    expect(s.launched).toEqual([{ trigger: "api", dryRun: true, force: false, emails: [] }]);
+    // A run started from the console says so.
+    expect(s.launched).toEqual([{ trigger: "console", dryRun: true, force: false, emails: [] }]);
     // The sign-in form carries its own token, bound to a cookie.
     const noToken = await s.app.request("/signin", {
       method: "POST",
@@ -230,7 +231,7 @@ describe("the overview's cohort", () => {
     const s = await signIn(TOKENS.viewer);
     const activeCount = async () => {
       const text = await (await s.get("/")).text();
-      return /<td>Active<\/td><td class="num">(\d+)<\/td>/.exec(text)?.[1] ?? "none";
+      return /<\/svg> Active<\/td><td class="num">(\d+)<\/td>/.exec(text)?.[1] ?? "none";
     };
     const finished = (id: string) =>
       s.store.finishRun(id, {

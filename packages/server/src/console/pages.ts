@@ -1,19 +1,8 @@
-import type {
-  ChangeRow,
-  CohortCounts,
-  CohortSeries,
-  EventOutcome,
-  Notification,
-  PlatformxEvent,
-  Run,
-  UserReport,
-} from "@coder-dx/core";
+import type { EventOutcome, Notification, PlatformxEvent } from "@coder-dx/core";
 import { html, raw } from "hono/html";
-import type { HtmlEscapedString } from "hono/utils/html";
 import type { Role } from "../auth";
 import { atLeast } from "../auth";
-
-type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+import { type Html, time } from "./look";
 
 export interface Frame {
   title: string;
@@ -21,12 +10,8 @@ export interface Frame {
   section: "overview" | "runs" | "people" | "live" | "events" | "signin";
   session: { role: Role; csrf: string } | null;
   notice?: { text: string; error?: boolean } | undefined;
-}
-
-/** JSON for a chart, safe inside a <script> element (no `</script>` can close it early). */
-function chartData(id: string, spec: unknown): Html {
-  const json = JSON.stringify(spec).replace(/</g, "\\u003c");
-  return html`<script type="application/json" id="${id}">${raw(json)}</script>`;
+  /** Reload the page every so many seconds (a run in progress); plain HTML, no script. */
+  refreshSeconds?: number | undefined;
 }
 
 export function page(frame: Frame, body: Html | ""): Html {
@@ -38,6 +23,7 @@ export function page(frame: Frame, body: Html | ""): Html {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${frame.title} · coder-dx</title>
+${frame.refreshSeconds ? html`<meta http-equiv="refresh" content="${frame.refreshSeconds}">` : ""}
 <link rel="stylesheet" href="/assets/uPlot.min.css">
 <link rel="stylesheet" href="/assets/console.css">
 </head>
@@ -75,28 +61,18 @@ export function signInPage(csrf: string): Html {
 </div>`;
 }
 
-export function badge(status: string): Html {
-  return html`<span class="badge ${status}">${status}</span>`;
-}
-
-function seconds(run: Run): string {
-  if (!run.finishedAt) return "running";
-  return `${((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1)} s`;
-}
-
-function countsLine(run: Run): string {
-  const c = run.counts;
-  return `${c.users} users · ${c.applied} applied · ${c.rejected} rejected · ${c.unmatched} unmatched · ${c.unchanged} unchanged · ${c.invalid} invalid`;
-}
-
-export function actionsPanel(role: Role, csrf: string): Html {
+/**
+ * Sync now and Dry run for operators; Force past brakes for admins, and only when the last
+ * real run halted (there is nothing to force otherwise).
+ */
+export function actionsPanel(role: Role, csrf: string, offerForce: boolean): Html {
   if (!atLeast(role, "operator"))
     return html`<p class="muted">Starting runs needs the operator role; this session is a viewer.</p>`;
   return html`<div class="panel" aria-label="Actions">
   <form class="inline" method="post" action="/actions/run"><input type="hidden" name="csrf" value="${csrf}"><button class="primary" type="submit">Sync now</button></form>
   <form class="inline" method="post" action="/actions/run"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="dryRun" value="true"><button class="primary" type="submit">Dry run</button></form>
   ${
-    atLeast(role, "admin")
+    atLeast(role, "admin") && offerForce
       ? html`<form class="inline" method="post" action="/actions/run" data-confirm="Apply past the brakes? Every planned write goes to DX.">
   <input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="force" value="true">
   <label><input type="checkbox" name="confirm" value="yes" required> I have read the halt and want every planned write</label>
@@ -104,169 +80,6 @@ export function actionsPanel(role: Role, csrf: string): Html {
       : ""
   }
 </div>`;
-}
-
-export interface OverviewModel {
-  last: Run | null;
-  nextRunAt: string | null;
-  recent: Run[];
-  cohort: CohortCounts;
-  series: CohortSeries;
-  role: Role;
-  csrf: string;
-}
-
-export function overviewPage(m: OverviewModel): Html {
-  const runsChart = {
-    time: false,
-    x: m.recent.map((r) => Number(r.id)),
-    series: [
-      { label: "applied", values: m.recent.map((r) => r.counts.applied) },
-      { label: "rejected", values: m.recent.map((r) => r.counts.rejected) },
-      {
-        label: "duration (s)",
-        scale: "s",
-        values: m.recent.map((r) =>
-          r.finishedAt ? (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000 : null,
-        ),
-      },
-    ],
-  };
-  const groups = Object.entries(m.series.groups);
-  return html`<h1>Overview</h1>
-${actionsPanel(m.role, m.csrf)}
-<div class="grid">
-<section class="panel" aria-labelledby="last-run">
-  <h2 id="last-run">Last run</h2>
-  ${
-    m.last
-      ? html`<p><a href="/runs/${m.last.id}">Run ${m.last.id}</a> ${badge(m.last.status)} ${m.last.dryRun ? "(dry run)" : ""} · ${m.last.trigger}</p>
-  <p>${countsLine(m.last)}</p>
-  <p>Started ${m.last.startedAt} · ${seconds(m.last)}</p>
-  ${m.last.error ? html`<p>${m.last.error.message}</p>` : ""}`
-      : html`<p class="muted">No run yet.</p>`
-  }
-  <p>Next scheduled run: ${m.nextRunAt ?? "none scheduled (serve --schedule sets one)"}</p>
-</section>
-<section class="panel" aria-labelledby="cohort-now">
-  <h2 id="cohort-now">The cohort now</h2>
-  ${Object.entries(m.cohort.groups).map(
-    ([group, values]) => html`<table><caption class="muted">${group}</caption>
-    <thead><tr><th scope="col">value</th><th scope="col" class="num">people</th></tr></thead>
-    <tbody>${Object.entries(values).map(([value, n]) => html`<tr><td>${value}</td><td class="num">${n}</td></tr>`)}</tbody></table>`,
-  )}
-  ${Object.keys(m.cohort.groups).length === 0 ? html`<p class="muted">Nobody yet: DX has confirmed no values.</p>` : ""}
-</section>
-</div>
-<section class="panel" aria-labelledby="runs-chart">
-  <h2 id="runs-chart">Runs over time</h2>
-  <figure><div class="chart" data-chart data-source="runs-data" role="img" aria-label="writes, rejects and duration of the last ${m.recent.length} runs"></div>
-  ${chartData("runs-data", runsChart)}<figcaption>The last ${m.recent.length} runs by number: applied and rejected people (left axis), duration in seconds (right).</figcaption></figure>
-</section>
-${groups.map(([group, values], i) => {
-  const spec = {
-    stacked: true,
-    x: m.series.dates.map((d) => Date.parse(d) / 1000),
-    series: Object.entries(values).map(([label, line]) => ({ label, values: line })),
-  };
-  return html`<section class="panel" aria-labelledby="cohort-${i}">
-  <h2 id="cohort-${i}">${group}: the last ${m.series.dates.length} days</h2>
-  <figure><div class="chart" data-chart data-source="cohort-${i}-data" role="img" aria-label="people holding each ${group} value per day"></div>
-  ${chartData(`cohort-${i}-data`, spec)}<figcaption>People holding each value at the end of each day, stacked.</figcaption></figure>
-  <details><summary>The numbers</summary><table><thead><tr><th scope="col">day</th>${Object.keys(values).map((v) => html`<th scope="col" class="num">${v}</th>`)}</tr></thead>
-  <tbody>${m.series.dates.map((d, k) => html`<tr><td>${d.slice(0, 10)}</td>${Object.values(values).map((line) => html`<td class="num">${line[k]}</td>`)}</tr>`)}</tbody></table></details>
-</section>`;
-})}`;
-}
-
-export function runsPage(runs: Run[], nextCursor: string | null, actions: Html): Html {
-  return html`<h1>Runs</h1>
-${actions}
-<table>
-<thead><tr><th scope="col">run</th><th scope="col">status</th><th scope="col">trigger</th><th scope="col">started</th><th scope="col" class="num">users</th><th scope="col" class="num">applied</th><th scope="col" class="num">rejected</th><th scope="col" class="num">duration</th></tr></thead>
-<tbody>${runs.map(
-    (
-      r,
-    ) => html`<tr><td><a href="/runs/${r.id}">${r.id}</a>${r.dryRun ? " (dry)" : ""}</td><td>${badge(r.status)}</td><td>${r.trigger}</td><td>${r.startedAt}</td>
-  <td class="num">${r.counts.users}</td><td class="num">${r.counts.applied}</td><td class="num">${r.counts.rejected}</td><td class="num">${seconds(r)}</td></tr>`,
-  )}</tbody>
-</table>
-${runs.length === 0 ? html`<p class="muted">No runs yet.</p>` : ""}
-${nextCursor ? html`<p><a href="/runs?cursor=${encodeURIComponent(nextCursor)}">Older runs</a></p>` : ""}`;
-}
-
-const OUTCOMES = ["applied", "rejected", "unmatched", "planned", "invalid", "pending", "skipped"];
-
-export function changesTable(rows: ChangeRow[]): Html {
-  return html`<table>
-<thead><tr><th scope="col">at</th><th scope="col">email</th><th scope="col">kind</th><th scope="col">before → after</th><th scope="col">outcome</th><th scope="col">run</th></tr></thead>
-<tbody>${rows.map(
-    (
-      r,
-    ) => html`<tr><td>${r.at}</td><td><a href="/people?email=${encodeURIComponent(r.email)}">${r.email}</a></td><td>${r.kind}</td>
-  <td>${describeValues(r.before)} → ${describeValues(r.after)}</td><td>${r.outcome}${r.error ? html`<br><span class="muted">${r.error.message}</span>` : ""}</td><td><a href="/runs/${r.runId}">${r.runId}</a></td></tr>`,
-  )}</tbody></table>`;
-}
-
-function describeValues(values: Record<string, string | null> | null): string {
-  if (!values) return "—";
-  const entries = Object.entries(values);
-  return entries.length === 0
-    ? "{}"
-    : entries.map(([k, v]) => `${k}: ${v ?? "(cleared)"}`).join(", ");
-}
-
-export function runPage(
-  run: Run,
-  filters: { outcome?: string | undefined; email?: string | undefined },
-  changes: ChangeRow[],
-  nextCursor: string | null,
-): Html {
-  const settings =
-    run.status === "halted" ? [...new Set(run.error?.message.match(/safety\.\w+/g) ?? [])] : [];
-  const query = (cursor: string) =>
-    new URLSearchParams({
-      ...(filters.outcome ? { outcome: filters.outcome } : {}),
-      ...(filters.email ? { email: filters.email } : {}),
-      cursor,
-    }).toString();
-  return html`<h1>Run ${run.id} ${badge(run.status)}</h1>
-<div class="panel">
-<p>${run.dryRun ? "Dry run · " : ""}${run.trigger} · started ${run.startedAt} · ${seconds(run)}</p>
-<p>${countsLine(run)}</p>
-${run.error ? html`<p><strong>${run.status === "halted" ? "Halted" : "Error"}</strong> (${run.error.code}): ${run.error.message}</p>` : ""}
-${settings.length > 0 ? html`<p>Governed by ${settings.map((s, i) => html`${i > 0 ? ", " : ""}<code>${s}</code>`)} in the config; an admin can force the run past the brake.</p>` : ""}
-</div>
-<h2>Changes</h2>
-<form method="get" action="/runs/${run.id}" class="panel">
-  <label for="outcome">Outcome</label>
-  <select id="outcome" name="outcome"><option value="">any</option>${OUTCOMES.map((o) => html`<option value="${o}" ${filters.outcome === o ? raw("selected") : ""}>${o}</option>`)}</select>
-  <label for="email">Email</label><input id="email" name="email" type="search" value="${filters.email ?? ""}">
-  <button class="primary" type="submit">Filter</button>
-</form>
-${changesTable(changes)}
-${changes.length === 0 ? html`<p class="muted">No changes match.</p>` : ""}
-${nextCursor ? html`<p><a href="/runs/${run.id}?${query(nextCursor)}">More changes</a></p>` : ""}`;
-}
-
-export function personPage(email: string, at: string, report: UserReport | null): Html {
-  return html`<h1>People</h1>
-<form method="get" action="/people" class="panel">
-  <label for="email">Email</label><input id="email" name="email" type="search" value="${email}" required>
-  <label for="at">Held on (optional)</label><input id="at" name="at" value="${at}" placeholder="2026-11-01">
-  <button class="primary" type="submit">Find</button>
-</form>
-${
-  email === ""
-    ? ""
-    : report === null
-      ? html`<p class="notice">coder-dx has no record of ${email}.</p>`
-      : html`<section class="panel" aria-labelledby="held"><h2 id="held">${at ? `Held on ${at}` : "Attributes now"}</h2>
-  <table><tbody>${Object.entries(report.user.attributes).map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v ?? "(cleared)"}</td></tr>`)}</tbody></table>
-  ${Object.keys(report.user.attributes).length === 0 ? html`<p class="muted">Nothing confirmed ${at ? "by then" : "yet"}.</p>` : ""}
-  <p class="muted">Coder user ${report.user.coderUserId ?? "unknown"} · last confirmed ${report.user.updatedAt ?? "never"}</p></section>
-  <h2>Timeline</h2>${changesTable(report.history)}`
-}`;
 }
 
 export interface LiveModel {
@@ -308,7 +121,7 @@ export function livePage(m: LiveModel): Html {
 <tbody>${m.notifications.map(
     (
       n,
-    ) => html`<tr><td>${n.receivedAt.replace("T", " ").slice(0, 19)}</td><td>${n.name}</td><td>${subject(n)}</td>
+    ) => html`<tr><td class="when">${time(n.receivedAt)}</td><td>${n.name}</td><td>${subject(n)}</td>
   <td>${n.outcome === "run" || n.outcome === "duplicate" ? html`<a href="/runs/${n.runId}">run ${n.runId}</a>${n.outcome === "duplicate" ? " (a copy)" : ""}` : n.outcome}</td>
   <td class="note">${n.note ?? ""}</td></tr>`,
   )}</tbody>
@@ -332,7 +145,7 @@ const EVENT_OUTCOME_ORDER: EventOutcome[] = ["sent", "pending", "unknown", "reje
 
 /** When an event happened, as PlatformX was told (Unix seconds), readable. */
 const happened = (event: PlatformxEvent) =>
-  new Date(Number(event.timestamp) * 1000).toISOString().replace("T", " ").slice(0, 19);
+  time(new Date(Number(event.timestamp) * 1000).toISOString());
 
 export function eventsPage(m: EventsModel): Html {
   const query = (extra: Record<string, string>) =>
@@ -361,7 +174,7 @@ ${(m.counts.unknown ?? 0) > 0 ? html`<p class="muted">Unknown: a send whose answ
   <button class="primary" type="submit">Filter</button>
 </form>
 <table>
-<thead><tr><th scope="col">happened (UTC)</th><th scope="col">event</th><th scope="col">about</th><th scope="col">from</th><th scope="col">outcome</th><th scope="col">tries</th></tr></thead>
+<thead><tr><th scope="col">happened</th><th scope="col">event</th><th scope="col">about</th><th scope="col">from</th><th scope="col">outcome</th><th scope="col">tries</th></tr></thead>
 <tbody>${m.events.map(
     (e) => html`<tr><td>${happened(e)}</td><td>${e.name}</td>
   <td>${e.email ? html`<a href="/people?email=${encodeURIComponent(e.email)}">${e.email}</a>` : "—"}</td>

@@ -1,4 +1,5 @@
 import {
+  CHANGE_OUTCOMES,
   type CohortCounts,
   type CohortSeries,
   cohortSeries,
@@ -7,9 +8,14 @@ import {
   describeUser,
   EVENT_OUTCOMES,
   type EventOutcome,
+  explainPerson,
   isCursor,
   isCoderDxError,
+  LAST_REAL_RUN,
+  LAST_SUCCESS_RUN,
+  matchesRun,
   parseTime,
+  type Run,
   TIME_PROBLEM,
 } from "@coder-dx/core";
 import type { Context, Hono, MiddlewareHandler } from "hono";
@@ -18,18 +24,11 @@ import { secureHeaders } from "hono/secure-headers";
 import { atLeast } from "../auth";
 import type { AppDeps, AppEnv } from "../context";
 import { consoleAssets } from "./assets";
-import {
-  actionsPanel,
-  eventsPage,
-  type Frame,
-  livePage,
-  overviewPage,
-  page,
-  personPage,
-  runPage,
-  runsPage,
-  signInPage,
-} from "./pages";
+import type { GroupLook } from "./look";
+import { attentionFor, overviewPage } from "./overview";
+import { actionsPanel, eventsPage, type Frame, livePage, page, signInPage } from "./pages";
+import { peoplePage, personPage } from "./people-pages";
+import { runPage, runsPage } from "./runs-pages";
 import { type Session, Sessions } from "./session";
 
 const SESSION_COOKIE = "coder_dx_session";
@@ -58,6 +57,33 @@ function cookieOptions(c: Context, maxAgeSeconds: number) {
     path: "/",
     maxAge: maxAgeSeconds,
   };
+}
+
+/** `6 h`, `2 d`: a duration as a person says it. */
+function span(ms: number): string {
+  const hours = ms / 3_600_000;
+  return hours >= 48
+    ? `${Math.round(hours / 24)} days`
+    : hours >= 1
+      ? `${Math.round(hours)} h`
+      : `${Math.round(ms / 60_000)} min`;
+}
+
+/**
+ * Why DX is overdue for an update, or null: with a schedule, the last success is older than
+ * two of its intervals (one missed run is not yet an alarm).
+ */
+export function overdueBecause(
+  now: Date,
+  lastSuccess: Run | null,
+  everyMs: number | null,
+): string | null {
+  if (everyMs === null) return null;
+  if (!lastSuccess?.finishedAt)
+    return `the schedule runs every ${span(everyMs)}, and no real run has succeeded yet`;
+  const age = now.getTime() - Date.parse(lastSuccess.finishedAt);
+  if (age <= 2 * everyMs) return null;
+  return `the schedule runs every ${span(everyMs)}, and DX was last brought up to date ${span(age)} ago`;
 }
 
 /** The ends of the last `days` UTC days, oldest first (today's end included). */
@@ -218,9 +244,13 @@ export function registerConsole(
   // Started now, so the first visitor finds it ready.
   void series(new Date());
 
+  /** What the console needs to know of the groups: their order and colours. */
+  const look: GroupLook = deps.groupLook ?? { orders: {}, status: "Coder", levels: [] };
+  /** The last real run halted: only then is there something to force. */
+  const offerForce = () => deps.store.newestRun(LAST_REAL_RUN)?.status === "halted";
+
   pages.get("/", headers, signedIn, async (c) => {
     const now = new Date();
-    const recent = deps.store.listRuns({ limit: 30 }).items;
     const session = c.get("session");
     const { series: computed, fresh } = await series(now);
     const notice = computed
@@ -228,16 +258,35 @@ export function registerConsole(
         ? undefined
         : { text: "The cohort below is from before the last run; it is being brought up to date." }
       : { text: "The cohort is being computed from the audit history; reload in a few seconds." };
+    const lastReal = deps.store.newestRun(LAST_REAL_RUN);
+    const lastSuccess = deps.store.newestRun(LAST_SUCCESS_RUN);
+    const dry = deps.store.newestRun({ dryRun: true, finished: true });
+    const running = deps.store.newestRun({ statuses: ["running"] });
+    const recent = deps.store
+      .listRuns({ limit: 200 })
+      .items.filter((r) => matchesRun(r, LAST_REAL_RUN))
+      .slice(0, 30)
+      .reverse();
+    const events: Partial<Record<EventOutcome, number>> = {};
+    for (const row of deps.store.eventCounts())
+      events[row.outcome] = (events[row.outcome] ?? 0) + row.count;
     return c.html(
       page(
         frame(c, "Overview", "overview", notice),
         overviewPage({
-          last: recent[0] ?? null,
+          lastReal,
+          lastSuccess,
+          latestDry: dry && (!lastReal || Number(dry.id) > Number(lastReal.id)) ? dry : null,
+          running,
           nextRunAt: deps.nextRunAt?.() ?? null,
-          recent: [...recent].reverse(),
+          overdue: overdueBecause(now, lastSuccess, deps.scheduleEveryMs?.() ?? null),
+          attention: attentionFor(lastReal, events),
+          recent,
           ...cohortNow(computed ?? { dates: [], groups: {} }),
+          look,
           role: session.role,
           csrf: session.csrf,
+          offerForce: lastReal?.status === "halted",
         }),
       ),
     );
@@ -252,7 +301,7 @@ export function registerConsole(
     return c.html(
       page(
         frame(c, "Runs", "runs"),
-        runsPage(items, nextCursor, actionsPanel(session.role, session.csrf)),
+        runsPage(items, nextCursor, actionsPanel(session.role, session.csrf, offerForce())),
       ),
     );
   });
@@ -262,9 +311,8 @@ export function registerConsole(
     if (!run) return refuse(c, 404, `No run ${c.req.param("id")}.`, "runs");
     const outcome = c.req.query("outcome") || undefined;
     const email = c.req.query("email")?.trim().toLowerCase() || undefined;
-    const known = ["applied", "rejected", "unmatched", "planned", "invalid", "pending", "skipped"];
-    if (outcome && !known.includes(outcome))
-      return refuse(c, 400, `outcome must be one of ${known.join(", ")}`, "runs");
+    if (outcome && !(CHANGE_OUTCOMES as readonly string[]).includes(outcome))
+      return refuse(c, 400, `outcome must be one of ${CHANGE_OUTCOMES.join(", ")}`, "runs");
     const cursor = c.req.query("cursor") || undefined;
     if (cursor !== undefined && !isCursor(cursor))
       return refuse(c, 400, cursorProblem(cursor), "runs");
@@ -277,7 +325,11 @@ export function registerConsole(
     });
     return c.html(
       page(
-        frame(c, `Run ${run.id}`, "runs"),
+        {
+          ...frame(c, `Run ${run.id}`, "runs"),
+          // Until it ends: plain HTML, so the page works without JavaScript.
+          refreshSeconds: run.status === "running" ? 2 : undefined,
+        },
         runPage(run, { outcome, email }, changes.items, changes.nextCursor),
       ),
     );
@@ -346,19 +398,56 @@ export function registerConsole(
   pages.get("/people", headers, signedIn, (c) => {
     const email = c.req.query("email")?.trim() ?? "";
     const at = c.req.query("at")?.trim() ?? "";
+    const search = c.req.query("q")?.trim() ?? "";
+    const filter = c.req.query("filter")?.trim() ?? "";
+    const cursor = c.req.query("cursor") || undefined;
+    if (cursor !== undefined && !isCursor(cursor))
+      return refuse(c, 400, cursorProblem(cursor), "people");
     // The API's and the CLI's rule and words: a time that is not one is refused, never read
     // as "now" under a heading that names it.
-    if (at !== "" && parseTime(at, "at") === null) {
-      return c.html(
-        page(
-          frame(c, "People", "people", { text: `"${at}": ${TIME_PROBLEM}`, error: true }),
-          personPage(email, at, null),
-        ),
-        400,
-      );
+    if (at !== "" && parseTime(at, "at") === null)
+      return refuse(c, 400, `"${at}": ${TIME_PROBLEM}`, "people");
+    if (email !== "") {
+      const report = describeUser(deps.store, email, at || undefined);
+      if (report)
+        return c.html(
+          page(
+            frame(c, report.user.email, "people"),
+            personPage({
+              email,
+              at,
+              report,
+              why: deps.config ? explainPerson(report, deps.config) : null,
+              showPlanned: c.req.query("planned") === "1",
+              look,
+            }),
+          ),
+        );
     }
-    const report = email === "" ? null : describeUser(deps.store, email, at || undefined);
-    return c.html(page(frame(c, email || "People", "people"), personPage(email, at, report)));
+    const [group, value] = filter.includes("=")
+      ? [filter.slice(0, filter.indexOf("=")), filter.slice(filter.indexOf("=") + 1)]
+      : [undefined, undefined];
+    const listed = deps.store.listPeople({
+      search: email || search || undefined,
+      group,
+      value,
+      limit: 50,
+      cursor,
+    });
+    return c.html(
+      page(
+        frame(c, "People", "people"),
+        peoplePage({
+          search: email || search,
+          filter,
+          people: listed.items,
+          nextCursor: listed.nextCursor,
+          look,
+          notFound: email || undefined,
+        }),
+      ),
+      email ? 404 : 200,
+    );
   });
 
   pages.post("/actions/run", headers, signedIn, async (c) => {
@@ -373,7 +462,7 @@ export function registerConsole(
     if (force && form.confirm !== "yes")
       return refuse(c, 403, "Forcing past the brakes needs the confirmation box ticked.");
     try {
-      const run = deps.launchRun({ trigger: "api", dryRun, force, emails: [] });
+      const run = deps.launchRun({ trigger: "console", dryRun, force, emails: [] });
       return c.redirect(`/runs/${run.id}`, 303);
     } catch (error) {
       if (isCoderDxError(error, "run_in_progress"))
