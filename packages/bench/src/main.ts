@@ -14,6 +14,7 @@ import {
 } from "./scenarios";
 import { benchLive, benchStatusPass } from "./live";
 import { benchPlatformx } from "./platformx";
+import { benchSegments } from "./segments";
 
 const only = process.argv[2];
 const suites: Record<string, () => Promise<Result[]>> = {
@@ -29,6 +30,7 @@ const suites: Record<string, () => Promise<Result[]>> = {
   live: async () => [...(await benchLive()), ...(await benchStatusPass())],
   "live-status": () => benchStatusPass(),
   platformx: () => benchPlatformx(),
+  segments: () => benchSegments(),
   "latency-20k": () => benchLatencyBound(20_000),
   "latency-100k": () => benchLatencyBound(100_000),
 };

@@ -131,6 +131,7 @@ export async function benchPlanner(size = 100_000): Promise<Result[]> {
         {
           email,
           coderUserId: u.id,
+          username: u.username,
           attributes: { Coder: "Active", "Coder usage level": "None" },
           properties: {},
           updatedAt: "",

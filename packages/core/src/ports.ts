@@ -1,4 +1,4 @@
-import type { CoderUser } from "./domain/coder-user";
+import type { CoderGroup, CoderTemplate, CoderUser } from "./domain/coder-user";
 import type { HoldUpdate, Holds } from "./domain/holds";
 import type { HeldValues } from "./domain/history";
 import type { Evidence } from "./domain/mapping";
@@ -391,7 +391,16 @@ export interface CoderSource {
   /** A workspace's creation time; null when Coder has no such workspace. */
   getWorkspace(id: string, options?: CallOptions): Promise<{ created_at: string } | null>;
   getMe(options?: CallOptions): Promise<CoderUser>;
-  getUserActivity(start: Date, end: Date, options?: CallOptions): Promise<Map<string, number>>;
+  /** Active seconds per user over [start, end), in all templates or in those given. */
+  getUserActivity(
+    start: Date,
+    end: Date,
+    options?: CallOptions & { templateIds?: readonly string[] },
+  ): Promise<Map<string, number>>;
+  /** Every template the token can read (`from: template`). */
+  listTemplates(options?: CallOptions): Promise<CoderTemplate[]>;
+  /** Every group the token can read, with members (`from: group`; a Premium feature). */
+  listGroups(options?: CallOptions): Promise<CoderGroup[]>;
 }
 
 export interface DxTarget {

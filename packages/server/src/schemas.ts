@@ -61,10 +61,15 @@ export const ChangeSchema = z
             }),
           )
           .optional(),
+        templates: z
+          .array(z.object({ template: z.string(), hours: z.number() }))
+          .optional()
+          .openapi({ description: "the templates with the most hours (`from: template`)" }),
       })
       .nullable()
       .openapi({
-        description: "what decided the usage values: hours, active days and weeks, holds",
+        description:
+          "what decided the usage values: hours, active days and weeks, holds, top templates",
       }),
   })
   .openapi("Change");

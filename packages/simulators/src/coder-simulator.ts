@@ -38,7 +38,34 @@ export interface SimCoderUser {
   usageSeconds: number;
   /** Exact seconds per UTC day (`2026-11-20`), for tests that need particular days. */
   activity?: Record<string, number>;
+  /**
+   * How the person's seconds divide between templates (template id → share, summing to 1 or
+   * less). Absent: all in the default template. The simulator's own model.
+   */
+  templateShares?: Record<string, number>;
+  /** An AI governance seat (`has_ai_seat`, v2.32+). */
+  has_ai_seat?: boolean;
 }
+
+/** A template (`codersdk.Template`), as far as `GET /api/v2/templates` shows it. */
+export interface SimCoderTemplate {
+  id: string;
+  name: string;
+  display_name: string;
+  organization_id: string;
+}
+
+/** A group (`codersdk.Group`, Premium): its members by user id. */
+export interface SimGroup {
+  id: string;
+  name: string;
+  display_name: string;
+  organization_id: string;
+  members: string[];
+}
+
+/** The template every workspace uses unless told otherwise. */
+export const DEFAULT_TEMPLATE_ID = "0d286645-29aa-4eaf-9b52-cc5d2740c90b";
 
 const DAY_MS = 86_400_000;
 /** Large answers are built this many users at a time, letting other requests through between. */
@@ -146,7 +173,7 @@ const byUsername = (a: SimCoderUser, b: SimCoderUser) => {
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
-function toWire(user: SimCoderUser) {
+function toWire(user: SimCoderUser, aiSeats = true) {
   return {
     id: user.id,
     username: user.username,
@@ -160,7 +187,8 @@ function toWire(user: SimCoderUser) {
     ...(user.is_service_account ? { is_service_account: true } : {}),
     organization_ids: user.organization_ids,
     roles: user.roles,
-    has_ai_seat: false,
+    // v2.32 added the field; an older Coder sends none.
+    ...(aiSeats ? { has_ai_seat: user.has_ai_seat ?? false } : {}),
   };
 }
 
@@ -239,6 +267,25 @@ export class CoderSimulator {
   private readonly retries = new Set<NodeJS.Timeout>();
   private listening: Listening | null = null;
   private readonly now: () => Date;
+  /** Templates by id (`GET /api/v2/templates`); one, "docker", to start with. */
+  readonly templates = new Map<string, SimCoderTemplate>();
+  /** Groups by id (`GET /api/v2/groups`); the built-in Everyone group is computed. */
+  readonly groups = new Map<string, SimGroup>();
+  /**
+   * Whether the licence covers groups (Template RBAC): `premium`; without it, newer servers
+   * answer 403 and older ones and open-source builds 404 (enterprise/coderd RequireFeatureMW,
+   * templateRBACEnabledMW).
+   */
+  groupsLicence: "premium" | "forbidden" | "absent" = "premium";
+  private aiSeats = true;
+  /** Coder before v2.32 reports no `has_ai_seat`. */
+  get reportsAiSeats(): boolean {
+    return this.aiSeats;
+  }
+  set reportsAiSeats(value: boolean) {
+    this.aiSeats = value;
+    for (const user of this.users.values()) this.wire.delete(user);
+  }
   /** Users in Coder's order, rebuilt only after a change: 100,000-user listings stay cheap. */
   private sorted: SimCoderUser[] | null = null;
   private byIdOrder: SimCoderUser[] | null = null;
@@ -254,6 +301,32 @@ export class CoderSimulator {
       roles: [{ name: "owner", display_name: "Owner" }],
     });
     this.tokenOwnerId = owner.id;
+    this.addTemplate({ id: DEFAULT_TEMPLATE_ID, name: "docker", display_name: "" });
+  }
+
+  /** A template; its display name may be empty (the name is shown then). */
+  addTemplate(input: Partial<SimCoderTemplate> & { name: string }): SimCoderTemplate {
+    const template: SimCoderTemplate = {
+      id: randomUUID(),
+      display_name: "",
+      organization_id: DEFAULT_ORG_ID,
+      ...input,
+    };
+    this.templates.set(template.id, template);
+    return template;
+  }
+
+  /** A group with these members (user ids). */
+  addGroup(input: Partial<SimGroup> & { name: string }): SimGroup {
+    const group: SimGroup = {
+      id: randomUUID(),
+      display_name: "",
+      organization_id: DEFAULT_ORG_ID,
+      members: [],
+      ...input,
+    };
+    this.groups.set(group.id, group);
+    return group;
   }
 
   static async start(options: CoderSimulatorOptions = {}): Promise<CoderSimulator> {
@@ -560,7 +633,7 @@ export class CoderSimulator {
   private wireJson(user: SimCoderUser): string {
     let json = this.wire.get(user);
     if (json === undefined) {
-      json = JSON.stringify(toWire(user));
+      json = JSON.stringify(toWire(user, this.reportsAiSeats));
       this.wire.set(user, json);
     }
     return json;
@@ -588,6 +661,70 @@ export class CoderSimulator {
       "*",
       this.faults.middleware(async () => null),
     );
+    // GET /api/v2/templates (swagger "Get all templates": []codersdk.Template), those the
+    // token can read; deleted templates are not listed.
+    app.get("/api/v2/templates", (c) =>
+      c.json(
+        [...this.templates.values()].map((t) => ({
+          id: t.id,
+          name: t.name,
+          display_name: t.display_name,
+          organization_id: t.organization_id,
+          organization_name: "coder",
+          created_at: "2025-01-15T09:00:00.123456Z",
+          updated_at: "2025-01-15T09:00:00.123456Z",
+          active_user_count: 0,
+          deprecated: false,
+          deleted: false,
+          provisioner: "terraform",
+        })),
+      ),
+    );
+    // GET /api/v2/groups (swagger "Get groups": []codersdk.Group, members inline as
+    // ReducedUser). A Premium feature (Template RBAC): 403 or 404 without the licence. The
+    // built-in Everyone group has its organization's id and everyone in it.
+    app.get("/api/v2/groups", (c) => {
+      if (this.groupsLicence === "forbidden")
+        return c.json({ message: "Template RBAC is a Premium feature. Contact sales!" }, 403);
+      if (this.groupsLicence === "absent") return c.json({ message: "Route not found." }, 404);
+      const reduced = (id: string) => {
+        const u = this.users.get(id);
+        return u
+          ? {
+              id: u.id,
+              username: u.username,
+              email: u.email,
+              status: u.status,
+              login_type: u.login_type,
+              created_at: u.created_at,
+            }
+          : null;
+      };
+      const everyone: SimGroup = {
+        id: DEFAULT_ORG_ID,
+        name: "Everyone",
+        display_name: "",
+        organization_id: DEFAULT_ORG_ID,
+        members: [...this.users.keys()],
+      };
+      return c.json(
+        [everyone, ...this.groups.values()].map((g) => {
+          const members = g.members.map(reduced).filter((m) => m !== null);
+          return {
+            id: g.id,
+            name: g.name,
+            display_name: g.display_name,
+            organization_id: g.organization_id,
+            organization_name: "coder",
+            members,
+            total_member_count: members.length,
+            source: "user",
+            quota_allowance: 0,
+            avatar_url: "",
+          };
+        }),
+      );
+    });
     app.get("/api/v2/buildinfo", (c) =>
       c.json({
         agent_api_version: "1.0",
@@ -620,7 +757,7 @@ export class CoderSimulator {
     app.get("/api/v2/users/me", (c) => {
       const me = this.users.get(this.tokenOwnerId);
       return me
-        ? c.json(toWire(me))
+        ? c.json(toWire(me, this.reportsAiSeats))
         : c.json({ message: SIGNED_OUT, detail: "API key is invalid." }, 401);
     });
     // GET /api/v2/users/{user}: an id or a username (swagger: "User ID, username, or me";
@@ -795,7 +932,11 @@ export class CoderSimulator {
           400,
         );
       }
-      const templateId = "0d286645-29aa-4eaf-9b52-cc5d2740c90b";
+      // template_ids: that template's share of each person's seconds (the simulator's model);
+      // Coder counts each template's 30-minute buckets on their own (reference §3.1).
+      const asked = (query.template_ids ?? "").split(",").filter((id) => id !== "");
+      const share = (u: SimCoderUser, id: string) =>
+        u.templateShares ? (u.templateShares[id] ?? 0) : id === DEFAULT_TEMPLATE_ID ? 1 : 0;
       // Only people with activity in the window appear (coderd's GetUserActivityInsights).
       const users = [];
       const everyone = this.inIdOrder();
@@ -804,13 +945,23 @@ export class CoderSimulator {
         // report must not hold up the simulator sharing this process (benchmarks run both in one).
         if (i > 0 && i % YIELD_EVERY === 0) await yieldToLoop();
         const u = everyone[i] as SimCoderUser;
-        const seconds = secondsBetween(u, start.time as Date, end.time as Date, now);
+        const used = Object.keys(u.templateShares ?? { [DEFAULT_TEMPLATE_ID]: 1 }).filter(
+          (id) => share(u, id) > 0 && (asked.length === 0 || asked.includes(id)),
+        );
+        // Coder's query selects the template's rows first: people who never used it cost nothing.
+        if (used.length === 0) continue;
+        const all = secondsBetween(u, start.time as Date, end.time as Date, now);
+        const seconds =
+          asked.length === 0
+            ? all
+            : // Whole minutes, as Coder's are.
+              Math.floor((all * asked.reduce((sum, id) => sum + share(u, id), 0)) / 60) * 60;
         if (seconds <= 0) continue;
         users.push({
           user_id: u.id,
           username: u.username,
           avatar_url: "",
-          template_ids: [templateId],
+          template_ids: used.sort(),
           seconds,
         });
       }
@@ -818,7 +969,7 @@ export class CoderSimulator {
         report: {
           start_time: query.start_time,
           end_time: query.end_time,
-          template_ids: users.length ? [templateId] : [],
+          template_ids: [...new Set(users.flatMap((u) => u.template_ids))].sort(),
           users,
         },
       });

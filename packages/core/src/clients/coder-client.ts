@@ -1,13 +1,15 @@
 import { z } from "zod";
 import {
   CoderBuildInfo,
+  CoderGroup,
+  CoderTemplate,
   type CoderUser,
   CoderUser as CoderUserSchema,
   CoderActivityRow,
   CoderUserActivity,
   CoderUsersPage,
 } from "../domain/coder-user";
-import { CoderDxError } from "../errors";
+import { CoderDxError, isCoderDxError } from "../errors";
 import type { CallOptions } from "../ports";
 import type { Dispatcher } from "undici";
 import { createDispatcher, type ProxySettings } from "./dispatcher";
@@ -269,11 +271,68 @@ export class CoderClient {
     return users;
   }
 
+  /**
+   * Every template the token can read (`GET /api/v2/templates`, swagger "Get all templates":
+   * an array of codersdk.Template; deleted templates are not listed).
+   */
+  async listTemplates(options: CallOptions = {}): Promise<CoderTemplate[]> {
+    return (
+      await this.http.request({
+        method: "GET",
+        path: "/templates",
+        schema: z.array(CoderTemplate),
+        signal: options.signal,
+      })
+    ).data;
+  }
+
+  /**
+   * Every group the token can read, members inline (`GET /api/v2/groups`, swagger "Get
+   * groups": an array of codersdk.Group). Groups are a Premium feature (Template RBAC): a
+   * Coder without the licence answers 403 ("… is a Premium feature. Contact sales!", newer
+   * servers) or 404 (older ones, and open-source builds without the route); either is
+   * refused here, naming the feature, before anything is written. A group listing fewer
+   * members than it counts (a token that may not read them all) is refused too: people
+   * would get the wrong group.
+   */
+  async listGroups(options: CallOptions = {}): Promise<CoderGroup[]> {
+    let groups: CoderGroup[];
+    try {
+      groups = (
+        await this.http.request({
+          method: "GET",
+          path: "/groups",
+          schema: z.array(CoderGroup),
+          signal: options.signal,
+        })
+      ).data;
+    } catch (error) {
+      const status = (error as CoderDxError).details?.status;
+      if (isCoderDxError(error) && (status === 403 || status === 404))
+        throw new CoderDxError(
+          "config_invalid",
+          `Coder refused GET /groups (${status}): groups are a Premium feature (Template RBAC) this Coder does not have, or the token's user may not read them; remove the groups.extra entry with from: group, or give coder-dx a Premium Coder and an Owner's or User Admin's token`,
+          { endpoint: "GET /groups", status },
+        );
+      throw error;
+    }
+    for (const group of groups) {
+      const listed = group.members?.length ?? 0;
+      if (group.total_member_count !== undefined && group.total_member_count > listed)
+        throw new CoderDxError(
+          "listing_incomplete",
+          `Coder GET /groups listed ${listed} of group ${group.name}'s ${group.total_member_count} members (the token may not read them all); refusing to assign groups from it (nothing was written)`,
+          { endpoint: "GET /groups" },
+        );
+    }
+    return groups;
+  }
+
   /** Active seconds per user id over [start, end); users with no activity are absent. */
   async getUserActivity(
     start: Date,
     end: Date,
-    options: CallOptions = {},
+    options: CallOptions & { templateIds?: readonly string[] } = {},
   ): Promise<Map<string, number>> {
     const { data } = await this.http.request({
       method: "GET",
@@ -281,6 +340,11 @@ export class CoderClient {
       query: {
         start_time: start.toISOString().replace(".000Z", "Z"),
         end_time: end.toISOString().replace(".000Z", "Z"),
+        // Comma-separated UUIDs (reference/coder/API.md §3.1): that template's usage alone.
+        template_ids:
+          options.templateIds && options.templateIds.length > 0
+            ? options.templateIds.join(",")
+            : undefined,
       },
       schema: CoderUserActivity,
       signal: options.signal,

@@ -42,17 +42,56 @@ const remote = {
   maxRetryTimeMs: MaxRetryTimeMs.default(90_000),
 };
 
+/**
+ * Where an extra group's value comes from: a field of the Coder user (`loginType`, `siteRole`,
+ * `organization`, `aiSeat`: has_ai_seat, Yes/No), the template the person spent the most hours
+ * in over the usage window (`template`), or their Coder group (`group`, Premium).
+ */
+export const EXTRA_SOURCES = [
+  "loginType",
+  "siteRole",
+  "organization",
+  "template",
+  "group",
+  "aiSeat",
+] as const;
+export type ExtraSource = (typeof EXTRA_SOURCES)[number];
+
 /** A declarative rule for an extra attribute group: which Coder field, and how its values map. */
 export const ExtraGroup = z
   .object({
     name: GroupName,
-    from: z.enum(["loginType", "siteRole", "organization"]),
-    /** Coder value → DX value; values missing here pass through unchanged unless `default` is set. */
+    from: z.enum(EXTRA_SOURCES),
+    /**
+     * Coder value → DX value; values missing here pass through unchanged unless `default` is
+     * set. For `group`, the groups that count, in priority order (the others are ignored); for
+     * `template`, a template's name (or display name) → the value; for `aiSeat`, Yes / No.
+     */
     map: z.record(z.string(), ValueName).default({}),
     /** Used when the Coder value is missing or not in `map` (null: leave the group empty). */
     default: ValueName.nullable().optional(),
+    /** `template` and `group`: the value for someone with no usage in the window, or in no group. */
+    none: ValueName.default("None"),
   })
-  .strict();
+  .strict()
+  .superRefine((group, ctx) => {
+    if (group.from === "group" && Object.keys(group.map).length === 0)
+      ctx.addIssue({
+        code: "custom",
+        path: ["map"],
+        message:
+          "from: group needs a map: the Coder groups that count, in priority order, each with its DX value",
+      });
+    if (
+      (group.from === "template" || group.from === "group" || group.from === "aiSeat") &&
+      group.default !== undefined
+    )
+      ctx.addIssue({
+        code: "custom",
+        path: ["default"],
+        message: `from: ${group.from} has no default: ${group.from === "aiSeat" ? "everyone has a seat or not" : "`none` is the value for someone with none"}`,
+      });
+  });
 export type ExtraGroup = z.infer<typeof ExtraGroup>;
 
 export const PropertyMapping = z
@@ -222,6 +261,11 @@ export const Config = z
       .object({
         maxRemovals: z.number().int().min(0).default(5),
         maxRemovalsPercent: z.number().min(0).max(100).default(10),
+        /**
+         * Extra groups: a run that would move more than this share of the people it tracks from
+         * one value to another in one group halts (a template renamed, a group sync gone wrong).
+         */
+        maxChangedPercent: z.number().min(0).max(100).default(50),
         minSourceRatio: z.number().min(0).max(1).default(0.5),
         allowNewGroups: z.union([z.boolean(), z.array(z.string())]).default(false),
       })

@@ -43,6 +43,9 @@ groups:
     weeklyWeeks: 3                    # Weekly: active in at least 3 of the 4 weeks
     downgradeAfterDays: 7             # steady, as above
   extra: []                           # e.g. - { name: Coder login, from: loginType, map: { github: GitHub } }
+                                      #      - { name: Coder template, from: template }   (the template with the most hours)
+                                      #      - { name: Team, from: group, map: { payments: Payments, platform: Platform } }
+                                      #      - { name: AI seat, from: aiSeat }
 
 properties: []                        # e.g. - { name: github_username, from: username, when: { loginType: github } }
 
@@ -59,6 +62,7 @@ safety:
   maxRemovals: 5                      # halt when a run would retire/clear more than this many people
   maxRemovalsPercent: 10              # ... and more than this percentage of those tracked
   minSourceRatio: 0.5                 # halt when Coder lists fewer than this share of the last run's users
+  maxChangedPercent: 50               # halt when one extra group would move more than this % of those tracked
   # true, or a list: attribute groups coder-dx may create in DX (default false); turned on here
   # for the frequency group above, which DX does not have until the first sync writes it.
   allowNewGroups: [Coder usage frequency]

@@ -16,8 +16,32 @@ export const CoderUser = z.object({
   roles: z.array(z.object({ name: z.string(), display_name: z.string().optional() })).default([]),
   created_at: z.string().optional(),
   last_seen_at: z.string().optional(),
+  /** An AI governance seat (v2.32+; absent before). */
+  has_ai_seat: z.boolean().optional(),
 });
 export type CoderUser = z.infer<typeof CoderUser>;
+
+/** `codersdk.Template` as `GET /api/v2/templates` returns it, as far as a segment needs. */
+export const CoderTemplate = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  display_name: z.string().optional(),
+});
+export type CoderTemplate = z.infer<typeof CoderTemplate>;
+
+/**
+ * `codersdk.Group` as `GET /api/v2/groups` returns it (Premium): its members inline, and how
+ * many there are (more than listed when the token may not read them all).
+ */
+export const CoderGroup = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  display_name: z.string().optional(),
+  organization_id: z.string(),
+  members: z.array(z.object({ id: z.string() })).nullish(),
+  total_member_count: z.number().int().optional(),
+});
+export type CoderGroup = z.infer<typeof CoderGroup>;
 
 export const CoderUsersPage = z.object({ users: z.array(CoderUser), count: z.number().int() });
 

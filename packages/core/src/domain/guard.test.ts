@@ -95,3 +95,36 @@ describe("guardPlan", () => {
     ).toEqual([]);
   });
 });
+
+describe("safety.maxChangedPercent", () => {
+  /** `tracked` people, the first `moved` moving from one template to another, `first` getting one. */
+  function swings(tracked: number, moved: number, first = 0): Plan {
+    const plan = aPlan(0, tracked);
+    const entry = (i: number, before: string | null, after: string): PlanEntry => ({
+      ...(plan.entries[0] as PlanEntry),
+      email: `p${i}@example.com`,
+      attributes: { before: { Template: before }, after: { Template: after } },
+    });
+    plan.entries = [
+      ...Array.from({ length: moved }, (_, i) => entry(i, "Web", "Web (new)")),
+      ...Array.from({ length: first }, (_, i) => entry(moved + i, null, "Web")),
+    ];
+    return plan;
+  }
+  const config = {
+    groups: { extra: [{ name: "Template", from: "template" as const }] },
+  };
+
+  it("halts an extra group moving more than the share of the people tracked, never at it", () => {
+    expect(guard(swings(10, 5), { config })).toEqual([]);
+    expect(guard(swings(10, 6), { config })).toEqual(["too_many_changes"]);
+    expect(
+      guard(swings(10, 6), { config: { ...config, safety: { maxChangedPercent: 60 } } }),
+    ).toEqual([]);
+  });
+
+  it("does not count a first value (a group just added), and needs people tracked", () => {
+    expect(guard(swings(10, 0, 10), { config })).toEqual([]);
+    expect(guard(swings(0, 5), { config })).toEqual([]);
+  });
+});

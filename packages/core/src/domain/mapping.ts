@@ -67,10 +67,29 @@ export interface Evidence {
   window: UsageWindow | null;
   /** Lower values not written yet (steady levels): what was computed, and until when held. */
   held?: { group: string; value: string; computed: string; until: string }[];
+  /** The templates the person spent the most hours in (`from: template`), most first. */
+  templates?: { template: string; hours: number }[];
+}
+
+/** Hours in one template: its name, the value it stands for (display name, else name). */
+export interface TemplateHours {
+  name: string;
+  value: string;
+  seconds: number;
+}
+
+/** What extra groups with a segment source are computed from (`readSegments`); null: not read. */
+export interface Segments {
+  /** Each user's top templates by hours in the usage window, most first, by user id. */
+  templates: ReadonlyMap<string, readonly TemplateHours[]> | null;
+  /** Each user's Coder groups by name (Everyone never), by user id. */
+  groups: ReadonlyMap<string, readonly string[]> | null;
 }
 
 export interface MapInput {
   users: readonly CoderUser[];
+  /** Templates and groups, for the extra groups that come from them. */
+  segments?: Segments | null;
   usageSeconds: ReadonlyMap<string, number>;
   /** Active days, read when a frequency group or day-based levels need them. */
   daily?: ActiveDays | null;
@@ -131,9 +150,16 @@ export function displayOrders(config: Config): Record<string, string[]> {
     ...valueOrders(config),
   };
   for (const group of extra)
-    orders[group.name] = [
-      ...new Set([...Object.values(group.map), ...(group.default ? [group.default] : [])]),
-    ];
+    orders[group.name] =
+      group.from === "aiSeat"
+        ? [group.map.Yes ?? "Yes", group.map.No ?? "No"]
+        : [
+            ...new Set([
+              ...Object.values(group.map),
+              ...(group.from === "template" || group.from === "group" ? [group.none] : []),
+              ...(group.default ? [group.default] : []),
+            ]),
+          ];
   return orders;
 }
 
@@ -222,7 +248,56 @@ function unionDays(accounts: readonly CoderUser[], daily: ActiveDays, length: nu
   );
 }
 
-function extraGroupValue(group: ExtraGroup, user: CoderUser): string | null {
+/** A person's top templates over all their accounts, most hours first (ties: name). */
+function personTemplates(
+  accounts: readonly CoderUser[],
+  segments: Segments | null,
+): TemplateHours[] {
+  const sum = new Map<string, TemplateHours>();
+  for (const account of accounts)
+    for (const t of segments?.templates?.get(account.id) ?? []) {
+      const known = sum.get(t.name);
+      sum.set(t.name, { ...t, seconds: (known?.seconds ?? 0) + t.seconds });
+    }
+  return [...sum.values()].sort(
+    (a, b) => b.seconds - a.seconds || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
+}
+
+/** The value of an extra group for one person (their accounts, primary first). */
+function extraGroupValue(
+  group: ExtraGroup,
+  accounts: readonly CoderUser[],
+  segments: Segments | null,
+  templates: readonly TemplateHours[],
+): string | null {
+  const user = accounts[0] as CoderUser;
+  switch (group.from) {
+    case "template": {
+      const top = templates[0];
+      if (!top) return group.none;
+      return group.map[top.name] ?? group.map[top.value] ?? top.value;
+    }
+    case "group": {
+      const memberships = new Set(
+        accounts.flatMap((a) => segments?.groups?.get(a.id) ?? []).map((g) => g.toLowerCase()),
+      );
+      // The map's order is the priority: the first group listed that the person is in.
+      const first = Object.keys(group.map).find((name) => memberships.has(name.toLowerCase()));
+      return first === undefined ? group.none : (group.map[first] as string);
+    }
+    case "aiSeat": {
+      if (user.has_ai_seat === undefined) return null;
+      const seat = user.has_ai_seat ? "Yes" : "No";
+      return group.map[seat] ?? seat;
+    }
+    default:
+      return fieldValue(group, user);
+  }
+}
+
+/** An extra group read from one field of the primary account. */
+function fieldValue(group: ExtraGroup, user: CoderUser): string | null {
   const source =
     group.from === "loginType"
       ? user.login_type
@@ -255,6 +330,7 @@ export function mapCoderUsers({
   window = null,
   tokenOwnerId,
   config,
+  segments = null,
 }: MapInput): MappedUsers {
   const resolveEmail = createIdentityResolver(config.identities);
   const exclusionReason = compileExclusions(config.identities.exclude);
@@ -309,8 +385,9 @@ export function mapCoderUsers({
         config.groups.frequency,
       );
     }
+    const templates = segments?.templates ? personTemplates(accounts, segments) : [];
     for (const group of config.groups.extra)
-      attributes[group.name] = extraGroupValue(group, primary);
+      attributes[group.name] = extraGroupValue(group, accounts, segments, templates);
     desired.push({
       email,
       coderUserIds: accounts.map((account) => account.id),
@@ -324,6 +401,14 @@ export function mapCoderUsers({
         activeDays: days?.activeDays ?? null,
         activeWeeks: days?.activeWeeks ?? null,
         window: window ?? null,
+        ...(segments?.templates
+          ? {
+              templates: templates.slice(0, 3).map((t) => ({
+                template: t.value,
+                hours: Math.round((t.seconds / 3600) * 10) / 10,
+              })),
+            }
+          : {}),
       },
       attributes,
       properties: propertyValues(config, primary),

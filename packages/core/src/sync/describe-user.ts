@@ -75,7 +75,11 @@ export function describeEvidence(
   const held = (evidence.held ?? []).map(
     (h) => `; ${h.group} held at ${h.value} until ${h.until.slice(0, 10)} (computed ${h.computed})`,
   );
-  return `${values.join(", ")}: ${evidence.hours} h${days}${window}${held.join("")}`;
+  const templates =
+    evidence.templates && evidence.templates.length > 0
+      ? `; most hours in ${evidence.templates.map((t) => `${t.template} (${t.hours} h)`).join(", ")}`
+      : "";
+  return `${values.join(", ")}: ${evidence.hours} h${days}${window}${held.join("")}${templates}`;
 }
 
 /**
