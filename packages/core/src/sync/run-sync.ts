@@ -1,13 +1,11 @@
-import { settleHints } from "../domain/hints";
-import { countsFromPlan, intentRows, isNewReason, reasonRows } from "../domain/run-record";
+import { countsFromPlan, intentRows, reasonRows } from "../domain/run-record";
 import { decideRun, endFromFailure, type RunEnd } from "../domain/run-decision";
-import { finalStatus, reconcilePending } from "../domain/write-outcome";
+import { reconcilePending } from "../domain/write-outcome";
 import type { Halt } from "../domain/guard";
 import type { Plan } from "../domain/plan";
 import type { RunCounts, RunTrigger } from "../domain/run";
 import { CoderDxError, type ErrorInfo, toErrorInfo } from "../errors";
 import type {
-  ChangeJournal,
   Clock,
   CoderSource,
   DxTarget,
@@ -17,10 +15,11 @@ import type {
   Run,
   SyncStore,
 } from "../ports";
-import { applyPlan } from "./apply-plan";
+import { applyAndRecord } from "./apply-and-record";
 import type { RunNotifier } from "./notify";
 import { followedKinds, type PlatformxDispatcher } from "./platformx";
 import { previousPassStart, recordRunEvents } from "./run-events";
+import { covers, settleCovered, settleUnfollowed } from "./settle-notifications";
 import {
   type PlanOptions,
   type PreparedPlan,
@@ -84,8 +83,10 @@ export interface RunContext {
 }
 
 /**
- * One run from its reads to its recorded end: read → plan → guard (`preparePlan`), decide
- * (`decideRun`), apply (`applyPlan`), record. Whatever fails (Coder, DX, the store, a signal, a
+ * One run from its reads to its recorded end: read → plan → guard (`prepare-plan.ts`), decide
+ * (`decideRun`), apply (`apply-and-record.ts`), record the end; then, for a run that covered
+ * them, PlatformX's events (`run-events.ts`) and the notifications it settles
+ * (`settle-notifications.ts`). Whatever fails (Coder, DX, the store, a signal, a
  * lost lease) ends here as a final status; it never throws. When the store cannot record the
  * end, the run stays `running` for the next run to close, and the returned run says why.
  */
@@ -156,17 +157,6 @@ export async function executeRun(ctx: RunContext): Promise<SyncResult> {
   };
 }
 
-/**
- * Whether a run covers the notifications waiting when it began: a hook run those it was for
- * (unless it failed or was stopped: then they wait for the next), a full run or status pass
- * over everyone every one waiting (a dry or scoped run covers nobody for certain).
- */
-function covers(ctx: RunContext, run: Run): boolean {
-  return ctx.options.trigger === "hook"
-    ? run.status !== "failed" && run.status !== "interrupted" && run.status !== "running"
-    : !run.dryRun && !run.scoped && (run.status === "succeeded" || run.status === "partial");
-}
-
 /** The reads and the plan the run's trigger calls for. */
 function prepare(ctx: RunContext, hints: readonly Notification[]): Promise<PreparedPlan> {
   const { deps, options } = ctx;
@@ -186,75 +176,6 @@ function prepare(ctx: RunContext, hints: readonly Notification[]): Promise<Prepa
           );
         return prepared;
       });
-  }
-}
-
-/**
- * Settles the notifications a run covered (see `covers`), with what Coder's record bore out
- * and what PlatformX made of them. Never fails the run.
- */
-function settleCovered(
-  ctx: RunContext,
-  run: Run,
-  hints: readonly Notification[],
-  prepared: PreparedPlan | null,
-  confirmed: ReadonlyMap<string, string>,
-  eventNotes: ReadonlyMap<string, string>,
-): SyncResult["hints"] {
-  if (hints.length === 0) return [];
-  const isHook = ctx.options.trigger === "hook";
-  const settlements = settleHints({
-    hints,
-    runId: run.id,
-    plan: prepared?.plan ?? null,
-    mapped: prepared?.mapped ?? null,
-    state: prepared?.state ?? new Map(),
-    confirmed,
-    at: ctx.clock.now().toISOString(),
-    eventNotes,
-    ...(isHook
-      ? run.status === "halted"
-        ? { coveredBy: `the run halted at a brake: ${run.error?.message ?? ""}` }
-        : {}
-      : {
-          coveredBy: `covered by a ${ctx.options.trigger === "status" ? "status pass" : "full run"}`,
-        }),
-  });
-  try {
-    ctx.deps.store.settleNotifications(settlements);
-  } catch (error) {
-    ctx.log.warn(
-      "could not record what became of Coder's notifications; they wait for the next run",
-      {
-        runId: run.id,
-        message: toErrorInfo(error).message,
-      },
-    );
-    return [];
-  }
-  const byId = new Map(hints.map((h) => [h.id, h]));
-  return settlements.map((s) => ({ ...(byId.get(s.id) as Notification), ...s }));
-}
-
-/** Notifications no longer followed (PlatformX turned off since) are `ignored`, with why. */
-function settleUnfollowed(ctx: RunContext, run: Run, unfollowed: readonly Notification[]): void {
-  if (unfollowed.length === 0) return;
-  const at = ctx.clock.now().toISOString();
-  try {
-    ctx.deps.store.settleNotifications(
-      unfollowed.map((n) => ({
-        id: n.id,
-        outcome: "ignored",
-        runId: run.id,
-        note: "PlatformX no longer follows it (platformx.token is not set): nothing to do",
-        handledAt: at,
-        confirmedAt: null,
-      })),
-    );
-  } catch (error) {
-    ctx.log.warn("could not settle notifications no longer followed", {
-      message: toErrorInfo(error).message,
-    });
   }
 }
 
@@ -286,77 +207,6 @@ function recordPlanned(ctx: RunContext, plan: Plan): void {
     ...plan.entries.flatMap((entry) => intentRows(ctx.run.id, at, entry, "planned")),
     ...reasonRows(ctx.run.id, at, plan),
   ]);
-}
-
-/** A real run: new reasons, adopted values and holds recorded, then the writes. */
-async function applyAndRecord(
-  ctx: RunContext,
-  prepared: PreparedPlan,
-  counts: RunCounts,
-  confirmed: Map<string, string>,
-): Promise<RunEnd> {
-  const { deps, options, run, clock, log } = ctx;
-  const { store } = deps;
-  const { plan } = prepared;
-  const at = clock.now().toISOString();
-  store.insertChanges(
-    reasonRows(run.id, at, plan).filter((row) => isNewReason(store.lastChange(row.email), row)),
-  );
-  store.adoptUserStates(plan.adopt);
-  store.saveHolds(plan.holdUpdates);
-  const total = counts.changed;
-  const journal = total > 0 ? openJournal(store, log) : null;
-  const applied = await applyPlan(
-    { dx: deps.dx, store, clock, ...(journal ? { journal } : {}) },
-    {
-      runId: run.id,
-      at,
-      plan,
-      concurrency: options.config.dx.concurrency,
-      readBack: prepared.observed !== null,
-      stopSignal: ctx.stopSignal,
-      abortSignal: options.abortSignal,
-      leaseCheck: ctx.leaseCheck,
-      onProgress: (done) => options.onProgress?.({ phase: "apply", done, total }),
-    },
-  ).finally(() => journal?.close());
-  for (const [email, at] of applied.confirmed) confirmed.set(email, at);
-  rememberUsernames(ctx, prepared);
-  counts.applied = applied.applied;
-  counts.rejected = applied.rejected;
-  counts.unmatched += applied.unmatched;
-  options.onProgress?.({ phase: "done", done: total, total });
-  return { status: finalStatus(counts, applied.stop), error: applied.stop?.error ?? null };
-}
-
-/**
- * The Coder usernames of the people the run read, where the record has another (or none):
- * what People search finds besides emails. After the writes, so people new to DX are included.
- */
-function rememberUsernames(ctx: RunContext, prepared: PreparedPlan): void {
-  const changed = prepared.plan.entries
-    .filter((e) => e.username !== null && prepared.state.get(e.email)?.username !== e.username)
-    .map((e) => ({ email: e.email, username: e.username as string }));
-  if (changed.length === 0) return;
-  try {
-    ctx.deps.store.rememberUsernames(changed);
-  } catch (error) {
-    ctx.log.warn("could not record usernames for People search", {
-      message: toErrorInfo(error).message,
-    });
-  }
-}
-
-/** The store's journal for a run's writes; its own calls when it has none, or none starts. */
-function openJournal(store: SyncStore, log: Logger): ChangeJournal | null {
-  try {
-    return store.openJournal?.() ?? null;
-  } catch (error) {
-    log.warn("the run's journal did not start; intents and receipts commit on the event loop", {
-      error: toErrorInfo(error).message,
-    });
-    return null;
-  }
 }
 
 /** Records the run's end; a store that cannot is reported, and the next run closes the run. */
