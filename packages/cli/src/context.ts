@@ -111,7 +111,7 @@ export function createClients(
   const config = settings.config;
   const proxy = proxyFromEnv(env);
   const budget = shared
-    ? new SharedBudget(shared.store, config.dx.requestsPerMinute, shared.log)
+    ? new SharedBudget(shared.store, config.dx.requestsPerMinute, currentHolder(), shared.log)
     : undefined;
   const retries = {
     timeoutMs: config.dx.timeoutMs,
@@ -120,6 +120,7 @@ export function createClients(
     maxRetryTimeMs: config.dx.maxRetryTimeMs,
   };
   return {
+    budget,
     platformx:
       config.platformx.token === null
         ? null
@@ -161,15 +162,25 @@ export function createClients(
 export function createSyncDeps(
   cli: Cli,
   settings: Settings,
-): SyncDeps & { store: SyncStore & { close(): void } } {
+): SyncDeps & { store: SyncStore & { close(): void }; close(): void } {
   // The store first: a database that cannot be used stops the command before any call out.
   const store = redactingStore(openStore(settings), cli.redactor);
-  const { coder, dx, platformx } = createClients(settings, cli.env, {}, { store, log: cli.log });
+  const { budget, coder, dx, platformx } = createClients(
+    settings,
+    cli.env,
+    {},
+    { store, log: cli.log },
+  );
   return {
     coder,
     dx,
     store,
     log: cli.log,
+    /** Leaves the DX budget to the other processes, then closes the store. */
+    close: () => {
+      budget?.leave();
+      store.close();
+    },
     ...notifierFor(settings, cli.env, store, cli.log),
     ...dispatcherFor(settings, store, platformx, cli.log),
   };

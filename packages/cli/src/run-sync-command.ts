@@ -34,7 +34,7 @@ export async function runFromCli(
     onProgress: (p) => progress.update(p),
   }).finally(() => progress.stop());
   signals.dispose();
-  deps.store.close();
+  deps.close();
   const { run } = result;
   return { ...result, exitCode: signals.exitCode() ?? exitCodeForRun(run) };
 }

@@ -66,6 +66,7 @@ export {
 export * from "./domain/run";
 export * from "./domain/paging";
 export * from "./domain/lease";
+export * from "./domain/budget-members";
 export { stateAfterReceipt } from "./domain/receipt";
 export { baselineBefore, type HeldValues, mergeOldestFirst } from "./domain/history";
 export {
@@ -86,7 +87,7 @@ export {
 export { DxClient, type DxClientOptions, describeDxError } from "./clients/dx-client";
 export { type RequestEvent, type Service } from "./clients/http";
 export { RateBudget, type RequestBudget } from "./clients/rate-budget";
-export { type BudgetTimeline, SharedBudget } from "./clients/shared-budget";
+export { type BudgetRegistry, SharedBudget } from "./clients/shared-budget";
 export {
   PlatformXClient,
   type PlatformXClientOptions,

@@ -1,3 +1,4 @@
+import type { BudgetTerms, Membership } from "./domain/budget-members";
 import type { CoderGroup, CoderTemplate, CoderUser } from "./domain/coder-user";
 import type { HoldUpdate, Holds } from "./domain/holds";
 import type { HeldValues } from "./domain/history";
@@ -341,8 +342,13 @@ export interface SyncStore {
   /** How many events the outbox holds, by name and outcome (`/metrics`). */
   eventCounts(): { name: string; outcome: EventOutcome; count: number }[];
 
-  /** A slot on the account's DX request timeline (see `SharedBudget`). */
-  reserveRequests(name: string, count: number, spacingMs: number, now: number): number;
+  /** Looks at the processes sharing the account's DX budget, by `lookAtMembers` (`SharedBudget`). */
+  lookAtBudget(name: string, holder: string, now: number, terms: BudgetTerms): Membership;
+  /**
+   * `holder` leaves the budget at `now`: it sends nothing more, and stays counted (`left_at`)
+   * until its last requests have left DX's windows. A holder not a member: nothing to do.
+   */
+  leaveBudget(name: string, holder: string, now: number): void;
   /** The newest run `filter` matches (core's run rules: `BASELINE_RUN`, …), or null. */
   newestRun(filter: RunFilter): Run | null;
 

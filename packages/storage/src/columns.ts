@@ -84,9 +84,15 @@ export function insertSql(table: Table, rows: number, slot: ValueSlot): string {
 }
 
 /** The insert, or where `key` (the primary key's column) exists, an update of every other column. */
-export function upsertSql(table: Table, key: string, rows: number, slot: ValueSlot): string {
-  const others = insertedColumns(table).filter((c) => c.name !== key);
-  return `${insertSql(table, rows, slot)} ON CONFLICT (${key}) DO UPDATE SET ${others.map((c) => `${c.name} = excluded.${c.name}`).join(", ")}`;
+export function upsertSql(
+  table: Table,
+  key: string | readonly string[],
+  rows: number,
+  slot: ValueSlot,
+): string {
+  const keys = typeof key === "string" ? [key] : key;
+  const others = insertedColumns(table).filter((c) => !keys.includes(c.name));
+  return `${insertSql(table, rows, slot)} ON CONFLICT (${keys.join(", ")}) DO UPDATE SET ${others.map((c) => `${c.name} = excluded.${c.name}`).join(", ")}`;
 }
 
 /** `$1, $2, …` numbered row by row: Postgres's placeholders for a multi-row statement. */

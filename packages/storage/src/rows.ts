@@ -31,7 +31,7 @@ same<Same<StateRow, typeof pg.userState.$inferSelect>>();
 same<Same<DeliveryRow, typeof pg.deliveries.$inferSelect>>();
 same<Same<NotificationRow, typeof pg.notifications.$inferSelect>>();
 same<Same<EventRow, typeof pg.events.$inferSelect>>();
-same<Same<typeof sqlite.requestBudget.$inferSelect, typeof pg.requestBudget.$inferSelect>>();
+same<Same<typeof sqlite.budgetMembers.$inferSelect, typeof pg.budgetMembers.$inferSelect>>();
 same<Same<typeof sqlite.holds.$inferSelect, typeof pg.holds.$inferSelect>>();
 same<Same<typeof sqlite.adoptions.$inferSelect, typeof pg.adoptions.$inferSelect>>();
 same<Same<typeof sqlite.lease.$inferSelect, typeof pg.lease.$inferSelect>>();

@@ -46,7 +46,7 @@ export async function serveApi(cli: Cli, options: z.infer<typeof ServeOptions>):
   const log = jsonLogger(cli.redactor);
   const store = redactingStore(openStore(settings), cli.redactor);
   const metrics = new Metrics().readStore(store);
-  const { coder, dx, platformx } = createClients(
+  const { budget, coder, dx, platformx } = createClients(
     settings,
     cli.env,
     { onRequest: (event) => metrics.observeUpstream(event) },
@@ -85,6 +85,7 @@ export async function serveApi(cli: Cli, options: z.infer<typeof ServeOptions>):
         log.info("stopping", { signal });
         void service.stop(signal).then(() => {
           requests.dispose();
+          budget?.leave();
           store.close();
           log.info("stopped");
           resolve();

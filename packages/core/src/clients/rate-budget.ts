@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
  * unanswered after this long counts as arrived, so one that hangs until its timeout cannot
  * stall the budget.
  */
-const ARRIVAL_ALLOWANCE_MS = 1000;
+export const ARRIVAL_ALLOWANCE_MS = 1000;
 
 interface Slot {
   /** When the request was let go (its reserved time until then). */
@@ -48,6 +48,12 @@ export interface RateBudgetOptions {
   windowMs: number;
 }
 
+/** requestsPerMinute ÷ 60 in a second (under 60 a minute: one per 60 000 ÷ rpm ms). */
+export function perSecondRate(requestsPerMinute: number): RateBudgetOptions {
+  const limit = Math.max(1, Math.floor(requestsPerMinute / 60));
+  return { limit, windowMs: (limit * 60_000) / requestsPerMinute };
+}
+
 /**
  * A request budget shared by every request of a client, reads included: at most `limit`
  * requests in any sliding window of `windowMs`. A sliding window, so time lost while the
@@ -63,26 +69,38 @@ export interface RateBudgetOptions {
  * `pauseFor` holds every request of the client back (a 429 storm pauses all workers together).
  */
 export class RateBudget implements RequestBudget {
-  /** The last `limit` requests, oldest at `index` (a ring). */
+  /** The last `capacity` requests, oldest at `index` (a ring). */
   private readonly ring: Slot[];
+  private readonly capacity: number;
   private index = 0;
   private pausedUntil = 0;
-  readonly limit: number;
-  readonly windowMs: number;
+  private limit: number;
+  private windowMs: number;
   waitedMs = 0;
 
   constructor({ limit, windowMs }: RateBudgetOptions) {
-    this.limit = Math.max(1, Math.floor(limit));
+    this.capacity = Math.max(1, Math.floor(limit));
+    this.limit = this.capacity;
     this.windowMs = windowMs;
-    this.ring = Array.from({ length: this.limit }, () =>
+    this.ring = Array.from({ length: this.capacity }, () =>
       newSlot(Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY),
     );
   }
 
+  /**
+   * The budget for the requests that take a turn from now on: `limit` (at most the one it was
+   * made with) in any window of `windowMs` (a share of the account's budget, `SharedBudget`).
+   * The sliding window holds across the change: a request waits for the one `limit` places
+   * before it, whenever that one went.
+   */
+  setRate({ limit, windowMs }: RateBudgetOptions): void {
+    this.limit = Math.min(this.capacity, Math.max(1, Math.floor(limit)));
+    this.windowMs = windowMs;
+  }
+
   /** requestsPerMinute ÷ 60 per second (for budgets under 60/minute, one per 60 000 ÷ rpm ms). */
   static perSecond(requestsPerMinute: number): RateBudget {
-    const limit = Math.max(1, Math.floor(requestsPerMinute / 60));
-    return new RateBudget({ limit, windowMs: (limit * 60_000) / requestsPerMinute });
+    return new RateBudget(perSecondRate(requestsPerMinute));
   }
 
   /** requestsPerMinute in any minute, which may be spent at once. */
@@ -105,10 +123,10 @@ export class RateBudget implements RequestBudget {
    */
   take(signal?: AbortSignal): (() => void) | Promise<() => void> {
     const now = performance.now();
-    const before = this.ring[this.index] as Slot;
+    const before = this.ring[(this.index + this.capacity - this.limit) % this.capacity] as Slot;
     const slot = newSlot(Number.POSITIVE_INFINITY, null);
     this.ring[this.index] = slot;
-    this.index = (this.index + 1) % this.limit;
+    this.index = (this.index + 1) % this.capacity;
     const done = () => slot.markEnded();
     // Nothing to wait for (the usual case): no promise, no trip through the event loop.
     if (this.arrived(before, now)) {

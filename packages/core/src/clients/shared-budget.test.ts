@@ -1,81 +1,81 @@
 import { describe, expect, it } from "vitest";
 import { MemorySyncStore } from "../testing/memory-store";
-import { type BudgetTimeline, SharedBudget } from "./shared-budget";
+import { SharedBudget } from "./shared-budget";
 
-/** The store's timeline, with every reservation written down: who, how many, from when. */
-function recordingTimeline(store: BudgetTimeline) {
-  const reservations: { by: string; first: number; count: number; spacingMs: number }[] = [];
-  const as = (by: string): BudgetTimeline => ({
-    reserveRequests: (name, count, spacingMs, now) => {
-      const first = store.reserveRequests(name, count, spacingMs, now);
-      reservations.push({ by, first, count, spacingMs });
-      return first;
-    },
+/** Turns taken from `budget` by `workers` at once, each answered at once, until `stop()`. */
+function keepTaking(budget: SharedBudget, who: string, grants: { by: string; at: number }[]) {
+  let stopped = false;
+  const workers = Array.from({ length: 4 }, async () => {
+    while (!stopped) {
+      const done = await budget.take();
+      grants.push({ by: who, at: performance.now() });
+      done();
+    }
   });
-  /** Every slot handed out, in time order, with whose it is. */
-  const slots = () =>
-    reservations
-      .flatMap((r) =>
-        Array.from({ length: r.count }, (_, i) => ({ by: r.by, at: r.first + i * r.spacingMs })),
-      )
-      .sort((a, b) => a.at - b.at);
-  return { as, slots };
+  return async () => {
+    stopped = true;
+    await Promise.all(workers);
+  };
 }
 
-/** Takes `count` turns from `budget`, `atOnce` at a time, each answered at once. */
-async function turns(budget: SharedBudget, count: number, atOnce = 1): Promise<void> {
-  let left = count;
-  await Promise.all(
-    Array.from({ length: atOnce }, async () => {
-      for (; left > 0; left--) {
-        const done = await budget.take();
-        done();
-      }
-    }),
-  );
-}
-
-/** The longest stretch of the timeline one process held without the other getting a slot. */
-function longestRun(slots: { by: string }[]): number {
-  let longest = 0;
-  for (let i = 0, run = 0; i < slots.length; i++) {
-    run = i > 0 && slots[i - 1]?.by === slots[i]?.by ? run + 1 : 1;
-    longest = Math.max(longest, run);
+/** The most grants in any window of `ms` (grants in time order). */
+function busiestWindow(grants: { at: number }[], ms: number): number {
+  let most = 0;
+  for (let first = 0, last = 0; last < grants.length; last++) {
+    while ((grants[last]?.at as number) - (grants[first]?.at as number) >= ms) first++;
+    most = Math.max(most, last - first + 1);
   }
-  return longest;
+  return most;
 }
+
+const until = async (condition: () => boolean) => {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+};
 
 describe("SharedBudget: one DX budget for every process of a store", () => {
-  it("gives two processes' requests slots on one timeline, a spacing apart, never the same one, taking turns", async () => {
+  it("lets a second process in once the first has narrowed to its share: never more than the budget in a second, and neither starves", async () => {
     const store = new MemorySyncStore();
-    const timeline = recordingTimeline(store);
-    // 6,000 a minute: a slot every 10 ms, reserved a few at a time (at most 25, a quarter second).
-    const cli = new SharedBudget(timeline.as("cli"), 6000);
-    const serve = new SharedBudget(timeline.as("serve"), 6000);
-    await Promise.all([turns(cli, 40, 2), turns(serve, 40, 2)]);
-    const slots = timeline.slots();
-    expect(slots.length).toBeGreaterThanOrEqual(80);
-    for (let i = 1; i < slots.length; i++)
-      expect((slots[i]?.at as number) - (slots[i - 1]?.at as number)).toBeGreaterThanOrEqual(
-        10 - 1e-9,
-      );
-    // Neither starves: the other's turn is never more than a quarter second of slots away.
-    expect(longestRun(slots)).toBeLessThanOrEqual(25);
-    expect(new Set(slots.slice(0, 20).map((s) => s.by))).toEqual(new Set(["cli", "serve"]));
+    const grants: { by: string; at: number }[] = [];
+    // 6,000 a minute: 100 in any second, alone; 50 each when two share it.
+    const serve = new SharedBudget(store, 6000, "serve");
+    const cli = new SharedBudget(store, 6000, "cli");
+    const stopServe = keepTaking(serve, "serve", grants);
+    await until(() => grants.length >= 100);
+    const cliFrom = performance.now();
+    const stopCli = keepTaking(cli, "cli", grants);
+    await until(() => grants.filter((g) => g.by === "cli").length >= 60);
+    await Promise.all([stopServe(), stopCli()]);
+
+    expect(cli.sharedBy).toBe(2);
+    expect(serve.sharedBy).toBe(2);
+    // cli waited until serve had noticed it and serve's wider-share turns had left DX's windows.
+    const cliFirst = grants.find((g) => g.by === "cli")?.at as number;
+    expect(cliFirst - cliFrom).toBeGreaterThanOrEqual(2_000);
+    // Alone, serve had the whole budget; together they never had more.
+    // (A turn may go up to a millisecond early, as a timer's granularity: RateBudget.take.)
+    expect(busiestWindow(grants, 999)).toBeLessThanOrEqual(100);
+    // Neither starves: while cli took its 60 turns (a share and then some), serve kept taking its.
+    const together = grants.filter((g) => g.at >= cliFirst);
+    expect(together.filter((g) => g.by === "serve").length).toBeGreaterThanOrEqual(40);
   });
 
-  it("keeps to its own budget when the store cannot reserve, and says so once", async () => {
+  it("keeps to the share it last saw when the store cannot say, and says so once", async () => {
     const warnings: string[] = [];
     const budget = new SharedBudget(
       {
-        reserveRequests: () => {
+        lookAtBudget: () => {
+          throw new Error("database is locked");
+        },
+        leaveBudget: () => {
           throw new Error("database is locked");
         },
       },
       60_000,
+      "cli",
       { info: () => {}, warn: (message) => warnings.push(message), error: () => {} },
     );
-    await turns(budget, 5, 5);
+    for (let i = 0; i < 5; i++) (await budget.take())();
+    expect(budget.sharedBy).toBe(1);
     expect(warnings).toEqual([
       "the shared DX request budget is unavailable; this process keeps its own",
     ]);

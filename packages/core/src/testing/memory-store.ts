@@ -3,6 +3,12 @@ import type { HoldUpdate, Holds } from "../domain/holds";
 import type { UserState } from "../domain/plan";
 import { stateAfterReceipt } from "../domain/receipt";
 import { mayTakeLease } from "../domain/lease";
+import {
+  type BudgetMember,
+  type BudgetTerms,
+  lookAtMembers,
+  type Membership,
+} from "../domain/budget-members";
 import { matchesSearch, offsetPageOf, pageOf, parseCursor, parseRowId } from "../domain/paging";
 import {
   BASELINE_RUN,
@@ -55,7 +61,7 @@ export class MemorySyncStore implements SyncStore {
   private deliveries: Delivery[] = [];
   private notifications: Notification[] = [];
   private events: PlatformxEvent[] = [];
-  private timelines = new Map<string, number>();
+  private budgets = new Map<string, BudgetMember[]>();
   private holds = new Map<string, Record<string, string>>();
   private lastIds = { run: 0, change: 0, delivery: 0, notification: 0, event: 0 };
   private states = new Map<string, UserState>();
@@ -436,11 +442,24 @@ export class MemorySyncStore implements SyncStore {
     return pageOf(clone(matches.slice(0, query.limit + 1)), query.limit);
   }
 
-  reserveRequests(name: string, count: number, spacingMs: number, now: number): number {
-    this.maybeFail("reserveRequests");
-    const start = Math.max(now, this.timelines.get(name) ?? 0);
-    this.timelines.set(name, start + count * spacingMs);
-    return start;
+  lookAtBudget(name: string, holder: string, now: number, terms: BudgetTerms): Membership {
+    this.maybeFail("lookAtBudget");
+    const current = this.budgets.get(name) ?? [];
+    const { gone, self, membership } = lookAtMembers(current, holder, now, terms);
+    this.budgets.set(name, [
+      ...current.filter((m) => !gone.includes(m.holder) && m.holder !== holder),
+      self,
+    ]);
+    return membership;
+  }
+
+  leaveBudget(name: string, holder: string, now: number): void {
+    this.maybeFail("leaveBudget");
+    const members = this.budgets.get(name) ?? [];
+    this.budgets.set(
+      name,
+      members.map((m) => (m.holder === holder ? { ...m, seenAt: now, leftAt: now } : m)),
+    );
   }
 
   newestRun(filter: RunFilter): Run | null {

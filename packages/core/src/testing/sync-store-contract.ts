@@ -582,14 +582,54 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
       expect(store.pendingEvents(10).map((e) => e.name)).toEqual(["coder.user.created"]);
     });
 
-    it("hands out request slots on one timeline, never the same one twice", () => {
+    it("counts the processes sharing a DX budget: alone at once, beside others after a delay, the unseen gone", () => {
       const store = createStore();
-      expect(store.reserveRequests("dx", 3, 100, 1_000)).toBe(1_000);
-      // The next reservation starts where the last ended, whoever made it.
-      expect(store.reserveRequests("dx", 2, 100, 1_050)).toBe(1_300);
-      // Once the timeline is behind the clock, it starts now.
-      expect(store.reserveRequests("dx", 1, 100, 5_000)).toBe(5_000);
-      expect(store.reserveRequests("other", 1, 100, 5_000)).toBe(5_000);
+      const terms = { activeMs: 2_000, joinDelayMs: 1_500 };
+      expect(store.lookAtBudget("dx", "cli", 1_000, terms)).toEqual({
+        members: 1,
+        activeFrom: 1_000,
+      });
+      expect(store.lookAtBudget("dx", "serve", 1_100, terms)).toEqual({
+        members: 2,
+        activeFrom: 2_600,
+      });
+      // Looking again keeps when a member may send from.
+      expect(store.lookAtBudget("dx", "cli", 1_200, terms)).toEqual({
+        members: 2,
+        activeFrom: 1_000,
+      });
+      // serve, counted until activeMs after its start (it never looked again), has gone by 4,600.
+      expect(store.lookAtBudget("dx", "cli", 3_100, terms).members).toBe(2);
+      expect(store.lookAtBudget("dx", "cli", 4_599, terms).members).toBe(2);
+      expect(store.lookAtBudget("dx", "cli", 4_600, terms)).toEqual({
+        members: 1,
+        activeFrom: 1_000,
+      });
+      // Another budget is another set of members; serve back on "dx" joins anew.
+      expect(store.lookAtBudget("other", "serve", 4_600, terms)).toEqual({
+        members: 1,
+        activeFrom: 4_600,
+      });
+      expect(store.lookAtBudget("dx", "serve", 4_700, terms)).toEqual({
+        members: 2,
+        activeFrom: 6_200,
+      });
+      // cli leaves: counted until its last requests are out (activeMs), but no one waits for it.
+      store.leaveBudget("dx", "cli", 4_800);
+      expect(store.lookAtBudget("dx", "plan", 4_900, terms)).toEqual({
+        members: 3,
+        activeFrom: 6_400,
+      });
+      store.leaveBudget("dx", "serve", 5_000);
+      store.leaveBudget("dx", "plan", 5_000);
+      expect(store.lookAtBudget("dx", "cli-2", 5_100, terms)).toEqual({
+        members: 4,
+        activeFrom: 5_100,
+      });
+      expect(store.lookAtBudget("dx", "cli-2", 7_000, terms)).toEqual({
+        members: 1,
+        activeFrom: 5_100,
+      });
     });
 
     it("adopts states DX already holds", () => {

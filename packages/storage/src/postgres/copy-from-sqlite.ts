@@ -15,8 +15,8 @@ export type Copied = Record<string, number>;
 /** What `Copied` calls a table, where that differs from its SQL name. */
 const REPORTED_AS: Record<string, string> = { user_state: "states" };
 
-/** Tables of a moment, not of the history: who holds the lease, where the request timeline is. */
-const NOT_COPIED = new Set(["lease", "request_budget"]);
+/** Tables of a moment, not of the history: who holds the lease, who shares the DX budget. */
+const NOT_COPIED = new Set(["lease", "budget_members"]);
 
 /**
  * Every table of the SQLite schema but those of the moment (`NOT_COPIED`), in dependency-free

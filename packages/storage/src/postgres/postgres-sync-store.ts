@@ -14,7 +14,10 @@ import {
   type HoldUpdate,
   type Holds,
   lastRealRunFilter,
+  lookAtMembers,
   mayTakeLease,
+  type BudgetTerms,
+  type Membership,
   mergeOldestFirst,
   type NewChange,
   type NewDelivery,
@@ -76,6 +79,7 @@ import { SCHEMA_FIX, schemaDrift } from "../schema-check";
 import * as schema from "./schema";
 import {
   adoptions,
+  budgetMembers,
   changes,
   deliveries,
   events,
@@ -559,16 +563,33 @@ export class PostgresSyncStore implements SyncStore {
       .map((row) => ({ ...row, count: Number(row.count) }));
   }
 
-  reserveRequests(name: string, count: number, spacingMs: number, now: number): number {
-    // One statement: the row is locked while it moves on, on any machine.
-    const [row] = this.db.query<{ start: number }>(
-      `INSERT INTO request_budget (name, next_at) VALUES ($1, $2::bigint + $3::bigint * $4::double precision)
-       ON CONFLICT (name) DO UPDATE
-         SET next_at = GREATEST(request_budget.next_at, $2::bigint) + $3::bigint * $4::double precision
-       RETURNING next_at - $3::bigint * $4::double precision AS start`,
-      [name, Math.floor(now), count, spacingMs],
+  lookAtBudget(name: string, holder: string, now: number, terms: BudgetTerms): Membership {
+    return this.db.transaction(() => {
+      // A lock per budget name, held to the commit, serialises the lookers on any machine (two
+      // newcomers must not both find themselves alone, which FOR UPDATE on no rows cannot stop).
+      this.db.query("SELECT pg_advisory_xact_lock(hashtext('coder-dx budget ' || $1))", [name]);
+      const current = this.all(budgetMembers, "SELECT * FROM budget_members WHERE name = $1", [
+        name,
+      ]);
+      const { gone, self, membership } = lookAtMembers(current, holder, now, terms);
+      if (gone.length > 0)
+        this.db.query("DELETE FROM budget_members WHERE name = $1 AND holder = ANY($2::text[])", [
+          name,
+          gone,
+        ]);
+      this.db.query(
+        upsertSql(budgetMembers, ["name", "holder"], 1, numberedSlots(budgetMembers)),
+        rowParams(budgetMembers, [{ name, ...self }]),
+      );
+      return membership;
+    });
+  }
+
+  leaveBudget(name: string, holder: string, now: number): void {
+    this.db.query(
+      "UPDATE budget_members SET seen_at = $3, left_at = $3 WHERE name = $1 AND holder = $2",
+      [name, holder, now],
     );
-    return Number(row?.start ?? now);
   }
 
   newestRun(filter: RunFilter): Run | null {

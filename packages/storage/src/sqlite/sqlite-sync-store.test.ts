@@ -8,19 +8,18 @@ import { SqliteSyncStore } from "./sqlite-sync-store";
 
 describeSyncStoreContract("sqlite", () => new SqliteSyncStore(openDatabase(":memory:")));
 
-describe("the DX request timeline across processes", () => {
-  it("hands two connections to one file slots that never overlap", () => {
+describe("the DX budget's members across processes", () => {
+  it("shows two connections to one file the same members: the second newcomer waits", () => {
     const path = join(mkdtempSync(join(tmpdir(), "coder-dx-")), "store.db");
     const cli = new SqliteSyncStore(openDatabase(path));
     const serve = new SqliteSyncStore(openDatabase(path));
-    const starts: number[] = [];
-    for (let i = 0; i < 50; i++) {
-      const [store, count] = i % 2 === 0 ? [cli, 3] : [serve, 2];
-      const first = store.reserveRequests("dx", count, 100, 1_000);
-      for (let k = 0; k < count; k++) starts.push(first + k * 100);
-    }
-    expect(new Set(starts).size).toBe(starts.length);
-    expect(Math.max(...starts)).toBe(1_000 + (starts.length - 1) * 100);
+    const terms = { activeMs: 2_000, joinDelayMs: 1_500 };
+    expect(cli.lookAtBudget("dx", "cli", 1_000, terms)).toEqual({ members: 1, activeFrom: 1_000 });
+    expect(serve.lookAtBudget("dx", "serve", 1_050, terms)).toEqual({
+      members: 2,
+      activeFrom: 2_550,
+    });
+    expect(cli.lookAtBudget("dx", "cli", 1_100, terms)).toEqual({ members: 2, activeFrom: 1_000 });
     cli.db.$client.close();
     serve.db.$client.close();
   });

@@ -15,7 +15,10 @@ import {
   type HoldUpdate,
   type Holds,
   lastRealRunFilter,
+  lookAtMembers,
   mayTakeLease,
+  type BudgetTerms,
+  type Membership,
   mergeOldestFirst,
   type NewChange,
   type NewDelivery,
@@ -77,7 +80,7 @@ import {
   holds,
   lease,
   notifications,
-  requestBudget,
+  budgetMembers,
   runs,
   userState,
 } from "./schema";
@@ -101,7 +104,8 @@ function fileIdentity(path: string): string | null {
 /** One row's values by name (`@runId`): the statements are prepared once and run per row. */
 const named: ValueSlot = (key) => `@${key}`;
 const insertStatement = (table: Table) => insertSql(table, 1, named);
-const upsertStatement = (table: Table, key: string) => upsertSql(table, key, 1, named);
+const upsertStatement = (table: Table, key: string | readonly string[]) =>
+  upsertSql(table, key, 1, named);
 
 /**
  * The SyncStore on SQLite. Queries are plain SQL from the shared rules (`../rules`) and
@@ -592,22 +596,30 @@ export class SqliteSyncStore implements SyncStore {
     );
   }
 
-  reserveRequests(name: string, count: number, spacingMs: number, now: number): number {
+  lookAtBudget(name: string, holder: string, now: number, terms: BudgetTerms): Membership {
     return this.guard(() => {
       const client = this.db.$client;
-      // IMMEDIATE: two processes reserving at once serialise on the write lock.
+      // IMMEDIATE: two processes looking at once serialise on the write lock.
       return client
         .transaction(() => {
-          const row = client
-            .prepare("SELECT next_at FROM request_budget WHERE name = ?")
-            .get(name) as { next_at: number } | undefined;
-          const start = Math.max(now, row?.next_at ?? 0);
-          client
-            .prepare(upsertStatement(requestBudget, "name"))
-            .run({ name, nextAt: start + count * spacingMs });
-          return start;
+          const current = this.all(budgetMembers, "SELECT * FROM budget_members WHERE name = ?", [
+            name,
+          ]);
+          const { gone, self, membership } = lookAtMembers(current, holder, now, terms);
+          const remove = client.prepare("DELETE FROM budget_members WHERE name = ? AND holder = ?");
+          for (const h of gone) remove.run(name, h);
+          client.prepare(upsertStatement(budgetMembers, ["name", "holder"])).run({ name, ...self });
+          return membership;
         })
         .immediate();
+    });
+  }
+
+  leaveBudget(name: string, holder: string, now: number): void {
+    this.guard(() => {
+      this.db.$client
+        .prepare("UPDATE budget_members SET seen_at = ?, left_at = ? WHERE name = ? AND holder = ?")
+        .run(now, now, name, holder);
     });
   }
 

@@ -7,4 +7,4 @@ export * from "./runs";
 export * from "./user-state";
 export * from "./notifications";
 export * from "./events";
-export * from "./request-budget";
+export * from "./budget-members";

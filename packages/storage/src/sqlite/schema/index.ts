@@ -9,4 +9,4 @@ export * from "./deliveries";
 export * from "./lease";
 export * from "./notifications";
 export * from "./events";
-export * from "./request-budget";
+export * from "./budget-members";
