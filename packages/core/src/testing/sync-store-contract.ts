@@ -585,48 +585,51 @@ export function describeSyncStoreContract(name: string, createStore: () => SyncS
     it("counts the processes sharing a DX budget: alone at once, beside others after a delay, the unseen gone", () => {
       const store = createStore();
       const terms = { activeMs: 2_000, joinDelayMs: 1_500 };
-      expect(store.lookAtBudget("dx", "cli", 1_000, terms)).toEqual({
+      const look = (holder: string, now: number, name = "dx") =>
+        store.lookAtBudget(name, holder, now, terms);
+      expect(look("cli", 1_000)).toEqual({
         members: 1,
         activeFrom: 1_000,
       });
-      expect(store.lookAtBudget("dx", "serve", 1_100, terms)).toEqual({
+      expect(look("serve", 1_100)).toEqual({
         members: 2,
         activeFrom: 2_600,
       });
       // Looking again keeps when a member may send from.
-      expect(store.lookAtBudget("dx", "cli", 1_200, terms)).toEqual({
+      expect(look("cli", 1_200)).toEqual({
         members: 2,
         activeFrom: 1_000,
       });
       // serve, counted until activeMs after its start (it never looked again), has gone by 4,600.
-      expect(store.lookAtBudget("dx", "cli", 3_100, terms).members).toBe(2);
-      expect(store.lookAtBudget("dx", "cli", 4_599, terms).members).toBe(2);
-      expect(store.lookAtBudget("dx", "cli", 4_600, terms)).toEqual({
+      expect(look("cli", 3_100).members).toBe(2);
+      expect(look("cli", 4_599).members).toBe(2);
+      expect(look("cli", 4_600)).toEqual({
         members: 1,
         activeFrom: 1_000,
       });
       // Another budget is another set of members; serve back on "dx" joins anew.
-      expect(store.lookAtBudget("other", "serve", 4_600, terms)).toEqual({
+      expect(look("serve", 4_600, "other")).toEqual({
         members: 1,
         activeFrom: 4_600,
       });
-      expect(store.lookAtBudget("dx", "serve", 4_700, terms)).toEqual({
+      expect(look("serve", 4_700)).toEqual({
         members: 2,
         activeFrom: 6_200,
       });
-      // cli leaves: counted until its last requests are out (activeMs), but no one waits for it.
+      // cli leaves: counted until its last requests are out (activeMs); plan waits for serve,
+      // which still sends. Once all have left, a newcomer starts at once, counting them.
       store.leaveBudget("dx", "cli", 4_800);
-      expect(store.lookAtBudget("dx", "plan", 4_900, terms)).toEqual({
+      expect(look("plan", 4_900)).toEqual({
         members: 3,
         activeFrom: 6_400,
       });
       store.leaveBudget("dx", "serve", 5_000);
       store.leaveBudget("dx", "plan", 5_000);
-      expect(store.lookAtBudget("dx", "cli-2", 5_100, terms)).toEqual({
+      expect(look("cli-2", 5_100)).toEqual({
         members: 4,
         activeFrom: 5_100,
       });
-      expect(store.lookAtBudget("dx", "cli-2", 7_000, terms)).toEqual({
+      expect(look("cli-2", 7_000)).toEqual({
         members: 1,
         activeFrom: 5_100,
       });
