@@ -7,7 +7,7 @@ import type { Run } from "@coder-dx/core";
 import type { CoderSimulator, DxSimulator } from "@coder-dx/simulators";
 import { startCoder, startDx } from "./seed";
 
-const CLI = fileURLToPath(new URL("../../cli/dist/main.js", import.meta.url));
+export const CLI = fileURLToPath(new URL("../../cli/dist/main.js", import.meta.url));
 const RSS = fileURLToPath(new URL("./report-rss.mjs", import.meta.url));
 
 /** Where the CLI finds Coder: the simulator itself, or one running in a process of its own. */
@@ -119,6 +119,24 @@ export function busiestSecond(times: number[]): number {
   return worst;
 }
 
+/** The environment of a coder-dx started from the bundle against `org`, with `configPath`. */
+export function cliEnv(
+  org: Org<CoderEndpoint>,
+  configPath: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
+    CODER_URL: org.coder.url,
+    CODER_SESSION_TOKEN: org.coder.token,
+    DX_API_URL: org.dx.url,
+    DX_API_TOKEN: org.dx.token,
+    CODER_DX_DB: org.db,
+    CODER_DX_CONFIG: configPath,
+    ...extra,
+  };
+}
+
 /** One `coder-dx sync --json` run of the bundled CLI against the org, with its cost measured. */
 export async function measureSync(
   org: Org<CoderEndpoint>,
@@ -133,16 +151,7 @@ export async function measureSync(
   const started = performance.now();
   // The bundle started as an installed bin starts: through its shebang (and its node flags).
   const child = spawn(CLI, ["sync", "--json", ...args], {
-    env: {
-      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
-      NODE_OPTIONS: `--import ${RSS}`,
-      CODER_URL: org.coder.url,
-      CODER_SESSION_TOKEN: org.coder.token,
-      DX_API_URL: org.dx.url,
-      DX_API_TOKEN: org.dx.token,
-      CODER_DX_DB: org.db,
-      CODER_DX_CONFIG: configPath,
-    },
+    env: cliEnv(org, configPath, { NODE_OPTIONS: `--import ${RSS}` }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

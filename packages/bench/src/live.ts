@@ -1,15 +1,13 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { Notification } from "@coder-dx/core";
 import type { SimCoderUser } from "@coder-dx/simulators";
-import { measureSync, type Org, percentile, startOrg } from "./harness";
+import { CLI, cliEnv, measureSync, type Org, percentile, startOrg } from "./harness";
 import { primeDx } from "./prime";
 import { type Result, result } from "./result";
 
-const CLI = fileURLToPath(new URL("../../cli/dist/main.js", import.meta.url));
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 /** Polls a state (DX's attributes), never a latency. */
@@ -31,18 +29,11 @@ export async function startServe(
   writeFileSync(configPath, JSON.stringify(config));
   const token = `bench-viewer-${randomBytes(12).toString("hex")}`;
   const child = spawn(CLI, ["serve", "--port", "0"], {
-    env: {
-      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
-      CODER_URL: org.coder.url,
-      CODER_SESSION_TOKEN: org.coder.token,
-      DX_API_URL: org.dx.url,
-      DX_API_TOKEN: org.dx.token,
-      CODER_DX_DB: org.db,
-      CODER_DX_CONFIG: configPath,
+    env: cliEnv(org, configPath, {
       CODER_DX_API_TOKENS: `viewer:${token}`,
       CODER_DX_HOOK_SECRET: secret,
       ...env,
-    },
+    }),
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";

@@ -1,16 +1,14 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { Run } from "@coder-dx/core";
 import type { SimCoderUser } from "@coder-dx/simulators";
-import { busiestSecond, measureSync, type Org, startOrg } from "./harness";
+import { busiestSecond, CLI, cliEnv, measureSync, type Org, startOrg } from "./harness";
 import { startServe, until } from "./live";
 import { primeDx } from "./prime";
 import { type Result, result } from "./result";
 
-const CLI = fileURLToPath(new URL("../../cli/dist/main.js", import.meta.url));
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
 /** The config both processes share: Live and PlatformX on, one DX budget. */
@@ -31,16 +29,7 @@ async function syncBeside(
 ): Promise<{ run: Run; tries: number }> {
   for (let tries = 1; tries <= 600; tries++) {
     const child = spawn(CLI, ["sync", "--json"], {
-      env: {
-        PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
-        CODER_URL: org.coder.url,
-        CODER_SESSION_TOKEN: org.coder.token,
-        DX_API_URL: org.dx.url,
-        DX_API_TOKEN: org.dx.token,
-        CODER_DX_DB: org.db,
-        CODER_DX_CONFIG: configPath,
-        ...env,
-      },
+      env: cliEnv(org, configPath, env),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

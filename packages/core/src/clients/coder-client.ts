@@ -11,23 +11,12 @@ import {
 } from "../domain/coder-user";
 import { CoderDxError, isCoderDxError } from "../errors";
 import type { CallOptions } from "../ports";
-import type { Dispatcher } from "undici";
-import { createDispatcher, type ProxySettings } from "./dispatcher";
-import { excerpt, HttpClient, type RequestEvent } from "./http";
+import { createDispatcher } from "./dispatcher";
+import { excerpt, HttpClient, type ServiceClientOptions } from "./http";
 import { RateBudget } from "./rate-budget";
 
-export interface CoderClientOptions {
-  url: string;
-  token: string;
-  requestsPerMinute?: number;
-  timeoutMs?: number;
-  maxAttempts?: number;
-  retryBaseMs?: number;
-  maxRetryTimeMs?: number;
+export interface CoderClientOptions extends ServiceClientOptions {
   pageSize?: number;
-  proxy?: ProxySettings;
-  dispatcher?: Dispatcher;
-  onRequest?: (event: RequestEvent) => void;
 }
 
 /** `codersdk.Workspace`, as far as coder-dx reads it. */
@@ -157,45 +146,27 @@ export class CoderClient {
    * user: it answers 400 or 404 with its own `{"message":…}` body (reference/coder/API.md §9).
    * A 404 that is not Coder's answer still means CODER_URL is wrong, and fails.
    */
-  async getUser(user: string, options: CallOptions = {}): Promise<CoderUser | null> {
-    try {
-      return (
-        await this.http.request({
-          method: "GET",
-          path: `/users/${encodeURIComponent(user)}`,
-          schema: CoderUserSchema,
-          signal: options.signal,
-        })
-      ).data;
-    } catch (error) {
-      const status = (error as CoderDxError).details?.status;
-      if (
-        error instanceof CoderDxError &&
-        error.code === "coder_rejected" &&
-        (status === 400 || status === 404)
-      )
-        return null;
-      throw error;
-    }
+  getUser(user: string, options: CallOptions = {}): Promise<CoderUser | null> {
+    return this.getOrNull(`/users/${encodeURIComponent(user)}`, CoderUserSchema, options);
   }
 
   /**
    * When a workspace was created (`GET /api/v2/workspaces/{workspace}`), or null when Coder has
    * no such workspace (deleted since): PlatformX's time for "Workspace Created".
    */
-  async getWorkspace(
-    id: string,
-    options: CallOptions = {},
-  ): Promise<{ created_at: string } | null> {
+  getWorkspace(id: string, options: CallOptions = {}): Promise<{ created_at: string } | null> {
+    return this.getOrNull(`/workspaces/${encodeURIComponent(id)}`, CoderWorkspace, options);
+  }
+
+  /** One resource, or null for Coder's own 400 or 404 (no such thing; see `getUser`). */
+  private async getOrNull<T>(
+    path: string,
+    schema: z.ZodType<T>,
+    options: CallOptions,
+  ): Promise<T | null> {
     try {
-      return (
-        await this.http.request({
-          method: "GET",
-          path: `/workspaces/${encodeURIComponent(id)}`,
-          schema: CoderWorkspace,
-          signal: options.signal,
-        })
-      ).data;
+      return (await this.http.request({ method: "GET", path, schema, signal: options.signal }))
+        .data;
     } catch (error) {
       const status = (error as CoderDxError).details?.status;
       if (

@@ -1,5 +1,4 @@
 import pLimit from "p-limit";
-import type { Dispatcher } from "undici";
 import type { z } from "zod";
 import {
   type DxAttributesAnswer,
@@ -13,23 +12,13 @@ import {
 } from "../domain/dx-user";
 import { CoderDxError } from "../errors";
 import type { CallOptions } from "../ports";
-import { createDispatcher, type ProxySettings } from "./dispatcher";
-import { excerpt, HttpClient, type RequestEvent } from "./http";
+import { createDispatcher } from "./dispatcher";
+import { excerpt, HttpClient, type ServiceClientOptions } from "./http";
 import { RateBudget, type RequestBudget } from "./rate-budget";
 
-export interface DxClientOptions {
-  url: string;
-  token: string;
-  requestsPerMinute?: number;
+export interface DxClientOptions extends ServiceClientOptions {
   /** Parallel requests: sockets in the pool and `users.list` pages read at once. */
   concurrency?: number;
-  timeoutMs?: number;
-  maxAttempts?: number;
-  retryBaseMs?: number;
-  maxRetryTimeMs?: number;
-  proxy?: ProxySettings;
-  dispatcher?: Dispatcher;
-  onRequest?: (event: RequestEvent) => void;
   /** The account's budget, shared with PlatformX events and other processes (`SharedBudget`). */
   budget?: RequestBudget;
 }

@@ -4,7 +4,7 @@ import { type Dispatcher, request as undiciRequest } from "undici";
 import type { z } from "zod";
 import { CoderDxError, type ErrorCode } from "../errors";
 import { Redactor } from "../redact";
-import { createDispatcher } from "./dispatcher";
+import { createDispatcher, type ProxySettings } from "./dispatcher";
 import type { RequestBudget } from "./rate-budget";
 
 export type Service = "coder" | "dx";
@@ -16,6 +16,20 @@ export interface RequestEvent {
   ms: number;
   /** Time spent waiting for the request budget before sending. */
   waitMs: number;
+}
+
+/** What Coder's, DX's and PlatformX's clients are configured with alike. */
+export interface ServiceClientOptions {
+  url: string;
+  token: string;
+  requestsPerMinute?: number;
+  timeoutMs?: number;
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  maxRetryTimeMs?: number;
+  proxy?: ProxySettings;
+  dispatcher?: Dispatcher;
+  onRequest?: (event: RequestEvent) => void;
 }
 
 export interface HttpClientOptions {

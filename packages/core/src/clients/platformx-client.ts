@@ -1,27 +1,18 @@
 import { z } from "zod";
-import type { Dispatcher } from "undici";
 import { DxOk } from "../domain/dx-user";
 import type { CallOptions } from "../ports";
-import { createDispatcher, type ProxySettings } from "./dispatcher";
+import { createDispatcher } from "./dispatcher";
 import { describeDxError } from "./dx-client";
-import { HttpClient, type RequestEvent } from "./http";
+import { HttpClient, type ServiceClientOptions } from "./http";
 import { RateBudget, type RequestBudget } from "./rate-budget";
 
-export interface PlatformXClientOptions {
-  /** DX's API (`DX_API_URL`): PlatformX's events.track lives beside the Web API. */
-  url: string;
-  /** A PlatformX project token: events.track takes nothing else. */
-  token: string;
+/**
+ * `url` is DX's API (`DX_API_URL`): PlatformX's events.track lives beside the Web API. `token`
+ * is a PlatformX project token: events.track takes nothing else.
+ */
+export interface PlatformXClientOptions extends ServiceClientOptions {
   /** The account's budget, shared with the Web API's calls (`SharedBudget`). */
   budget?: RequestBudget;
-  requestsPerMinute?: number;
-  timeoutMs?: number;
-  maxAttempts?: number;
-  retryBaseMs?: number;
-  maxRetryTimeMs?: number;
-  proxy?: ProxySettings;
-  dispatcher?: Dispatcher;
-  onRequest?: (event: RequestEvent) => void;
 }
 
 /** What events.track takes (reference/dx/API.md §5.7). */

@@ -1,5 +1,4 @@
-import type { NotificationKind } from "./notification";
-import { notificationKindOf } from "./notification";
+import { NOTIFICATION_KINDS, type NotificationKind, notificationKindOf } from "./notification";
 
 /** What became of an event: sent, refused by DX (its code), never sendable (why), not yet, or lost in flight. */
 export const EVENT_OUTCOMES = ["pending", "sent", "rejected", "invalid", "unknown"] as const;
@@ -20,14 +19,9 @@ export const DEFAULT_PLATFORMX_EVENTS: Readonly<Record<string, string>> = {
 };
 
 /** The kinds PlatformX can follow: those whose subject coder-dx can tell. */
-export const PLATFORMX_KINDS: readonly NotificationKind[] = [
-  "user_created",
-  "user_suspended",
-  "user_activated",
-  "user_deleted",
-  "workspace_created",
-  "workspace_updated",
-];
+export const PLATFORMX_KINDS: readonly NotificationKind[] = NOTIFICATION_KINDS.filter(
+  (kind) => kind !== "other",
+);
 
 /** The kind a notification name stands for, when PlatformX can follow it; null otherwise. */
 export function platformxKindOf(name: string): NotificationKind | null {
